@@ -1,0 +1,153 @@
+"""The `hotline-bot` command line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import datetime
+
+from bot.calendar import MAX_DAYS, WorkCalendar
+from bot.deadlines import DeadlineCalculator
+from bot.domain import Channel, Stage
+from bot.rules import DeadlineRule, RulesError, load_rules
+from templates import text
+
+
+class CliError(Exception):
+    """A message for the user; the command exits with status 2."""
+
+
+def _parse_time(value: str, tz) -> datetime:
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise CliError(text("cli_bad_time", value=value)) from exc
+    return moment.replace(tzinfo=tz) if moment.tzinfo is None else moment.astimezone(tz)
+
+
+def _days(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        n = -1
+    if not 0 <= n <= MAX_DAYS:
+        raise argparse.ArgumentTypeError(text("cli_bad_number", value=value, max=MAX_DAYS))
+    return n
+
+
+def cmd_deadline(args: argparse.Namespace) -> int:
+    rules = load_rules(args.rules)
+    calc = DeadlineCalculator(rules, WorkCalendar.from_env(args.holidays))
+    received = _parse_time(args.received, rules.tz)
+    out: dict = {"received": received.isoformat()}
+    if args.channel is None:
+        if args.working_days is not None:
+            rule = DeadlineRule(working_days=args.working_days)
+        elif args.natural_days is not None:
+            rule = DeadlineRule(natural_days=args.natural_days)
+        else:
+            rule = DeadlineRule(immediate=True)
+        deadline = calc.compute(rule, received)
+    else:
+        channel = Channel(args.channel)
+        kinds = rules.kinds(channel)
+        kind = args.kind
+        if kinds and kind is None:
+            raise CliError(text("cli_kind_required", choices=", ".join(kinds)))
+        if kind is not None and kinds and kind not in kinds:
+            raise CliError(text("cli_bad_channel_kind", channel=channel, kind=kind, choices=", ".join(kinds)))
+        stage = args.stage or (Stage.OVERALL if kinds else Stage.REPLY)
+        if not kinds and kind is not None and kind not in (Stage.REPLY, "reply"):
+            raise CliError(text("cli_bad_channel_kind", channel=channel, kind=kind, choices=Stage.REPLY))
+        overall = calc.overall(channel, kind, received)
+        deadline = calc.stage(stage, channel, kind, received, overall)
+        if deadline is None:
+            raise CliError(text("cli_no_stage", channel=channel, stage=stage))
+        out.update(channel=str(channel), kind=kind, stage=str(stage))
+    out.update(deadline.as_dict())
+    if deadline.calendar_fallback:
+        out["notice"] = text("calendar_fallback", years="、".join(map(str, deadline.fallback_years)))
+    print(json.dumps(out, ensure_ascii=False))
+    return 0
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    from storage.db import database_url, upgrade
+
+    revision = upgrade(database_url())
+    print(text("cli_db_upgraded", revision=revision))
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from bot.importer import ImportFailed, import_file
+    from storage.db import Database
+
+    db = Database.from_env()
+    db.upgrade()
+    rules = load_rules(args.rules)
+    calc = DeadlineCalculator(rules, WorkCalendar.from_env(args.holidays))
+    try:
+        report = import_file(db, calc, args.file, dry_run=args.dry_run)
+    except ImportFailed as exc:
+        print(text("import_failed"), file=sys.stderr)
+        for line in exc.lines():
+            print("  " + line, file=sys.stderr)
+        return 1
+    for line in report.lines():
+        print(line)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="hotline-bot", description="信访、12345、962200 工单助手")
+    parser.add_argument("--rules", help="rules override file (TOML); default $HOTLINE_RULES")
+    parser.add_argument("--holidays", help="holiday override file (TOML); default $HOTLINE_HOLIDAYS")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("deadline", help="compute a deadline (working days, natural days, immediate, or by ticket)")
+    p.add_argument("--received", required=True, help="ISO 8601 local time, e.g. 2026-09-29T10:00")
+    how = p.add_mutually_exclusive_group(required=True)
+    how.add_argument("--working-days", type=_days)
+    how.add_argument("--natural-days", type=_days)
+    how.add_argument("--immediate", action="store_true")
+    how.add_argument("--channel", choices=[c.value for c in Channel])
+    p.add_argument("--kind", help="12345: ordinary, tagged, review, consultation, threat, suishenpai, urgent, epidemic")
+    p.add_argument("--stage", choices=[s.value for s in Stage], help="a stage instead of the default")
+    p.set_defaults(func=cmd_deadline)
+
+    p = sub.add_parser("db", help="database maintenance")
+    dbsub = p.add_subparsers(dest="db_command", required=True)
+    up = dbsub.add_parser("upgrade", help="apply the migrations")
+    up.set_defaults(func=cmd_db_upgrade)
+
+    p = sub.add_parser("import", help="import tickets from a CSV or XLSX export")
+    p.add_argument("file")
+    p.add_argument("--dry-run", action="store_true", help="check the file, import nothing")
+    p.set_defaults(func=cmd_import)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command == "deadline" and args.kind and not args.channel:
+        parser.error("--kind needs --channel")
+    if args.command == "deadline" and args.stage and not args.channel:
+        parser.error("--stage needs --channel")
+    try:
+        return args.func(args)
+    except CliError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    except RulesError as exc:
+        print(text("cli_rules_error", detail=exc), file=sys.stderr)
+        return 2
+    except ValueError as exc:
+        print(text("cli_out_of_range", detail=exc), file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,268 @@
+"""Import tickets from the platforms' CSV/XLSX exports.
+
+The whole file is checked first; one bad cell and nothing is imported. A
+ticket whose external number is already registered (or appears twice in the
+file) is reported as a repeat and never registered twice. The columns are
+listed in COLUMNS below and in the README.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from bot.deadlines import DeadlineCalculator
+from bot.rules import Rules
+from bot.workflow import Actor, CreateTicket, Refused, Workflow
+from storage import queries
+from templates import code_for, label, labels, text
+
+MAX_CONTENT = 5000
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    names: tuple[str, ...]  # the header as the platforms export it, first is canonical
+    required: bool = False
+
+
+COLUMNS = (
+    Column("channel", ("渠道", "来源渠道"), required=True),
+    Column("external_no", ("工单号", "工单编号", "信访件编号"), required=True),
+    Column("received_at", ("来电时间", "来访时间", "来电/来访时间", "受理时间", "接收时间"), required=True),
+    Column("kind", ("工单类型",)),
+    Column("source", ("工单来源",)),
+    Column("citizen_name", ("联系人", "来电人", "来访人", "市民姓名")),
+    Column("phone", ("联系电话", "电话")),
+    Column("address", ("联系地址", "地址")),
+    Column("content", ("内容描述", "诉求内容"), required=True),
+    Column("tags", ("标签",)),
+    Column("city_urged", ("市级催办",)),
+    Column("sensitive", ("涉稳",)),
+    Column("major_threat", ("重大扬言",)),
+    Column("repeat", ("重复件", "是否重复")),
+    Column("review", ("回访复核单", "是否回访复核单")),
+    Column("emergency", ("应急件",)),
+    Column("service_category", ("服务类别",)),
+    Column("business_category", ("业务类别",)),
+)
+FLAGS = ("city_urged", "sensitive", "major_threat", "repeat", "review", "emergency")
+TIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y-%m-%dT%H:%M:%S",
+                "%Y-%m-%dT%H:%M", "%Y年%m月%d日 %H:%M", "%Y年%m月%d日%H时%M分")
+
+
+@dataclass
+class CellError:
+    row: int
+    column: str
+    message: str
+
+    def line(self) -> str:
+        return text("import_error", row=self.row, column=self.column, message=self.message)
+
+
+class ImportFailed(Exception):
+    def __init__(self, errors: list[CellError]):
+        super().__init__(f"{len(errors)} errors")
+        self.errors = errors
+
+    def lines(self) -> list[str]:
+        return [e.line() for e in self.errors]
+
+
+@dataclass
+class ImportReport:
+    rows: int = 0
+    imported: list[tuple[int, str, datetime | None]] = field(default_factory=list)  # row, internal no, dispatch due
+    repeats: list[str] = field(default_factory=list)
+    dry_run: bool = False
+
+    def lines(self) -> list[str]:
+        out = [text("import_row_imported", row=r, internal_no=n, due=due.isoformat() if due else "-")
+               for r, n, due in self.imported]
+        out += self.repeats
+        out.append(text("import_summary", imported=len(self.imported), repeats=len(self.repeats), rows=self.rows))
+        return out
+
+
+def read_table(path: Path | str, data: bytes | None = None) -> list[list[str]]:
+    """Rows of cells as text (the header first) from a .csv or .xlsx file."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    raw = data if data is not None else path.read_bytes()
+    if suffix == ".csv":
+        for encoding in ("utf-8-sig", "gb18030"):
+            try:
+                decoded = raw.decode(encoding)
+                break
+            except UnicodeDecodeError:
+                continue
+        else:
+            raise ImportFailed([CellError(1, "-", text("import_err_encoding"))])
+        return [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(decoded))]
+    if suffix == ".xlsx":
+        from openpyxl import load_workbook
+
+        try:
+            book = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
+        except Exception as exc:  # openpyxl raises many kinds for a damaged file
+            raise ImportFailed([CellError(1, "-", text("import_err_file", detail=exc))]) from exc
+        sheet = book.worksheets[0]
+        rows = [[_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+        book.close()
+        return rows
+    raise ImportFailed([CellError(1, "-", text("import_err_file_type"))])
+
+
+def _cell_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _parse_time(value: str) -> datetime | None:
+    for fmt in TIME_FORMATS:
+        try:
+            return datetime.strptime(value, fmt)
+        except ValueError:
+            continue
+    return None
+
+
+def parse_rows(rows: list[list[str]], rules: Rules) -> list[tuple[int, CreateTicket]]:
+    """Validate every row; raises ImportFailed with every error found."""
+    rows = [r for r in rows if any(cell for cell in r)]
+    if not rows:
+        raise ImportFailed([CellError(1, "-", text("import_err_empty"))])
+    header = [h.strip() for h in rows[0]]
+    index: dict[str, int] = {}
+    errors: list[CellError] = []
+    for column in COLUMNS:
+        for name in column.names:
+            if name in header:
+                index[column.key] = header.index(name)
+                break
+        else:
+            if column.required:
+                errors.append(CellError(1, column.names[0], text("import_err_missing_column")))
+    if errors:
+        raise ImportFailed(errors)
+    if len(rows) == 1:
+        raise ImportFailed([CellError(2, "-", text("import_err_empty"))])
+
+    names = {c.key: header[index[c.key]] for c in COLUMNS if c.key in index}
+    out: list[tuple[int, CreateTicket]] = []
+    for number, row in enumerate(rows[1:], start=2):
+        cells = {key: (row[i].strip() if i < len(row) else "") for key, i in index.items()}
+        before = len(errors)
+
+        def fail(key: str, message: str, number=number) -> None:
+            errors.append(CellError(number, names.get(key, key), message))
+
+        for column in COLUMNS:
+            if column.required and column.key in cells and not cells[column.key]:
+                fail(column.key, text("import_err_required"))
+        channel = code_for("channel", cells["channel"]) if cells["channel"] else None
+        if cells["channel"] and channel is None:
+            fail("channel", text("import_err_choice", value=cells["channel"], choices="、".join(labels("channel"))))
+        received = _parse_time(cells["received_at"]) if cells["received_at"] else None
+        if cells["received_at"] and received is None:
+            fail("received_at", text("import_err_time", value=cells["received_at"]))
+        kind = None
+        kinds = rules.kinds(channel) if channel else []
+        raw_kind = cells.get("kind", "")
+        if kinds:
+            kind = code_for("kind", raw_kind) if raw_kind else None
+            if kind not in kinds:
+                shown = "、".join(label("kind", k) for k in kinds)
+                fail("kind", text("import_err_choice", value=raw_kind, choices=shown) if raw_kind
+                     else text("import_err_required"))
+        flags = {}
+        for key in FLAGS:
+            raw = cells.get(key, "")
+            value = code_for("yes_no", raw)
+            if value is None:
+                fail(key, text("import_err_choice", value=raw, choices="是、否"))
+            flags[key] = value == "true"
+        service = None
+        if cells.get("service_category"):
+            service = code_for("service_category", cells["service_category"])
+            if service is None:
+                fail("service_category", text("import_err_choice", value=cells["service_category"],
+                                              choices="、".join(labels("service_category").values())))
+        business = cells.get("business_category") or None
+        allowed = rules.flag("lists", "business_categories")
+        if business and business not in allowed:
+            fail("business_category", text("import_err_choice", value=business, choices="、".join(allowed)))
+        if len(cells["content"]) > MAX_CONTENT:
+            fail("content", text("import_err_too_long", length=len(cells["content"]), max=MAX_CONTENT))
+        if len(errors) > before:
+            continue
+        tags = tuple(t.strip() for t in cells.get("tags", "").replace("，", ",").split(",") if t.strip())
+        out.append((number, CreateTicket(
+            channel=channel,
+            external_no=cells["external_no"],
+            received_at=received.replace(tzinfo=rules.tz),
+            content=cells["content"],
+            kind=kind,
+            source=cells.get("source") or None,
+            citizen_name=cells.get("citizen_name") or None,
+            phone=cells.get("phone") or None,
+            address=cells.get("address") or None,
+            tags=tags,
+            service_category=service,
+            business_category=business,
+            **flags,
+        )))
+    if errors:
+        raise ImportFailed(errors)
+    return out
+
+
+def import_rows(db, workflow: Workflow, parsed: list[tuple[int, CreateTicket]], actor: Actor | None = None,
+                dry_run: bool = False, progress: Callable[[int, int], None] | None = None) -> ImportReport:
+    """Register every new ticket in one transaction; repeats are reported, not registered."""
+    actor = actor or Actor.system()
+    report = ImportReport(rows=len(parsed), dry_run=dry_run)
+    seen: dict[tuple[str, str], int] = {}
+    with db.session() as session:
+        known = queries.tickets_by_external(session, [(c.channel, c.external_no) for _, c in parsed])
+        for done, (row, command) in enumerate(parsed, start=1):
+            key = (command.channel, command.external_no)
+            if key in known:
+                report.repeats.append(text("import_repeat", row=row, external_no=command.external_no,
+                                           channel=label("channel", command.channel),
+                                           internal_no=known[key].internal_no))
+                continue
+            if key in seen:
+                report.repeats.append(text("import_repeat_in_file", row=row, external_no=command.external_no,
+                                           channel=label("channel", command.channel), first_row=seen[key]))
+                continue
+            seen[key] = row
+            try:
+                outcome = workflow.execute(session, actor, command)
+            except Refused as refusal:
+                raise ImportFailed([CellError(row, "-", refusal.message)]) from refusal
+            due = outcome.data.get("dispatch_due")
+            report.imported.append((row, outcome.internal_no, workflow.calc.local(due) if due else None))
+            if progress:
+                progress(done, len(parsed))
+        if dry_run:
+            session.rollback()
+    return report
+
+
+def import_file(db, calc: DeadlineCalculator, path: Path | str, dry_run: bool = False,
+                actor: Actor | None = None, workflow: Workflow | None = None) -> ImportReport:
+    parsed = parse_rows(read_table(path), calc.rules)
+    workflow = workflow or Workflow(calc.rules, calc)
+    return import_rows(db, workflow, parsed, actor=actor, dry_run=dry_run)

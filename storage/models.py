@@ -1,0 +1,472 @@
+"""The tables. Codes are the strings of bot/domain.py; times are aware UTC datetimes."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from sqlalchemy import JSON, BigInteger, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from storage.types import UTCDateTime
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _when(index: bool = False):
+    return Field(default=None, sa_type=UTCDateTime, index=index)
+
+
+def _json(default_factory=dict):
+    return Field(default_factory=default_factory, sa_type=JSON)
+
+
+def _fk(target: str, nullable: bool = True, index: bool = False):
+    return Field(default=None, foreign_key=target, nullable=nullable, index=index)
+
+
+# --- organisation -----------------------------------------------------------
+
+
+class Department(SQLModel, table=True):
+    __tablename__ = "department"
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=32, unique=True)
+    name: str = Field(max_length=64)
+    is_office: bool = False
+    active: bool = True
+
+
+class Member(SQLModel, table=True):
+    __tablename__ = "member"
+    id: int | None = Field(default=None, primary_key=True)
+    telegram_user_id: int | None = Field(default=None, sa_type=BigInteger, unique=True)
+    name: str = Field(max_length=64)
+    active: bool = True
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class MemberRole(SQLModel, table=True):
+    __tablename__ = "member_role"
+    __table_args__ = (UniqueConstraint("member_id", "role", "department_id", name="uq_member_role"),)
+    id: int | None = Field(default=None, primary_key=True)
+    member_id: int = Field(foreign_key="member.id", index=True)
+    role: str = Field(max_length=32)
+    department_id: int | None = _fk("department.id", index=True)
+
+
+class JoinRequest(SQLModel, table=True):
+    __tablename__ = "join_request"
+    id: int | None = Field(default=None, primary_key=True)
+    telegram_user_id: int = Field(sa_type=BigInteger, index=True)
+    name: str = Field(max_length=128)
+    requested_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    status: str = Field(default="pending", max_length=16)
+    decided_by_id: int | None = _fk("member.id")
+    decided_at: datetime | None = _when()
+
+
+class ChatBinding(SQLModel, table=True):
+    """A Telegram group bound to a department, or to the office."""
+
+    __tablename__ = "chat_binding"
+    id: int | None = Field(default=None, primary_key=True)
+    chat_id: int = Field(sa_type=BigInteger, unique=True)
+    department_id: int = Field(foreign_key="department.id", index=True)
+    title: str | None = Field(default=None, max_length=255)
+    bound_by_id: int | None = _fk("member.id")
+    bound_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+# --- tickets ----------------------------------------------------------------
+
+
+class TicketCounter(SQLModel, table=True):
+    """Last internal number per year (SJMZ-2026-000123)."""
+
+    __tablename__ = "ticket_counter"
+    year: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    last: int = 0
+
+
+class Ticket(SQLModel, table=True):
+    __tablename__ = "ticket"
+    __table_args__ = (
+        UniqueConstraint("channel", "external_no", name="uq_ticket_channel_external_no"),
+        Index("ix_ticket_department_status", "department_id", "status"),
+        Index("ix_ticket_channel_received", "channel", "received_at"),
+        Index("ix_ticket_status_received", "status", "received_at"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    internal_no: str = Field(max_length=32, unique=True)
+    channel: str = Field(max_length=16)
+    external_no: str = Field(max_length=64)
+    received_at: datetime = Field(sa_type=UTCDateTime, index=True)
+    source: str | None = Field(default=None, max_length=64)
+    citizen_name: str | None = Field(default=None, max_length=64, index=True)
+    phone: str | None = Field(default=None, max_length=32, index=True)
+    address: str | None = Field(default=None, max_length=255)
+    id_number: str | None = Field(default=None, max_length=32)
+    content: str = ""
+    kind: str | None = Field(default=None, max_length=16)
+    tags: list = _json(list)
+    city_urged: bool = False
+    sensitive: bool = False
+    repeat: bool = False
+    review: bool = False
+    major_threat: bool = False
+    emergency: bool = False
+    service_category: str | None = Field(default=None, max_length=32)
+    handling_class: str | None = Field(default=None, max_length=32)
+    business_category: str | None = Field(default=None, max_length=32, index=True)
+    department_id: int | None = _fk("department.id")
+    handler_id: int | None = _fk("member.id", index=True)
+    status: str = Field(max_length=24)
+    version: int = 1
+    overall_due_at: datetime | None = _when()
+    calendar_fallback: bool = False
+    # first contact by the office (先行联系)
+    contact_status: str | None = Field(default=None, max_length=16)
+    not_contacted_reason: str | None = Field(default=None, max_length=16)
+    contact_note: str | None = None
+    contacted_by_id: int | None = _fk("member.id")
+    contacted_at: datetime | None = _when()
+    dept_contacted_at: datetime | None = _when()
+    redo_count: int = 0
+    acceptance_notice_sent_at: datetime | None = _when()
+    city_system_entered_at: datetime | None = _when()
+    letter_no: str | None = Field(default=None, max_length=64)
+    platform_reply: str | None = None
+    satisfaction: str | None = Field(default=None, max_length=16)
+    created_by_id: int | None = _fk("member.id")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    closed_at: datetime | None = _when(index=True)
+
+
+class TicketEvent(SQLModel, table=True):
+    """Append-only audit log: every change and every view of full details."""
+
+    __tablename__ = "ticket_event"
+    __table_args__ = (Index("ix_ticket_event_ticket_at", "ticket_id", "at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int | None = _fk("ticket.id")
+    actor_id: int | None = _fk("member.id")
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+    action: str = Field(max_length=48)
+    from_status: str | None = Field(default=None, max_length=24)
+    to_status: str | None = Field(default=None, max_length=24)
+    payload: dict = _json()
+
+
+class Attachment(SQLModel, table=True):
+    """A file sent in chat, kept by its Telegram file id."""
+
+    __tablename__ = "attachment"
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id", index=True)
+    purpose: str = Field(max_length=32)  # reply_evidence, return_evidence, problem_evidence, ...
+    owner_id: int | None = None  # the reply, return or report it belongs to
+    kind: str = Field(max_length=16)
+    file_id: str = Field(max_length=255)
+    file_unique_id: str | None = Field(default=None, max_length=64)
+    file_name: str | None = Field(default=None, max_length=255)
+    mime_type: str | None = Field(default=None, max_length=128)
+    caption: str | None = None
+    uploaded_by_id: int | None = _fk("member.id")
+    uploaded_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class StageDeadline(SQLModel, table=True):
+    """One deadline of one stage of one ticket; `open` until completed or cancelled."""
+
+    __tablename__ = "stage_deadline"
+    __table_args__ = (
+        Index("ix_stage_deadline_open_due", "open", "due_at"),
+        Index("ix_stage_deadline_ticket_stage", "ticket_id", "stage"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id")
+    stage: str = Field(max_length=32)
+    department_id: int | None = _fk("department.id")  # None: the office's stage
+    started_at: datetime = Field(sa_type=UTCDateTime)
+    due_at: datetime = Field(sa_type=UTCDateTime)
+    original_due_at: datetime | None = _when()  # before an extension
+    rule: str = Field(max_length=32)
+    calendar_fallback: bool = False
+    urgent: bool = False
+    open: bool = True
+    completed_at: datetime | None = _when()
+    cancelled_at: datetime | None = _when()
+    supervision_id: int | None = _fk("supervision.id")
+
+
+class WarningSent(SQLModel, table=True):
+    """A warning already queued for a stage: due_soon, overdue, overdue again (seq = working day)."""
+
+    __tablename__ = "warning_sent"
+    __table_args__ = (UniqueConstraint("stage_deadline_id", "level", "seq", name="uq_warning_once"),)
+    id: int | None = Field(default=None, primary_key=True)
+    stage_deadline_id: int = Field(foreign_key="stage_deadline.id")
+    level: str = Field(max_length=16)
+    seq: int = 0
+    sent_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Outbox(SQLModel, table=True):
+    """A message to send, written in the same transaction as the change that causes it."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_status_next", "status", "next_attempt_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    ticket_id: int | None = _fk("ticket.id", index=True)
+    event_id: int | None = _fk("ticket_event.id")
+    audience: str = Field(max_length=24)
+    department_id: int | None = _fk("department.id")
+    member_id: int | None = _fk("member.id")
+    chat_id: int | None = Field(default=None, sa_type=BigInteger)
+    template: str = Field(max_length=64)
+    context: dict = _json()
+    urgent: bool = False
+    dedupe_key: str | None = Field(default=None, max_length=128, unique=True)
+    status: str = Field(default="pending", max_length=16)
+    attempts: int = 0
+    next_attempt_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    sent_at: datetime | None = _when()
+    telegram_message_id: int | None = Field(default=None, sa_type=BigInteger)
+    error: str | None = None
+
+
+# --- the department's work --------------------------------------------------
+
+
+class Reply(SQLModel, table=True):
+    """The department's handling form and reply (附件1 + 附件2/3); one per round (redo adds one)."""
+
+    __tablename__ = "reply"
+    __table_args__ = (UniqueConstraint("ticket_id", "round", name="uq_reply_round"),)
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id", index=True)
+    round: int = 1
+    status: str = Field(default="draft", max_length=16)
+    template: str | None = Field(default=None, max_length=32)
+    author_id: int | None = _fk("member.id")
+    department_id: int | None = _fk("department.id")
+    contact_time: datetime | None = _when()
+    contact_manner: str | None = Field(default=None, max_length=16)
+    verified_by: str | None = Field(default=None, max_length=128)
+    site_visit: str | None = Field(default=None, max_length=16)
+    fact_finding: str | None = Field(default=None, max_length=32)
+    fact_note: str | None = None
+    demand_assessment: str | None = Field(default=None, max_length=32)
+    demand_note: str | None = None
+    basis: str | None = None
+    points: list = _json(list)
+    summary: str | None = None
+    letter: dict = _json()  # 附件2 sections: facts, reasons, requests, findings, review_body
+    result: str | None = Field(default=None, max_length=16)
+    result_other: str | None = None
+    acceptance: str | None = Field(default=None, max_length=16)
+    satisfaction: str | None = Field(default=None, max_length=16)
+    knowledge_ref: str | None = Field(default=None, max_length=64)
+    submitted_at: datetime | None = _when()
+    leader_id: int | None = _fk("member.id")
+    leader_decided_at: datetime | None = _when()
+    leader_comment: str | None = None
+    reviewed_by_id: int | None = _fk("member.id")
+    reviewed_at: datetime | None = _when()
+    review_reasons: list = _json(list)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class TicketReturn(SQLModel, table=True):
+    """A return (退单), by the office or asked by the department."""
+
+    __tablename__ = "ticket_return"
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id", index=True)
+    initiator: str = Field(max_length=16)
+    reason: str
+    belongs_to: str | None = Field(default=None, max_length=128)
+    requested_by_id: int | None = _fk("member.id")
+    requested_at: datetime = Field(sa_type=UTCDateTime)
+    leader_id: int | None = _fk("member.id")
+    decision: str | None = Field(default=None, max_length=16)
+    decided_at: datetime | None = _when()
+    leader_comment: str | None = None
+    completed_by_id: int | None = _fk("member.id")
+    completed_at: datetime | None = _when()
+    channel_note: str | None = None
+
+
+class FormRecord(SQLModel, table=True):
+    """A filled form (附件1-4) as it was produced and signed."""
+
+    __tablename__ = "form_record"
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id", index=True)
+    form: int
+    data: dict = _json()
+    created_by_id: int | None = _fk("member.id")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    signed_by_id: int | None = _fk("member.id")
+    signed_at: datetime | None = _when()
+
+
+class FormDraft(SQLModel, table=True):
+    """An unfinished chat form; survives restarts."""
+
+    __tablename__ = "form_draft"
+    __table_args__ = (UniqueConstraint("member_id", "flow", "ticket_id", name="uq_form_draft"),)
+    id: int | None = Field(default=None, primary_key=True)
+    member_id: int = Field(foreign_key="member.id")
+    flow: str = Field(max_length=32)
+    ticket_id: int | None = _fk("ticket.id")
+    chat_id: int | None = Field(default=None, sa_type=BigInteger)
+    step: str | None = Field(default=None, max_length=32)
+    data: dict = _json()
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+# --- problem tickets (SPEC §5) ----------------------------------------------
+
+
+class TicketLink(SQLModel, table=True):
+    """A repeat link between a ticket and an earlier one of the same citizen."""
+
+    __tablename__ = "ticket_link"
+    __table_args__ = (UniqueConstraint("ticket_id", "related_ticket_id", name="uq_ticket_link"),)
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id", index=True)
+    related_ticket_id: int = Field(foreign_key="ticket.id", index=True)
+    matched_on: list = _json(list)  # phone, name, address, content
+    created_by_id: int | None = _fk("member.id")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    unlinked_at: datetime | None = _when()
+    unlinked_by_id: int | None = _fk("member.id")
+
+
+class ProblemReport(SQLModel, table=True):
+    """Dissatisfaction / not factual / too high / repeat report with the leader's signature."""
+
+    __tablename__ = "problem_report"
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id", index=True)
+    kind: str = Field(max_length=24)
+    reasons: str = ""
+    work_done: str = ""
+    status: str = Field(default="draft", max_length=16)
+    author_id: int | None = _fk("member.id")
+    submitted_at: datetime | None = _when()
+    leader_id: int | None = _fk("member.id")
+    signed_at: datetime | None = _when()
+    verified_by_id: int | None = _fk("member.id")
+    verified_at: datetime | None = _when()
+    verification: str | None = None
+    close_applied_at: datetime | None = _when()
+
+
+class FollowUp(SQLModel, table=True):
+    """A city or district follow-up result (回访)."""
+
+    __tablename__ = "follow_up"
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id", index=True)
+    level: str = Field(max_length=16)
+    result: str = Field(max_length=16)
+    note: str | None = None
+    recorded_by_id: int | None = _fk("member.id")
+    recorded_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Supervision(SQLModel, table=True):
+    """A supervision ticket (督办件)."""
+
+    __tablename__ = "supervision"
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id", index=True)
+    trigger: str = Field(max_length=24)
+    instruction: str | None = None
+    status: str = Field(default="proposed", max_length=16)
+    proposed_at: datetime = Field(sa_type=UTCDateTime)
+    created_by_id: int | None = _fk("member.id")
+    created_at: datetime | None = _when()
+    department_id: int | None = _fk("department.id")
+    reply: str | None = None
+    replied_at: datetime | None = _when()
+
+
+class Extension(SQLModel, table=True):
+    """A request for more time on a stage (延期)."""
+
+    __tablename__ = "extension"
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id", index=True)
+    stage_deadline_id: int = Field(foreign_key="stage_deadline.id")
+    reason: str
+    working_days: int
+    requested_by_id: int | None = _fk("member.id")
+    requested_at: datetime = Field(sa_type=UTCDateTime)
+    old_due_at: datetime = Field(sa_type=UTCDateTime)
+    new_due_at: datetime | None = _when()
+    leader_id: int | None = _fk("member.id")
+    decision: str | None = Field(default=None, max_length=16)
+    decided_at: datetime | None = _when()
+    comment: str | None = None
+
+
+class DailyReport(SQLModel, table=True):
+    """A department's progress report on a sensitive ticket, one per day."""
+
+    __tablename__ = "daily_report"
+    __table_args__ = (UniqueConstraint("ticket_id", "report_date", name="uq_daily_report"),)
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id")
+    report_date: date = Field(index=True)
+    department_id: int | None = _fk("department.id")
+    author_id: int | None = _fk("member.id")
+    text: str
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Visit(SQLModel, table=True):
+    """The visit to calm a major threat (上门疏导)."""
+
+    __tablename__ = "visit"
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id", index=True)
+    scheduled_for: datetime | None = _when()
+    visited_at: datetime | None = _when()
+    visitors: str | None = None
+    note: str | None = None
+    recorded_by_id: int | None = _fk("member.id")
+
+
+class Collaboration(SQLModel, table=True):
+    """A ticket handed to another body, or back to 12345 (协同件)."""
+
+    __tablename__ = "collaboration"
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id", index=True)
+    body: str | None = Field(default=None, max_length=128)
+    method: str | None = Field(default=None, max_length=64)
+    handed_back: bool = False
+    reason: str | None = None
+    recorded_by_id: int | None = _fk("member.id")
+    recorded_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class EmergencyAlert(SQLModel, table=True):
+    """An emergency (应急件) or major-threat alert and its acknowledgement."""
+
+    __tablename__ = "emergency_alert"
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id", index=True)
+    raised_at: datetime = Field(sa_type=UTCDateTime)
+    raised_by_id: int | None = _fk("member.id")
+    acknowledged_by_id: int | None = _fk("member.id")
+    acknowledged_at: datetime | None = _when()
+    reminders_sent: int = 0

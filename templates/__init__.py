@@ -1,0 +1,63 @@
+"""All user-facing text: labels, short texts and jinja2 message templates."""
+
+from __future__ import annotations
+
+import tomllib
+from functools import cache
+from importlib import resources
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+_html = Environment(
+    loader=PackageLoader("templates", "messages"),
+    autoescape=select_autoescape(default=True, default_for_string=True),
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+_plain = Environment(undefined=StrictUndefined, autoescape=False)
+
+
+@cache
+def _toml(name: str) -> dict:
+    with resources.files("templates").joinpath(name).open("rb") as fh:
+        return tomllib.load(fh)
+
+
+def text(key: str, **values: object) -> str:
+    """A short plain text from templates/text.toml, with {{ placeholders }} filled."""
+    return _plain.from_string(_toml("text.toml")[key]).render(**values)
+
+
+def label(group: str, code: object, default: str | None = None) -> str:
+    """The Chinese label of a code (status, channel, kind, ...)."""
+    table = _toml("labels.toml")[group]
+    key = str(code)
+    if key in table:
+        return table[key]
+    if default is not None:
+        return default
+    raise KeyError(f"no label for {group}.{key}")
+
+
+def labels(group: str) -> dict[str, str]:
+    return dict(_toml("labels.toml")[group])
+
+
+def code_for(group: str, shown: str) -> str | None:
+    """The code whose label (or code) is `shown`; None when nothing matches."""
+    shown = shown.strip()
+    for code, name in _toml("labels.toml")[group].items():
+        if shown in (code, name):
+            return code
+    aliases = _toml("labels.toml").get(f"{group}_aliases", {})
+    return aliases.get(shown)
+
+
+def render(name: str, **context: object) -> str:
+    """Render templates/messages/NAME.j2 as Telegram HTML (every value escaped)."""
+    return _html.get_template(f"{name}.j2").render(label=label, **context).strip()
+
+
+def has_template(name: str) -> bool:
+    return name + ".j2" in _html.list_templates()

@@ -1,0 +1,133 @@
+"""Fixtures: a database on every backend, a controllable clock, the organisation of a bureau."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import text as sql
+from sqlmodel import SQLModel
+
+from bot.calendar import WorkCalendar
+from bot.deadlines import DeadlineCalculator
+from bot.organisation import apply_config
+from bot.rules import load_rules
+from bot.workflow import Actor, Workflow
+from storage.db import Database, make_engine
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+PG_URL = os.environ.get("HOTLINE_TEST_POSTGRES_URL")
+BACKENDS = ["sqlite"] + (["postgres"] if PG_URL else [])
+
+ORGANISATION = {
+    "departments": [
+        {"code": "office", "name": "局办公室", "office": True},
+        {"code": "jiuzhu", "name": "社会救助科"},
+        {"code": "yanglao", "name": "养老服务科"},
+    ],
+    "members": [
+        {"name": "王芳", "telegram_id": 1001, "roles": ["office"]},
+        {"name": "赵敏", "telegram_id": 1002, "roles": ["office"]},
+        {"name": "李强", "telegram_id": 2001, "department": "jiuzhu", "roles": ["handler"]},
+        {"name": "陈刚", "telegram_id": 2002, "department": "jiuzhu", "roles": ["business_leader"]},
+        {"name": "钱进", "telegram_id": 2003, "department": "jiuzhu", "roles": ["business_leader"]},
+        {"name": "周丽", "telegram_id": 3001, "department": "yanglao", "roles": ["handler"]},
+        {"name": "吴军", "telegram_id": 3002, "department": "yanglao", "roles": ["business_leader"]},
+        {"name": "孙伟", "telegram_id": 4001, "roles": ["petition_leader"]},
+        {"name": "郑华", "telegram_id": 4002, "roles": ["main_leader"]},
+        {"name": "管理员", "telegram_id": 9001, "roles": ["admin"]},
+    ],
+}
+
+
+def local(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=SHANGHAI)
+
+
+class Clock:
+    """A clock the tests move by hand."""
+
+    def __init__(self, start: datetime):
+        self.moment = start.astimezone(UTC)
+
+    def __call__(self) -> datetime:
+        return self.moment
+
+    def set(self, text: str) -> None:
+        self.moment = local(text).astimezone(UTC)
+
+    def advance(self, **kw) -> None:
+        self.moment += timedelta(**kw)
+
+
+@pytest.fixture(scope="session")
+def pg_engine():
+    if not PG_URL:
+        yield None
+        return
+    schema = f"t_{uuid.uuid4().hex[:10]}"
+    admin = make_engine(PG_URL)
+    with admin.begin() as conn:
+        conn.execute(sql(f"CREATE SCHEMA {schema}"))
+    engine = make_engine(PG_URL, connect_args={"options": f"-csearch_path={schema}"})
+    SQLModel.metadata.create_all(engine)
+    yield engine
+    engine.dispose()
+    with admin.begin() as conn:
+        conn.execute(sql(f"DROP SCHEMA {schema} CASCADE"))
+    admin.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def db(request, tmp_path, pg_engine):
+    if request.param == "sqlite":
+        database = Database(f"sqlite:///{tmp_path}/hotline.db")
+        SQLModel.metadata.create_all(database.engine)
+    else:
+        tables = ", ".join(t.name for t in SQLModel.metadata.sorted_tables)
+        with pg_engine.begin() as conn:
+            conn.execute(sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        database = Database(PG_URL, engine=pg_engine)
+    yield database
+    if request.param == "sqlite":
+        database.dispose()
+
+
+@pytest.fixture
+def rules():
+    return load_rules()
+
+
+@pytest.fixture
+def calendar():
+    return WorkCalendar()
+
+
+@pytest.fixture
+def calc(rules, calendar):
+    return DeadlineCalculator(rules, calendar)
+
+
+@pytest.fixture
+def clock():
+    return Clock(local("2026-09-29T10:00"))
+
+
+@pytest.fixture
+def workflow(rules, calc, clock):
+    return Workflow(rules, calc, clock)
+
+
+@pytest.fixture
+def org(db):
+    """name -> Actor, plus department ids under their codes."""
+    with db.session() as session:
+        ids = apply_config(session, ORGANISATION)
+        actors = {name: Actor.load(session, member_id) for name, member_id in ids.items()}
+        from storage import queries
+
+        departments = {d["code"]: queries.department_by_code(session, d["code"]).id for d in ORGANISATION["departments"]}
+    return {"actors": actors, "departments": departments}
