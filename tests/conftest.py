@@ -27,6 +27,7 @@ ORGANISATION = {
         {"code": "office", "name": "局办公室", "office": True},
         {"code": "jiuzhu", "name": "社会救助科"},
         {"code": "yanglao", "name": "养老服务科"},
+        {"code": "quhua", "name": "区划地名科"},
     ],
     "members": [
         {"name": "王芳", "telegram_id": 1001, "roles": ["office"]},
@@ -36,6 +37,7 @@ ORGANISATION = {
         {"name": "钱进", "telegram_id": 2003, "department": "jiuzhu", "roles": ["business_leader"]},
         {"name": "周丽", "telegram_id": 3001, "department": "yanglao", "roles": ["handler"]},
         {"name": "吴军", "telegram_id": 3002, "department": "yanglao", "roles": ["business_leader"]},
+        {"name": "冯涛", "telegram_id": 5001, "department": "quhua", "roles": ["handler"]},
         {"name": "孙伟", "telegram_id": 4001, "roles": ["petition_leader"]},
         {"name": "郑华", "telegram_id": 4002, "roles": ["main_leader"]},
         {"name": "管理员", "telegram_id": 9001, "roles": ["admin"]},
