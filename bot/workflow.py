@@ -559,6 +559,9 @@ class Workflow:
         if row is not None:
             row.open, row.completed_at, row.cancelled_at = True, None, None
 
+    def _due(self, row: StageDeadline | None) -> datetime | None:
+        return self.calc.local(row.due_at) if row is not None else None
+
     def _ctx(self, ticket: Ticket, **extra) -> dict:
         return {"ticket_id": ticket.id, "internal_no": ticket.internal_no, "channel": ticket.channel,
                 "kind": ticket.kind, **extra}
@@ -766,7 +769,7 @@ class Workflow:
         for stage in (Stage.ACCEPT, Stage.REPLY, Stage.DEPT_FIRST_CONTACT):
             row = self._open_stage(session, ticket, stage, now)
             if row is not None:
-                due[stage.value] = row.due_at
+                due[stage.value] = self.calc.local(row.due_at)
         self._to_department(outcome, ticket, "ticket_card", due=due)
         return {"department_id": c.department_id, "due": due}
 
@@ -776,14 +779,14 @@ class Workflow:
                                  decision="approved", decided_at=now))
         self._close_stages(session, ticket, [Stage.DISPATCH], now)
         row = self._open_stage(session, ticket, Stage.RETURN, now)
-        return {"reason": c.reason, "belongs_to": c.belongs_to, "return_due": row.due_at if row else None}
+        return {"reason": c.reason, "belongs_to": c.belongs_to, "return_due": self._due(row)}
 
     def _do_accept(self, session, actor, ticket, c, now, outcome):
         ticket.handler_id = actor.member_id
         self._close_stages(session, ticket, [Stage.ACCEPT], now)
         row = self._open_stage(session, ticket, Stage.ACCEPTANCE_NOTICE, now)
         self._to_office(outcome, ticket, "accepted", handler=actor.name,
-                        notice_due=row.due_at if row else None)
+                        notice_due=self._due(row))
         if ticket.kind == "threat" or ticket.major_threat:
             self._to_department(outcome, ticket, "calm_caller_now")
         return {"handler_id": actor.member_id}
@@ -813,7 +816,7 @@ class Workflow:
                                              Stage.ACCEPTANCE_NOTICE], now, cancel=True)
         row = self._open_stage(session, ticket, Stage.RETURN, now)
         self._to_office(outcome, ticket, "return_approved", leader=actor.name, return_id=request.id,
-                        return_due=row.due_at if row else None)
+                        return_due=self._due(row))
         self._to_department(outcome, ticket, "return_decided", approved=True, leader=actor.name)
         return {"return_id": request.id, "comment": c.comment}
 
@@ -891,7 +894,7 @@ class Workflow:
         row = self._open_stage(session, ticket, Stage.FINAL_REPLY, now)
         missing = conformity_missing(ticket, reply)
         self._to_office(outcome, ticket, "reply_for_review", reply_id=reply.id, leader=actor.name, missing=missing,
-                        final_reply_due=row.due_at if row else None)
+                        final_reply_due=self._due(row))
         self._to_department(outcome, ticket, "reply_approved", leader=actor.name)
         return {"reply_id": reply.id, "comment": c.comment, "missing": missing}
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tomllib
+from datetime import datetime
 from functools import cache
 from importlib import resources
 
@@ -16,6 +17,28 @@ _html = Environment(
     lstrip_blocks=True,
 )
 _plain = Environment(undefined=StrictUndefined, autoescape=False)
+
+
+def _day(moment) -> str:
+    return f"{moment.month}月{moment.day}日（{label('weekday', moment.isoweekday())}）"
+
+
+def _when(moment) -> str:
+    """10月14日（周三） for an end-of-day deadline, else with the time."""
+    if moment is None:
+        return "—"
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    return _day(moment) if (moment.hour, moment.minute) == (23, 59) else f"{_day(moment)}{moment:%H:%M}"
+
+
+def _at(moment) -> str:
+    """10月14日（周三）09:30, always with the time."""
+    return f"{_day(moment)}{moment:%H:%M}" if moment else "—"
+
+
+_html.filters["when"] = _when
+_html.filters["at"] = _at
 
 
 @cache

@@ -1,0 +1,55 @@
+"""What a message may show of a ticket: full details in private chat, masked in groups (SPEC §7)."""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from bot.deadlines import DeadlineCalculator
+from bot.domain import Audience
+from bot.privacy import mask_address, mask_name, mask_phone, scrub_text
+from storage import queries
+from storage.models import Department, Member, Outbox, Ticket
+from templates import render
+
+
+def ticket_view(session: Session, ticket: Ticket, calc: DeadlineCalculator, private: bool) -> dict:
+    department = session.get(Department, ticket.department_id) if ticket.department_id else None
+    handler = session.get(Member, ticket.handler_id) if ticket.handler_id else None
+    deadlines = []
+    for row in queries.open_stages(session, ticket.id):
+        deadlines.append({"stage": row.stage, "due": calc.local(row.due_at), "fallback": row.calendar_fallback,
+                          "fallback_year": calc.local(row.due_at).year})
+    return {
+        "id": ticket.id,
+        "internal_no": ticket.internal_no,
+        "external_no": ticket.external_no,
+        "channel": ticket.channel,
+        "kind": ticket.kind,
+        "status": ticket.status,
+        "received_at": calc.local(ticket.received_at),
+        "source": ticket.source,
+        "citizen": ticket.citizen_name if private else mask_name(ticket.citizen_name),
+        "phone": ticket.phone if private else mask_phone(ticket.phone),
+        "address": ticket.address if private else mask_address(ticket.address),
+        "content": ticket.content if private else scrub_text(ticket.content, ticket.citizen_name, ticket.address,
+                                                            ticket.phone),
+        "city_urged": ticket.city_urged,
+        "threat": ticket.kind == "threat" or ticket.major_threat,
+        "sensitive": ticket.sensitive,
+        "emergency": ticket.emergency,
+        "repeat": ticket.repeat,
+        "department": department.name if department else None,
+        "handler": handler.name if handler else None,
+        "overall_due": calc.local(ticket.overall_due_at) if ticket.overall_due_at else None,
+        "calendar_fallback": ticket.calendar_fallback,
+        "deadlines": deadlines,
+        "private": private,
+    }
+
+
+def render_outbox(session: Session, row: Outbox, calc: DeadlineCalculator) -> str:
+    """The text of a queued message, with the ticket shown as its audience may see it."""
+    private = row.audience == Audience.MEMBER
+    ticket = queries.ticket(session, row.ticket_id) if row.ticket_id else None
+    view = ticket_view(session, ticket, calc, private) if ticket else None
+    return render(row.template, m=row.context, t=view)

@@ -1,0 +1,107 @@
+"""Every message the workflow queues renders, and none shows personal data in a group."""
+
+from __future__ import annotations
+
+from importlib import resources
+
+import pytest
+
+from bot.views import render_outbox
+from bot.workflow import (
+    ApproveReply,
+    ApproveReturn,
+    ApproveSignoff,
+    AskReturn,
+    CompleteReturn,
+    EvidenceIn,
+    FailReview,
+    PassReview,
+    RecordMail,
+    RecordPlatformReply,
+    RejectReply,
+    RejectReturn,
+    RejectSignoff,
+    SubmitApprovalForm,
+    SubmitFinalReply,
+    SubmitReply,
+)
+from storage import queries
+from tests.desk import Desk
+
+PHONE, HOUSE, NAME = "13900001111", "涞寅路88号6室", "欧阳明月"
+
+
+@pytest.fixture
+def desk(db, workflow, org):
+    return Desk(db, workflow, org)
+
+
+def every_path(desk: Desk) -> None:
+    person = {"citizen_name": NAME, "phone": PHONE, "address": "九亭镇" + HOUSE,
+              "content": f"来电人{NAME}（{PHONE}）反映低保问题<script>alert(1)</script>"}
+    p = desk.new("petition", **person, external_no="P1")
+    desk.to_department(p)
+    desk.accepted_with_reply(p)
+    desk.ok("陈刚", RejectReply(p, "补充依据"))
+    desk.ok("李强", SubmitReply(p))
+    desk.ok("陈刚", ApproveReply(p))
+    desk.ok("王芳", FailReview(p, ("缺少满意度",)))
+    desk.ok("李强", SubmitReply(p))
+    desk.ok("陈刚", ApproveReply(p))
+    desk.ok("王芳", PassReview(p))
+    desk.ok("王芳", SubmitFinalReply(p))
+    desk.ok("孙伟", RejectSignoff(p, "格式"))
+    desk.ok("王芳", SubmitFinalReply(p))
+    desk.ok("孙伟", ApproveSignoff(p))
+    desk.ok("王芳", RecordMail(p, "XA1"))
+    h = desk.new("12345", "threat", **person, external_no="H1", city_urged=True)
+    desk.to_department(h)
+    desk.accepted_with_reply(h)
+    desk.ok("陈刚", ApproveReply(h))
+    desk.ok("王芳", PassReview(h))
+    desk.ok("王芳", SubmitApprovalForm(h))
+    desk.ok("孙伟", ApproveSignoff(h))
+    desk.ok("王芳", RecordPlatformReply(h))
+    n = desk.new("962200", **person, external_no="N1", emergency=True)
+    desk.to_department(n, contact=False)
+    desk.ok("李强", AskReturn(n, "不属本科", (EvidenceIn("document", "BQAD"),)))
+    desk.ok("陈刚", RejectReturn(n, "请办理"))
+    desk.ok("李强", AskReturn(n, "不属本科", (EvidenceIn("document", "BQAD"),)))
+    desk.ok("陈刚", ApproveReturn(n))
+    desk.ok("王芳", CompleteReturn(n))
+    q = desk.new("12345", "ordinary", **person, external_no="Q1")
+    desk.to_department(q, "quhua")
+    desk.accepted_with_reply(q, handler="冯涛")
+
+
+def test_every_template_renders_and_groups_never_see_personal_data(desk):
+    every_path(desk)
+    used = set()
+    with desk.db.session() as session:
+        rows = queries.outbox_of(session)
+        assert rows
+        for row in rows:
+            used.add(row.template)
+            text = render_outbox(session, row, desk.workflow.calc)
+            assert text.strip(), row.template
+            assert "<script>" not in text  # every citizen-supplied text is escaped
+            if row.audience != "member":
+                assert PHONE not in text and HOUSE not in text and NAME not in text, (row.template, text)
+            elif "{% include" in (resources.files("templates") / "messages" / f"{row.template}.j2").read_text():
+                assert PHONE in text and NAME in text  # leaders see full details in private chat
+    shipped = {p.name[:-3] for p in (resources.files("templates") / "messages").iterdir()
+               if p.name.endswith(".j2") and not p.name.startswith("_")}
+    assert used == shipped
+
+
+def test_ticket_card_shows_flags_first_and_deadlines_with_weekday(desk):
+    t = desk.new("12345", "threat", city_urged=True, received="2026-09-29T09:00")
+    desk.to_department(t)
+    with desk.db.session() as session:
+        card = next(r for r in queries.outbox_of(session, t) if r.template == "ticket_card")
+        text = render_outbox(session, card, desk.workflow.calc)
+    lines = text.splitlines()
+    assert "即接即电话安抚" in lines[1] and "市级催办" in lines[2]
+    assert "受理/退单：9月30日（周三）" in text
+    assert "来电/来访：9月29日（周二）09:00" in text
+    assert "138****5678" in text and "张*" in text
