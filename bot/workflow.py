@@ -911,8 +911,9 @@ class Workflow:
         reply = queries.current_reply(session, ticket.id)
         reply.reviewed_by_id, reply.reviewed_at = actor.member_id, now
         ticket.satisfaction = reply.satisfaction
-        if ticket.status == Status.PLATFORM_REPLY:
-            self._to_office(outcome, ticket, "platform_reply_due")
+        follow_up = {Status.PLATFORM_REPLY: "platform_reply_due", Status.APPROVAL_FORM: "approval_form_due",
+                     Status.FINAL_REPLY: "final_reply_due"}[Status(ticket.status)]
+        self._to_office(outcome, ticket, follow_up, reviewer=actor.name)
         return {"reply_id": reply.id}
 
     def _do_fail_review(self, session, actor, ticket, c: FailReview, now, outcome):
@@ -960,6 +961,8 @@ class Workflow:
 
     def _do_reject_signoff(self, session, actor, ticket, c: RejectSignoff, now, outcome):
         self._to_office(outcome, ticket, "signoff_rejected", leader=actor.name, comment=c.comment)
+        follow_up = "final_reply_due" if ticket.status == Status.FINAL_REPLY else "approval_form_due"
+        self._to_office(outcome, ticket, follow_up, reviewer=actor.name)
         return {"comment": c.comment}
 
     def _close(self, session, ticket, now, outcome) -> None:

@@ -37,8 +37,25 @@ def _at(moment) -> str:
     return f"{_day(moment)}{moment:%H:%M}" if moment else "—"
 
 
-_html.filters["when"] = _when
-_html.filters["at"] = _at
+def _checks(value, group: str) -> str:
+    """☑属实 ☐部分属实 …: every choice of a group, the chosen one ticked."""
+    return " ".join(("☑" if code == value else "☐") + name for code, name in labels(group).items())
+
+
+for _env in (_html, _plain):
+    _env.filters["when"] = _when
+    _env.filters["at"] = _at
+    _env.filters["checks"] = _checks
+
+
+def form_spec(number: int) -> dict:
+    """The layout of a form (附件1-4): title, rows of cells or paragraphs, as jinja2 strings."""
+    return _toml(f"forms/form{number}.toml")
+
+
+def fill(template: str, **values: object) -> str:
+    """Fill one jinja2 string as plain text (a form cell)."""
+    return _plain.from_string(template).render(**values)
 
 
 @cache
