@@ -44,8 +44,11 @@ def form_data(session: Session, ticket: Ticket, calc: DeadlineCalculator, privat
     department = session.get(Department, ticket.department_id) if ticket.department_id else None
     dispatched = next((e for e in queries.events_of(session, ticket.id) if e.action == "dispatch"), None)
     form = queries.latest_form(session, ticket.id)
-    r = reply
-    get = (lambda key, default=None: getattr(r, key) if r is not None and getattr(r, key) is not None else default)
+
+    def get(key, default=None):
+        value = getattr(reply, key) if reply is not None else None
+        return default if value is None else value
+
     return {
         "internal_no": ticket.internal_no,
         "external_no": ticket.external_no,

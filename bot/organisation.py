@@ -5,6 +5,11 @@
     name = "局办公室"
     office = true
 
+    [[departments]]
+    code = "jiuzhu"
+    name = "社会救助科"
+    categories = ["社会救助"]          # suggested first for these business categories
+
     [[members]]
     name = "李强"
     telegram_id = 2001
@@ -35,6 +40,7 @@ def apply_config(session: Session, config: dict) -> dict[str, int]:
         department.name = name
         department.is_office = bool(raw.get("office", False))
         department.active = bool(raw.get("active", True))
+        department.categories = list(raw.get("categories", []))
     session.flush()
 
     members: dict[str, int] = {}

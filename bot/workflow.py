@@ -442,7 +442,7 @@ class Workflow:
                     at=self.now(),
                     action="refused",
                     payload={"command": command.action, "code": refusal.code, "message": refusal.message,
-                             **_jsonable(refusal.detail)},
+                             **jsonable(refusal.detail)},
                 )
                 session.add(event)
             return Outcome(ok=False, action=command.action, ticket_id=getattr(command, "ticket_id", None),
@@ -509,7 +509,7 @@ class Workflow:
 
     def _event(self, session, ticket, actor, action, before, after, now, payload) -> TicketEvent:
         event = TicketEvent(ticket_id=ticket.id, actor_id=actor.member_id, at=now, action=action,
-                            from_status=before, to_status=after, payload=_jsonable(payload))
+                            from_status=before, to_status=after, payload=jsonable(payload))
         session.add(event)
         session.flush()
         return event
@@ -596,7 +596,7 @@ class Workflow:
                 department_id=message.department_id,
                 member_id=message.member_id,
                 template=message.template,
-                context=_jsonable(message.context),
+                context=jsonable(message.context),
                 urgent=message.urgent,
                 next_attempt_at=event.at,
                 created_at=event.at,
@@ -871,6 +871,8 @@ class Workflow:
     def _do_save_reply(self, session, actor, ticket, c: SaveReply, now, outcome):
         reply = self._draft(session, actor, ticket, now)
         for key, value in c.values.items():
+            if key == "letter":
+                value = {**(reply.letter or {}), **value}
             setattr(reply, key, _utc(value) if isinstance(value, datetime) else value)
         reply.author_id = actor.member_id
         reply.updated_at = now
@@ -934,7 +936,7 @@ class Workflow:
         return {"reply_id": old.id, "reasons": reasons, "redo_count": ticket.redo_count}
 
     def _form(self, session, actor, ticket, number: int, values: dict, now) -> FormRecord:
-        record = FormRecord(ticket_id=ticket.id, form=number, data=_jsonable(values), created_by_id=actor.member_id,
+        record = FormRecord(ticket_id=ticket.id, form=number, data=jsonable(values), created_by_id=actor.member_id,
                             created_at=now)
         session.add(record)
         session.flush()
@@ -988,11 +990,11 @@ def _choices(group: str) -> set[str]:
     return set(labels(group))
 
 
-def _jsonable(value):
+def jsonable(value):
     if isinstance(value, datetime):
         return value.isoformat()
     if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
+        return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple, set, frozenset)):
-        return [_jsonable(v) for v in value]
+        return [jsonable(v) for v in value]
     return value

@@ -36,6 +36,7 @@ class Department(SQLModel, table=True):
     name: str = Field(max_length=64)
     is_office: bool = False
     active: bool = True
+    categories: list = _json(list)  # business categories it usually handles (for the dispatch suggestion)
 
 
 class Member(SQLModel, table=True):
@@ -232,6 +233,7 @@ class Outbox(SQLModel, table=True):
     urgent: bool = False
     dedupe_key: str | None = Field(default=None, max_length=128, unique=True)
     status: str = Field(default="pending", max_length=16)
+    buttons_open: bool = False  # sent with buttons that no decision has closed yet
     attempts: int = 0
     next_attempt_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     sent_at: datetime | None = _when()

@@ -11,9 +11,12 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session
 
 from storage.models import (
+    Attachment,
     ChatBinding,
     Department,
+    FormDraft,
     FormRecord,
+    JoinRequest,
     Member,
     MemberRole,
     Outbox,
@@ -219,3 +222,143 @@ def outbox_of(session: Session, ticket_id: int | None = None) -> list[Outbox]:
 
 def count(session: Session, model) -> int:
     return session.scalar(select(func.count()).select_from(model))
+
+
+# --- look-ups for the chat --------------------------------------------------
+
+
+def departments(session: Session, include_office: bool = False) -> list[Department]:
+    query = select(Department).where(Department.active.is_(True)).order_by(Department.id)
+    if not include_office:
+        query = query.where(Department.is_office.is_(False))
+    return list(session.scalars(query))
+
+
+def office_department(session: Session) -> Department | None:
+    return session.scalar(select(Department).where(Department.is_office.is_(True)).order_by(Department.id).limit(1))
+
+
+def dispatch_history(session: Session, phone: str | None, category: str | None, since: datetime) -> dict:
+    """Where earlier tickets of the same citizen, and of the same category, went: department id -> counts."""
+    out: dict[int, dict[str, int]] = {}
+    if phone:
+        rows = session.execute(
+            select(Ticket.department_id, func.count())
+            .where(Ticket.phone == phone, Ticket.department_id.is_not(None))
+            .group_by(Ticket.department_id)
+        )
+        for department_id, n in rows:
+            out.setdefault(department_id, {})["citizen"] = n
+    if category:
+        rows = session.execute(
+            select(Ticket.department_id, func.count())
+            .where(Ticket.business_category == category, Ticket.department_id.is_not(None),
+                   Ticket.received_at >= since)
+            .group_by(Ticket.department_id)
+        )
+        for department_id, n in rows:
+            out.setdefault(department_id, {})["category"] = n
+    return out
+
+
+def binding_for_chat(session: Session, chat_id: int) -> ChatBinding | None:
+    return session.scalar(select(ChatBinding).where(ChatBinding.chat_id == chat_id))
+
+
+def bind_chat(session: Session, chat_id: int, department_id: int, title: str | None, member_id: int | None,
+              now: datetime) -> ChatBinding:
+    binding = binding_for_chat(session, chat_id)
+    if binding is None:
+        binding = ChatBinding(chat_id=chat_id, department_id=department_id)
+        session.add(binding)
+    binding.department_id, binding.title, binding.bound_by_id, binding.bound_at = department_id, title, member_id, now
+    session.flush()
+    return binding
+
+
+def draft_for(session: Session, member_id: int, flow: str | None = None) -> FormDraft | None:
+    """The member's most recent unfinished chat form (of a flow, or any)."""
+    query = select(FormDraft).where(FormDraft.member_id == member_id)
+    if flow is not None:
+        query = query.where(FormDraft.flow == flow)
+    return session.scalar(query.order_by(FormDraft.updated_at.desc(), FormDraft.id.desc()).limit(1))
+
+
+def drop_drafts(session: Session, member_id: int, flow: str | None = None) -> None:
+    query = select(FormDraft).where(FormDraft.member_id == member_id)
+    if flow is not None:
+        query = query.where(FormDraft.flow == flow)
+    for draft in session.scalars(query):
+        session.delete(draft)
+    session.flush()
+
+
+def pending_outbox(session: Session, now: datetime, limit: int = 50) -> list[Outbox]:
+    return list(session.scalars(
+        select(Outbox).where(Outbox.status == "pending", Outbox.next_attempt_at <= now)
+        .order_by(Outbox.urgent.desc(), Outbox.id).limit(limit)
+    ))
+
+
+def open_buttons(session: Session, ticket_id: int) -> list[Outbox]:
+    return list(session.scalars(
+        select(Outbox).where(Outbox.ticket_id == ticket_id, Outbox.buttons_open.is_(True)).order_by(Outbox.id)
+    ))
+
+
+def outbox_by_message(session: Session, chat_id: int, message_id: int) -> Outbox | None:
+    return session.scalar(select(Outbox).where(Outbox.chat_id == chat_id, Outbox.telegram_message_id == message_id))
+
+
+def pending_join_request(session: Session, telegram_user_id: int) -> JoinRequest | None:
+    return session.scalar(select(JoinRequest).where(JoinRequest.telegram_user_id == telegram_user_id,
+                                                    JoinRequest.status == "pending"))
+
+
+def tickets_where(session: Session, *, department_id: int | None = None, handler_id: int | None = None,
+                  statuses: Sequence[str] | None = None, open_only: bool = True, limit: int = 30) -> list[Ticket]:
+    query = select(Ticket)
+    if department_id is not None:
+        query = query.where(Ticket.department_id == department_id)
+    if handler_id is not None:
+        query = query.where(Ticket.handler_id == handler_id)
+    if statuses is not None:
+        query = query.where(Ticket.status.in_(list(statuses)))
+    if open_only:
+        query = query.where(Ticket.closed_at.is_(None))
+    return list(session.scalars(query.order_by(Ticket.overall_due_at.is_(None), Ticket.overall_due_at,
+                                               Ticket.received_at).limit(limit)))
+
+
+def next_due(session: Session, ticket_ids: Sequence[int]) -> dict[int, datetime]:
+    """The soonest open stage deadline of each ticket."""
+    if not ticket_ids:
+        return {}
+    rows = session.execute(
+        select(StageDeadline.ticket_id, func.min(StageDeadline.due_at))
+        .where(StageDeadline.ticket_id.in_(list(ticket_ids)), StageDeadline.open.is_(True))
+        .group_by(StageDeadline.ticket_id)
+    )
+    return {ticket_id: due for ticket_id, due in rows}
+
+
+def search_tickets(session: Session, words: Sequence[str], limit: int = 20) -> list[Ticket]:
+    query = select(Ticket)
+    for word in words:
+        pattern = f"%{word}%"
+        query = query.where(
+            Ticket.content.ilike(pattern) | Ticket.internal_no.ilike(pattern) | Ticket.external_no.ilike(pattern)
+            | Ticket.citizen_name.ilike(pattern) | Ticket.phone.ilike(pattern) | Ticket.address.ilike(pattern)
+        )
+    return list(session.scalars(query.order_by(Ticket.received_at.desc()).limit(limit)))
+
+
+def attachments_of(session: Session, ticket_id: int, purpose: str | None = None) -> list[Attachment]:
+    query = select(Attachment).where(Attachment.ticket_id == ticket_id)
+    if purpose:
+        query = query.where(Attachment.purpose == purpose)
+    return list(session.scalars(query.order_by(Attachment.id)))
+
+
+def outbox_with_key(session: Session, key: str) -> Outbox | None:
+    return session.scalar(select(Outbox).where(Outbox.dedupe_key == key))

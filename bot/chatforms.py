@@ -1,0 +1,102 @@
+"""The step-by-step chat forms: what each asks, in which order, for which channel.
+
+The answers of the reply form are saved into the reply itself at every step
+(so a restart loses nothing); the intake and return forms keep theirs in the
+member's FormDraft until they are submitted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Step:
+    key: str  # a reply field, "letter.<section>", or an intake/return field
+    kind: str  # choice | text | time | points | evidence | flags
+    group: str | None = None  # labels group of the choices
+    optional: bool = False
+    channels: tuple[str, ...] | None = None  # only for these channels
+
+
+HOTLINES = ("12345", "962200")
+
+REPLY_STEPS: tuple[Step, ...] = (
+    Step("template", "choice", "reply_template", channels=HOTLINES),
+    Step("contact_time", "time"),
+    Step("contact_manner", "choice", "contact_manner"),
+    Step("verified_by", "text", optional=True),
+    Step("site_visit", "choice", "site_visit", optional=True),
+    Step("fact_finding", "choice", "fact_finding"),
+    Step("fact_note", "text", optional=True),
+    Step("demand_assessment", "choice", "demand_assessment", optional=True),
+    Step("demand_note", "text", optional=True),
+    Step("letter.facts", "text", optional=True, channels=("petition",)),
+    Step("letter.reasons", "text", optional=True, channels=("petition",)),
+    Step("letter.requests", "text", optional=True, channels=("petition",)),
+    Step("letter.findings", "text", optional=True, channels=("petition",)),
+    Step("basis", "text"),
+    Step("points", "points"),
+    Step("summary", "text", optional=True),
+    Step("letter.judgement", "text", optional=True, channels=("petition",)),
+    Step("letter.review_body", "text", optional=True, channels=("petition",)),
+    Step("result", "choice", "result"),
+    Step("acceptance", "choice", "acceptance"),
+    Step("satisfaction", "choice", "satisfaction"),
+    Step("evidence", "evidence", optional=True),
+)
+
+INTAKE_STEPS: tuple[Step, ...] = (
+    Step("channel", "choice", "channel"),
+    Step("kind", "choice", "kind", channels=("12345",)),
+    Step("service_category", "choice", "service_category", optional=True, channels=("962200",)),
+    Step("flags", "flags", "flag"),
+    Step("business_category", "choice", "business_category", optional=True),
+    Step("external_no", "text"),
+    Step("received_at", "time"),
+    Step("citizen_name", "text", optional=True),
+    Step("phone", "text", optional=True),
+    Step("address", "text", optional=True),
+    Step("content", "text"),
+)
+
+RETURN_STEPS: tuple[Step, ...] = (
+    Step("reason", "text"),
+    Step("evidence", "evidence"),
+)
+
+FLOWS = {"reply": REPLY_STEPS, "intake": INTAKE_STEPS, "return": RETURN_STEPS}
+
+
+def steps_for(flow: str, channel: str | None) -> list[Step]:
+    return [s for s in FLOWS[flow] if s.channels is None or channel is None or channel in s.channels]
+
+
+def step(flow: str, key: str) -> Step | None:
+    return next((s for s in FLOWS[flow] if s.key == key), None)
+
+
+def next_step(flow: str, channel: str | None, after: str | None) -> Step | None:
+    steps = steps_for(flow, channel)
+    if after is None:
+        return steps[0] if steps else None
+    keys = [s.key for s in steps]
+    if after not in keys:
+        return None
+    index = keys.index(after) + 1
+    return steps[index] if index < len(steps) else None
+
+
+def position(flow: str, channel: str | None, key: str) -> tuple[int, int]:
+    keys = [s.key for s in steps_for(flow, channel)]
+    return (keys.index(key) + 1 if key in keys else 0), len(keys)
+
+
+def reply_value(reply, key: str):
+    if reply is None:
+        return None
+    if key.startswith("letter."):
+        return (reply.letter or {}).get(key.split(".", 1)[1])
+    if key == "evidence":
+        return None
+    return getattr(reply, key)

@@ -1,0 +1,31 @@
+"""The department to suggest at dispatch: by category, by the citizen's earlier tickets, by habit."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlmodel import Session
+
+from storage import queries
+from storage.models import Department, Ticket
+
+CATEGORY_WEIGHT = 3.0
+CITIZEN_WEIGHT = 2.0
+HABIT_WEIGHT = 1.0
+HISTORY_DAYS = 365
+
+
+def suggest_departments(session: Session, ticket: Ticket) -> list[tuple[Department, float]]:
+    """Every active department, best first, with its score (0 when nothing points to it)."""
+    history = queries.dispatch_history(session, ticket.phone, ticket.business_category,
+                                       ticket.received_at - timedelta(days=HISTORY_DAYS))
+    category_total = sum(h.get("category", 0) for h in history.values()) or 1
+    scored = []
+    for department in queries.departments(session):
+        h = history.get(department.id, {})
+        score = (CATEGORY_WEIGHT * (ticket.business_category in (department.categories or []))
+                 + CITIZEN_WEIGHT * h.get("citizen", 0)
+                 + HABIT_WEIGHT * h.get("category", 0) / category_total)
+        scored.append((department, score))
+    scored.sort(key=lambda pair: (-pair[1], pair[0].id))
+    return scored

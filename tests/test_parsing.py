@@ -1,0 +1,23 @@
+from bot.parsing import parse_local_time
+from tests.conftest import local
+
+NOW = local("2026-10-09T15:20")
+
+
+def test_times_people_type():
+    assert parse_local_time("刚刚", NOW) == local("2026-10-09T15:20")
+    assert parse_local_time("今天 9:30", NOW) == local("2026-10-09T09:30")
+    assert parse_local_time("9：30", NOW) == local("2026-10-09T09:30")
+    assert parse_local_time("昨天 16:05", NOW) == local("2026-10-08T16:05")
+    assert parse_local_time("下午2点", NOW) == local("2026-10-09T14:00")
+    assert parse_local_time("10月8日 9:00", NOW) == local("2026-10-08T09:00")
+    assert parse_local_time("2026-10-01 09:30", NOW) == local("2026-10-01T09:30")
+    assert parse_local_time("2026年9月30日10时", NOW) == local("2026-09-30T10:00")
+    assert parse_local_time("12月30日 9:00", NOW) == local("2025-12-30T09:00")
+
+
+def test_not_times():
+    assert parse_local_time("明天", NOW) is None
+    assert parse_local_time("2026-13-01 09:00", NOW) is None
+    assert parse_local_time("今天 18:00", NOW) is None  # in the future
+    assert parse_local_time("hello", NOW) is None
