@@ -33,6 +33,14 @@ def _fmt(calc: DeadlineCalculator, moment: datetime | None, time: bool = True) -
     return f"{local:%Y年%m月%d日 %H:%M}" if time else f"{local:%Y年%m月%d日}"
 
 
+def _short(calc: DeadlineCalculator, moment: datetime | None) -> str:
+    """9月29日11时, as the seed's 附件3 writes it."""
+    if moment is None:
+        return "X月X日XX时"
+    local = calc.local(moment)
+    return f"{local.month}月{local.day}日{local.hour}时"
+
+
 def _name(session: Session, member_id: int | None) -> str:
     member = session.get(Member, member_id) if member_id else None
     return member.name if member else ""
@@ -72,6 +80,8 @@ def form_data(session: Session, ticket: Ticket, calc: DeadlineCalculator, privat
         "template": get("template", ""),
         "contact_time": _fmt(calc, get("contact_time")),
         "contact_manner": label("contact_manner", get("contact_manner"), "") if get("contact_manner") else "",
+        "contact_way": label("contact_way", get("contact_manner"), "") if get("contact_manner") else "",
+        "contact_when": _short(calc, get("contact_time")),
         "contact_manner_code": {"meeting": "meeting"}.get(get("contact_manner"), get("contact_manner")),
         "verified_by": get("verified_by", ""),
         "site_visit": get("site_visit"),

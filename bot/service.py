@@ -179,6 +179,21 @@ class Hotline:
     def do(self, actor: Actor | None, command) -> Outcome:
         return self.workflow.handle(self.db, actor, command)
 
+    def can(self, actor: Actor | None, action: str, ticket_id: int):
+        """None when allowed, else the Refused that the command would meet."""
+        with self.db.session() as session:
+            return self.workflow.check(session, actor, action, ticket_id)
+
+    def submit_form(self, actor: Actor | None, ticket_id: int, number: int) -> Outcome:
+        """The office files 附件4 (12345) or the final 附件2 (petition), filled from the ticket."""
+        from bot.workflow import SubmitApprovalForm, SubmitFinalReply
+
+        with self.db.session() as session:
+            ticket = queries.ticket(session, ticket_id)
+            values = forms.form_data(session, ticket, self.calc) if ticket else {}
+        command = SubmitApprovalForm(ticket_id, values) if number == 4 else SubmitFinalReply(ticket_id, values)
+        return self.do(actor, command)
+
     def ticket(self, ticket_id: int) -> Ticket | None:
         with self.db.session() as session:
             return queries.ticket(session, ticket_id)
@@ -256,6 +271,10 @@ class Hotline:
             suffix = "" if private else "-masked"
             path = self.files_dir / f"{ticket.internal_no}-附件{number}{suffix}.docx"
             return forms.render_docx(number, data, path)
+
+    def evidence_of(self, ticket_id: int, purpose: str | None = None) -> list:
+        with self.db.session() as session:
+            return queries.attachments_of(session, ticket_id, purpose)
 
     # -- drafts of chat forms --
 

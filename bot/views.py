@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
+from bot import forms
 from bot.deadlines import DeadlineCalculator
 from bot.domain import Audience
 from bot.privacy import mask_address, mask_name, mask_phone, scrub_text
@@ -47,9 +48,18 @@ def ticket_view(session: Session, ticket: Ticket, calc: DeadlineCalculator, priv
     }
 
 
+# Messages that carry the reply or form under decision.
+FORM_OF = {"reply_for_approval": None, "reply_for_review": None, "signoff_request": "form"}
+
+
 def render_outbox(session: Session, row: Outbox, calc: DeadlineCalculator) -> str:
     """The text of a queued message, with the ticket shown as its audience may see it."""
     private = row.audience == Audience.MEMBER
     ticket = queries.ticket(session, row.ticket_id) if row.ticket_id else None
     view = ticket_view(session, ticket, calc, private) if ticket else None
-    return render(row.template, m=row.context, t=view)
+    form = None
+    if ticket is not None and row.template in FORM_OF:
+        key = FORM_OF[row.template]
+        number = int(row.context[key]) if key else (2 if ticket.channel == "petition" else 3)
+        form = forms.render_text(number, forms.form_data(session, ticket, calc, private))
+    return render(row.template, m=row.context, t=view, form=form)

@@ -454,14 +454,7 @@ class Workflow:
         if isinstance(command, CreateTicket):
             return self._create(session, actor, command)
         transition = TRANSITIONS[command.action]
-        ticket = queries.ticket(session, command.ticket_id)
-        if ticket is None:
-            raise Refused("not_found", text("refusal_not_found"))
-        self._authorise(actor, transition, ticket)
-        if transition.channels is not ANY and ticket.channel not in transition.channels:
-            raise Refused("channel", text("refusal_channel", channel=label("channel", ticket.channel)))
-        if ticket.status not in transition.sources:
-            raise self._stale(ticket.status)
+        ticket = self._preflight(session, actor, transition, command.ticket_id)
         before = ticket.status
         after = transition.target_for(ticket.channel, before)
         now = self.now()
@@ -478,6 +471,27 @@ class Workflow:
         outcome.event_id = event.id
         self._flush_messages(session, ticket, event, outcome)
         return outcome
+
+    def _preflight(self, session: Session, actor: Actor, transition: Transition, ticket_id: int) -> Ticket:
+        ticket = queries.ticket(session, ticket_id)
+        if ticket is None:
+            raise Refused("not_found", text("refusal_not_found"))
+        self._authorise(actor, transition, ticket)
+        if transition.channels is not ANY and ticket.channel not in transition.channels:
+            raise Refused("channel", text("refusal_channel", channel=label("channel", ticket.channel)))
+        if ticket.status not in transition.sources:
+            raise self._stale(ticket.status)
+        return ticket
+
+    def check(self, session: Session, actor: Actor | None, action: str, ticket_id: int) -> Refused | None:
+        """Would this actor be allowed this action on the ticket now? (before asking them to type)"""
+        if actor is None:
+            return Refused("not_member", text("refusal_not_member"))
+        try:
+            self._preflight(session, actor, TRANSITIONS[action], ticket_id)
+        except Refused as refusal:
+            return refusal
+        return None
 
     # -- helpers --
 

@@ -25,9 +25,9 @@ BACKENDS = ["sqlite"] + (["postgres"] if PG_URL else [])
 ORGANISATION = {
     "departments": [
         {"code": "office", "name": "局办公室", "office": True},
-        {"code": "jiuzhu", "name": "社会救助科"},
-        {"code": "yanglao", "name": "养老服务科"},
-        {"code": "quhua", "name": "区划地名科"},
+        {"code": "jiuzhu", "name": "社会救助科", "categories": ["社会救助"]},
+        {"code": "yanglao", "name": "养老服务科", "categories": ["养老服务"]},
+        {"code": "quhua", "name": "区划地名科", "categories": ["区划地名"]},
     ],
     "members": [
         {"name": "王芳", "telegram_id": 1001, "roles": ["office"]},
@@ -133,3 +133,32 @@ def org(db):
 
         departments = {d["code"]: queries.department_by_code(session, d["code"]).id for d in ORGANISATION["departments"]}
     return {"actors": actors, "departments": departments}
+
+
+@pytest.fixture
+async def chat(db, org, clock, rules, calendar, tmp_path):
+    """The real bot against the local Bot API server, with the bureau's groups bound."""
+    from bot.app import build_application
+    from bot.localapi import LocalBotApi
+    from bot.service import Hotline
+    from storage import queries
+    from tests.chat import JIUZHU_GROUP, OFFICE_GROUP, QUHUA_GROUP, YANGLAO_GROUP, Chat
+
+    api = LocalBotApi().start()
+    hotline = Hotline(db, rules, calendar, clock, files_dir=tmp_path / "forms")
+    with db.session() as session:
+        for code, chat_id in (("office", OFFICE_GROUP), ("jiuzhu", JIUZHU_GROUP), ("yanglao", YANGLAO_GROUP),
+                              ("quhua", QUHUA_GROUP)):
+            queries.bind_chat(session, chat_id, org["departments"][code], code, None, clock())
+    app = build_application(hotline, api.token, api.base_url, api.base_file_url, group_rate=0, jobs=False)
+    await app.initialize()
+    people = {m["name"]: m["telegram_id"] for m in ORGANISATION["members"]}
+    driver = Chat(api, app, people)
+    # everybody has opened a private chat with the bot, except where a test says otherwise
+    for name in people:
+        if name != "冯涛":
+            api.started_private.add(people[name])
+            api.private(api.user(people[name], name))
+    yield driver
+    await app.shutdown()
+    api.stop()

@@ -75,7 +75,7 @@ def test_form2_petition_letter(db, workflow, org, tmp_path):
     assert text.splitlines()[1] == "张三："
     assert "30 日内向上一级行政机关提出复查申请" in text
     document = Document(render_docx(2, data, tmp_path / "f2.docx"))
-    assert any("上海市松江区民政局" == p.text for p in document.paragraphs)
+    assert any(p.text == "上海市松江区民政局" for p in document.paragraphs)
 
 
 def test_letter_sections_are_used(db, workflow, org):

@@ -1,0 +1,113 @@
+"""The composition root: the Application, every handler registered in one place, the jobs."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from telegram import BotCommand, Update
+from telegram.constants import ParseMode
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    Defaults,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+
+from bot.service import Hotline
+from handlers import intake, lookup, org, router, tickets
+from handlers.common import Context, actor_of, member_required
+from handlers.delivery import Deliverer
+from templates import labels
+
+log = logging.getLogger(__name__)
+
+OUTBOX_INTERVAL = timedelta(seconds=5)
+COMMANDS = ("start", "help", "todo", "mine", "ticket", "search", "new", "form", "whoami", "bind", "cancel")
+
+# Handler groups: 0 answers the update; 90 sends what the answer queued.
+ANSWER, DELIVER = 0, 90
+
+
+def register(app: Application) -> None:
+    """Every handler of the bot, in one place."""
+    app.add_handlers([
+        CommandHandler("start", org.cmd_start),
+        CommandHandler("help", org.cmd_help),
+        CommandHandler("whoami", org.cmd_whoami),
+        CommandHandler("bind", org.cmd_bind),
+        CommandHandler("new", member_required()(intake.cmd_new)),
+        CommandHandler("cancel", member_required()(router.cmd_cancel)),
+        CommandHandler("ticket", member_required()(lookup.cmd_ticket)),
+        MessageHandler(filters.Regex(r"^/ticket_\w+"), member_required()(lookup.cmd_ticket)),
+        CommandHandler("form", member_required()(lookup.cmd_form)),
+        CommandHandler("mine", member_required()(lookup.cmd_mine)),
+        CommandHandler("todo", member_required()(lookup.cmd_todo)),
+        CommandHandler("search", member_required()(lookup.cmd_search)),
+        CallbackQueryHandler(tickets.on_ticket_button, pattern=r"^t:"),
+        CallbackQueryHandler(intake.on_first_contact, pattern=r"^fc:"),
+        CallbackQueryHandler(intake.on_dispatch, pattern=r"^dp:"),
+        CallbackQueryHandler(router.on_form_button, pattern=r"^(f|fx|fe):"),
+        CallbackQueryHandler(org.on_bind, pattern=r"^b:"),
+        CallbackQueryHandler(org.on_join_ask, pattern=r"^ja$"),
+        CallbackQueryHandler(org.on_join_decide, pattern=r"^j:"),
+        CallbackQueryHandler(on_unknown_button),
+        MessageHandler(filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND,
+                       member_required()(router.on_private_text)),
+        MessageHandler(filters.ChatType.PRIVATE & (filters.Document.ALL | filters.PHOTO | filters.VOICE
+                                                   | filters.AUDIO | filters.VIDEO),
+                       member_required()(router.on_private_media)),
+    ], group=ANSWER)
+    app.add_handler(TypeHandler(Update, deliver_after_update), group=DELIVER)
+    app.add_error_handler(on_error)
+
+
+async def on_unknown_button(update: Update, context: Context) -> None:
+    await tickets.forged(update, context, await actor_of(update, context))
+
+
+async def deliver_after_update(update: Update, context: Context) -> None:
+    await context.application.bot_data["deliverer"].flush()
+
+
+async def deliver_job(context: Context) -> None:
+    await context.application.bot_data["deliverer"].flush()
+
+
+async def on_error(update: object, context: Context) -> None:
+    log.error("update %s failed", getattr(update, "update_id", "?"), exc_info=context.error)
+
+
+async def on_start(app: Application) -> None:
+    descriptions = labels("command")
+    await app.bot.set_my_commands([BotCommand(c, descriptions[c]) for c in COMMANDS])
+    if app.job_queue is not None:
+        app.job_queue.run_repeating(deliver_job, interval=OUTBOX_INTERVAL, first=1, name="outbox",
+                                    job_kwargs={"misfire_grace_time": 60, "coalesce": True, "max_instances": 1})
+    await app.bot_data["deliverer"].flush()
+
+
+def build_application(hotline: Hotline, token: str, base_url: str | None = None, base_file_url: str | None = None,
+                      group_rate: float = 20, jobs: bool = True) -> Application:
+    builder = (
+        ApplicationBuilder()
+        .token(token)
+        .defaults(Defaults(tzinfo=hotline.rules.tz, parse_mode=ParseMode.HTML))
+        .rate_limiter(AIORateLimiter(overall_max_rate=30, overall_time_period=1, group_max_rate=group_rate,
+                                     group_time_period=60, max_retries=0))
+        .post_init(on_start)
+    )
+    if base_url:
+        builder = builder.base_url(base_url).base_file_url(base_file_url or base_url.replace("/bot", "/file/bot"))
+    if not jobs:
+        builder = builder.job_queue(None)
+    app = builder.build()
+    app.bot_data["hotline"] = hotline
+    app.bot_data["deliverer"] = Deliverer(app)
+    register(app)
+    return app

@@ -1,0 +1,143 @@
+"""The outbox, delivered: each queued message rendered, sent with its buttons, and marked.
+
+A 429 waits as long as Telegram asks and tries again; a network error backs
+off; a chat that is gone fails for good and the office is told once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from telegram import InlineKeyboardMarkup
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.ext import Application
+
+from bot.service import Delivery, Hotline
+from handlers.common import button, in_rows, keyboard, split_html, url_button
+from templates import label, labels, text
+
+log = logging.getLogger(__name__)
+
+ROLE_CHOICES = ("office", "handler", "business_leader", "petition_leader", "main_leader", "admin")
+
+
+def buttons_for(template: str, ticket_id: int | None, context: dict, bot_username: str) -> InlineKeyboardMarkup | None:
+    """The buttons that go with a queued message."""
+    t = ticket_id
+    link = f"https://t.me/{bot_username}?start=r{t}"
+    match template:
+        case "ticket_card":
+            return keyboard([button("accept", f"t:acc:{t}"), button("ask_return", f"t:ret:{t}")])
+        case "return_request":
+            return keyboard([button("approve_return", f"t:rap:{t}"), button("reject_return", f"t:rrj:{t}")])
+        case "reply_for_approval":
+            return keyboard([button("approve", f"t:app:{t}"), button("reject", f"t:rej:{t}")])
+        case "reply_for_review":
+            return keyboard([button("pass_review", f"t:pas:{t}"), button("fail_review", f"t:red:{t}")])
+        case "return_approved":
+            return keyboard([button("complete_return", f"t:cret:{t}")])
+        case "accepted" if context.get("notice_due"):
+            return keyboard([button("acceptance_notice", f"t:ntc:{t}")])
+        case "signoff_request":
+            return keyboard([button("approve", f"t:sgn:{t}"), button("reject", f"t:sgr:{t}")])
+        case "mail_due":
+            return keyboard([button("record_mail", f"t:mail:{t}")])
+        case "platform_reply_due":
+            return keyboard([button("platform_reply", f"t:plt:{t}")])
+        case "approval_form_due":
+            return keyboard([button("approval_form", f"t:af:{t}")])
+        case "final_reply_due":
+            return keyboard([button("final_reply", f"t:fr:{t}")])
+        case "redo" | "reply_rejected":
+            return keyboard([url_button("write_reply", link)])
+        case "return_decided" if not context.get("approved"):
+            return keyboard([url_button("write_reply", link)])
+        case "join_request":
+            request = context["request_id"]
+            choices = [button("", f"j:{request}:{role}", labels("role")[role]) for role in ROLE_CHOICES]
+            return keyboard(*in_rows(choices, 3), [button("refuse", f"j:{request}:-")])
+    return None
+
+
+def accepted_buttons(ticket_id: int, bot_username: str) -> InlineKeyboardMarkup | None:
+    """The group card after acceptance: write the reply in private chat, or still ask to return."""
+    return keyboard([url_button("write_reply", f"https://t.me/{bot_username}?start=r{ticket_id}"),
+                     button("ask_return", f"t:ret:{ticket_id}")])
+
+
+class Deliverer:
+    def __init__(self, application: Application):
+        self.application = application
+        self._lock = asyncio.Lock()
+
+    @property
+    def hotline(self) -> Hotline:
+        return self.application.bot_data["hotline"]
+
+    async def flush(self, rounds: int = 20) -> int:
+        """Send what is due now; returns how many messages went out."""
+        sent = 0
+        async with self._lock:
+            for _ in range(rounds):
+                batch = await self.hotline.run(self.hotline.pending_deliveries)
+                if not batch:
+                    break
+                progressed = False
+                for delivery in batch:
+                    ok = await self._send(delivery)
+                    sent += ok
+                    progressed = progressed or ok
+                if not progressed:
+                    break
+        return sent
+
+    async def _send(self, d: Delivery) -> bool:
+        hotline, bot = self.hotline, self.application.bot
+        if d.chat_id is None:
+            await hotline.run(hotline.mark_failed, d.id, d.problem or "no chat")
+            return False
+        markup = buttons_for(d.template, d.ticket_id, d.context, bot.username)
+        try:
+            parts = split_html(d.text)
+            message = None
+            for index, part in enumerate(parts):
+                message = await bot.send_message(d.chat_id, part,
+                                                 reply_markup=markup if index == len(parts) - 1 else None)
+            for number in d.forms:
+                path = await hotline.run(hotline.form_file, d.ticket_id, number, d.audience == "member")
+                with open(path, "rb") as fh:
+                    await bot.send_document(d.chat_id, fh, filename=path.name)
+        except RetryAfter as err:
+            delay = err.retry_after if isinstance(err.retry_after, (int, float)) else err.retry_after.total_seconds()
+            await hotline.run(hotline.mark_retry, d.id, float(delay), str(err))
+            return False
+        except Forbidden as err:
+            await hotline.run(hotline.mark_failed, d.id, str(err))
+            return False
+        except BadRequest as err:
+            await hotline.run(hotline.mark_failed, d.id, str(err))
+            return False
+        except (NetworkError, TelegramError) as err:
+            await hotline.run(hotline.mark_retry, d.id, 5.0, str(err))
+            return False
+        await hotline.run(hotline.mark_sent, d.id, d.chat_id, message.message_id, markup is not None)
+        return True
+
+    async def close_buttons(self, ticket_id: int, keep: tuple[int, int] | None = None) -> None:
+        """Old buttons of a ticket that moved on are taken away, with a line saying so."""
+        hotline, bot = self.hotline, self.application.bot
+        rows = await hotline.run(hotline.open_buttons, ticket_id, keep)
+        if not rows:
+            return
+        ticket = await hotline.run(hotline.ticket, ticket_id)
+        closed = []
+        for outbox_id, chat_id, message_id, body in rows:
+            line = text("closed_line", status=label("status", ticket.status))
+            try:
+                await bot.edit_message_text(split_html(f"{body}\n\n{line}")[-1], chat_id=chat_id,
+                                            message_id=message_id, reply_markup=None)
+            except TelegramError as err:
+                log.info("could not close buttons of message %s in %s: %s", message_id, chat_id, err)
+            closed.append(outbox_id)
+        await hotline.run(hotline.close_buttons, closed)

@@ -1,0 +1,389 @@
+"""The step-by-step forms in private chat: the reply (附件1 + 附件2/3), a return request, a new ticket.
+
+Where each form stands lives in the database (FormDraft), the reply's answers
+in the reply itself, so a restart in the middle loses nothing.
+"""
+
+from __future__ import annotations
+
+import html
+from datetime import datetime
+
+from telegram import Update
+
+from bot import chatforms
+from bot.chatforms import Step
+from bot.forms import render_text
+from bot.parsing import parse_local_time
+from bot.workflow import Actor, AskReturn, CreateTicket, EvidenceIn, SaveReply, SubmitReply
+from handlers.common import Context, alert, button, hotline, in_rows, keyboard, reply, say
+from templates import label, labels, text
+
+FLAGS = ("city_urged", "sensitive", "major_threat", "repeat", "review", "emergency")
+STEP_LABELS = {"reply": "reply_step", "intake": "intake_step", "return": "return_step"}
+
+
+# -- starting -----------------------------------------------------------------
+
+
+async def start_reply(update: Update, context: Context, actor: Actor, ticket_id: int) -> None:
+    h = hotline(context)
+    refusal = await h.run(h.can, actor, "save_reply", ticket_id)
+    if refusal is not None:
+        await reply(update, context, refusal.message)
+        return
+    ticket = await h.run(h.ticket, ticket_id)
+    current = await h.run(h.reply, ticket_id)
+    first = _first_unanswered("reply", ticket.channel, current)
+    draft = await h.run(h.put_draft, actor.member_id, "reply", ticket_id, first.key if first else "preview", {},
+                        update.effective_chat.id)
+    detail = await h.run(h.ticket_text, actor, ticket_id, True)
+    await reply(update, context, text("reply_started", internal_no=ticket.internal_no) + "\n\n" + detail)
+    await show(update, context, actor, draft)
+
+
+async def start_return(update: Update, context: Context, actor: Actor | None, ticket_id: int) -> None:
+    h = hotline(context)
+    refusal = await h.run(h.can, actor, "ask_return", ticket_id)
+    if refusal is not None:
+        await alert(update, refusal.message)
+        return
+    draft = await h.run(h.put_draft, actor.member_id, "return", ticket_id, "reason", {"evidence": []})
+    from handlers.tickets import ask_or_link
+
+    await ask_or_link(update, context, lambda: show_private(context, actor, draft, update.effective_user.id))
+
+
+async def start_intake(update: Update, context: Context, actor: Actor) -> None:
+    h = hotline(context)
+    draft = await h.run(h.put_draft, actor.member_id, "intake", None, "channel", {"flags": []},
+                        update.effective_chat.id)
+    await reply(update, context, text("intake_started"))
+    await show(update, context, actor, draft)
+
+
+def _first_unanswered(flow: str, channel: str | None, current) -> Step | None:
+    for step in chatforms.steps_for(flow, channel):
+        if not step.optional and chatforms.reply_value(current, step.key) in (None, "", [], {}):
+            return step
+    return None
+
+
+# -- asking -------------------------------------------------------------------
+
+
+def _choices(context: Context, step: Step, channel: str | None) -> list[tuple[str, str]]:
+    """(value, shown) of a choice step."""
+    h = hotline(context)
+    if step.key == "kind":
+        return [(k, label("kind", k)) for k in h.rules.kinds(channel)]
+    if step.key == "business_category":
+        return [(str(i), name) for i, name in enumerate(h.rules.flag("lists", "business_categories"))]
+    if step.key == "template":  # hotlines: one of the two reports of 附件3
+        return [(k, v) for k, v in labels(step.group).items() if k != "petition"]
+    return list(labels(step.group).items())
+
+
+def _channel(draft, ticket) -> str | None:
+    return ticket.channel if ticket is not None else draft.data.get("channel")
+
+
+async def show(update: Update, context: Context, actor: Actor, draft) -> None:
+    await show_private(context, actor, draft, update.effective_user.id)
+
+
+async def show_private(context: Context, actor: Actor, draft, chat_id: int) -> None:
+    """Ask the draft's current step (or show the preview) in the member's private chat."""
+    h = hotline(context)
+    ticket = await h.run(h.ticket, draft.ticket_id) if draft.ticket_id else None
+    if draft.step == "preview":
+        await preview(context, actor, draft, chat_id)
+        return
+    if draft.step == "confirm":
+        await confirm(context, draft, chat_id)
+        return
+    step = chatforms.step(draft.flow, draft.step)
+    channel = _channel(draft, ticket)
+    n, total = chatforms.position(draft.flow, channel, step.key)
+    current = await _current(context, draft, step)
+    question = text("form_step", n=n, total=total, field=label(STEP_LABELS[draft.flow], step.key), current=current)
+    rows = []
+    if step.kind == "choice":
+        rows += in_rows([button("", f"f:{step.key}:{value}", shown) for value, shown in _choices(context, step,
+                                                                                                channel)], 2)
+    elif step.kind == "flags":
+        chosen = set(draft.data.get("flags", []))
+        rows += in_rows([button("", f"f:flags:{flag}", ("☑" if flag in chosen else "☐") + label("flag", flag))
+                         for flag in FLAGS], 2)
+        rows.append([button("done", "fx:done")])
+    elif step.kind == "time":
+        question += "\n" + text("form_time_hint")
+        rows.append([button("now", f"f:{step.key}:now")])
+    elif step.kind == "points":
+        question += "\n" + text("form_points_hint")
+        rows.append([button("done", "fx:done")])
+    elif step.kind == "evidence":
+        question += "\n" + text("form_evidence_hint")
+        rows.append([button("done", "fx:done")])
+    if step.optional and step.kind not in ("evidence", "flags"):
+        rows.append([button("skip", "fx:skip")])
+    rows.append([button("cancel", "fx:cancel")])
+    await say(context, chat_id, question, keyboard(*rows))
+
+
+async def _current(context: Context, draft, step: Step) -> str | None:
+    h = hotline(context)
+    if draft.flow == "reply":
+        current = await h.run(h.reply, draft.ticket_id)
+        value = chatforms.reply_value(current, step.key)
+    else:
+        value = draft.data.get(step.key)
+    if value in (None, "", [], {}):
+        return None
+    if isinstance(value, list):
+        return "；".join(value) if step.kind == "points" else f"{len(value)} 项"
+    if isinstance(value, datetime):
+        return f"{h.calc.local(value):%m-%d %H:%M}"
+    if step.kind == "choice" and step.group and step.key != "business_category":
+        return label(step.group, value, str(value))
+    return str(value)
+
+
+async def preview(context: Context, actor: Actor, draft, chat_id: int) -> None:
+    h = hotline(context)
+    ticket = await h.run(h.ticket, draft.ticket_id)
+    current = await h.run(h.reply, draft.ticket_id)
+    number = 2 if ticket.channel == "petition" else 3
+    body = await h.run(h.form_text, actor, draft.ticket_id, number, True)
+    missing = [s for s in chatforms.steps_for("reply", ticket.channel)
+               if not s.optional and chatforms.reply_value(current, s.key) in (None, "", [], {})]
+    lines = [body]
+    if missing:
+        lines.append(text("form_preview_missing", items="、".join(label("reply_step", s.key) for s in missing)))
+    rows = [[button("submit", "fx:submit")] if not missing else None,
+            [button("edit", "fx:edit"), button("cancel", "fx:cancel")]]
+    await say(context, chat_id, "\n\n".join(lines), keyboard(*rows))
+
+
+async def confirm(context: Context, draft, chat_id: int) -> None:
+    d = draft.data
+    h = hotline(context)
+    lines = [text("paste_parsed") if d.get("pasted") else ""]
+    for step in chatforms.steps_for("intake", d.get("channel")):
+        value = d.get(step.key)
+        if step.key == "flags":
+            shown = "、".join(label("flag", f) for f in value or []) or "—"
+        elif step.kind == "choice" and value and step.key != "business_category":
+            shown = label(step.group, value, str(value))
+        elif step.kind == "time" and value:
+            shown = f"{h.calc.local(datetime.fromisoformat(value)):%Y-%m-%d %H:%M}"
+        else:
+            shown = value or "—"
+        lines.append(f"{label('intake_step', step.key)}：{html.escape(str(shown))}")
+    await say(context, chat_id, "\n".join(line for line in lines if line),
+              keyboard([button("confirm", "fx:confirm")], [button("edit", "fx:edit"), button("cancel", "fx:cancel")]))
+
+
+# -- answering ----------------------------------------------------------------
+
+
+async def on_choice(update: Update, context: Context, actor: Actor, draft) -> None:
+    """f:<step>:<value> for the member's current form."""
+    _, key, value = update.callback_query.data.split(":", 2)
+    if draft is None or draft.step != key:
+        await alert(update, text("button_stale"))
+        return
+    await update.callback_query.answer()
+    step = chatforms.step(draft.flow, key)
+    if step.kind == "flags":
+        flags = set(draft.data.get("flags", []))
+        if value in FLAGS:
+            flags.symmetric_difference_update({value})
+        h = hotline(context)
+        draft = await h.run(h.put_draft, actor.member_id, draft.flow, draft.ticket_id, key,
+                            {**draft.data, "flags": sorted(flags)})
+        await show(update, context, actor, draft)
+        return
+    await answer(update, context, actor, draft, step, value)
+
+
+async def on_text(update: Update, context: Context, actor: Actor, draft) -> None:
+    step = chatforms.step(draft.flow, draft.step) if draft.step not in ("preview", "confirm") else None
+    if step is None or step.kind in ("choice", "flags", "evidence"):
+        await show(update, context, actor, draft)
+        return
+    await answer(update, context, actor, draft, step, update.effective_message.text.strip())
+
+
+async def answer(update: Update, context: Context, actor: Actor, draft, step: Step, raw: str | None) -> None:
+    h = hotline(context)
+    value: object = raw
+    if step.kind == "time" and raw is not None:
+        value = parse_local_time(raw, h.calc.local(h.now()))
+        if value is None:
+            await reply(update, context, text("form_bad_time"))
+            return
+    if step.kind == "choice" and raw is not None and raw not in dict(_choices(context, step, _channel(
+            draft, await h.run(h.ticket, draft.ticket_id) if draft.ticket_id else None))):
+        await alert(update, text("button_invalid"))
+        return
+    if step.key == "business_category" and raw is not None:
+        value = h.rules.flag("lists", "business_categories")[int(raw)]
+    if raw in (None, "") and not step.optional and step.kind not in ("points",):
+        await reply(update, context, text("form_required"))
+        return
+    if draft.flow == "reply":
+        if step.kind == "points":
+            current = await h.run(h.reply, draft.ticket_id)
+            value = list(current.points or []) + [line.strip(" 0123456789.、") for line in (raw or "").splitlines()
+                                                  if line.strip()]
+            outcome = await h.run(h.do, actor, SaveReply(draft.ticket_id, {"points": value}))
+            if not outcome.ok:
+                await reply(update, context, outcome.refusal.message)
+                return
+            await show(update, context, actor, draft)  # points: more lines may follow until 完成
+            return
+        values = ({"letter": {step.key.split(".", 1)[1]: value or ""}} if step.key.startswith("letter.")
+                  else {step.key: value})
+        outcome = await h.run(h.do, actor, SaveReply(draft.ticket_id, values))
+        if not outcome.ok:
+            await reply(update, context, outcome.refusal.message)
+            return
+    else:
+        data = dict(draft.data)
+        data[step.key] = value.isoformat() if isinstance(value, datetime) else value
+        if step.key == "channel":
+            data.pop("kind", None)
+            data.pop("service_category", None)
+        draft = await h.run(h.put_draft, actor.member_id, draft.flow, draft.ticket_id, step.key, data)
+    await advance(update, context, actor, draft, step)
+
+
+async def advance(update: Update, context: Context, actor: Actor, draft, step: Step) -> None:
+    h = hotline(context)
+    ticket = await h.run(h.ticket, draft.ticket_id) if draft.ticket_id else None
+    following = chatforms.next_step(draft.flow, _channel(draft, ticket), step.key)
+    if draft.data.get("editing") or following is None:
+        end = {"reply": "preview", "intake": "confirm"}.get(draft.flow)
+        if end is None:  # the return form ends by submitting
+            await submit_return(update, context, actor, draft)
+            return
+        following_key = end
+    else:
+        following_key = following.key
+    draft = await h.run(h.put_draft, actor.member_id, draft.flow, draft.ticket_id, following_key,
+                        {**draft.data, "editing": False})
+    await show(update, context, actor, draft)
+
+
+async def on_media(update: Update, context: Context, actor: Actor, draft) -> None:
+    """A photo, voice, video or file sent while a reply or return form is open: kept as evidence."""
+    message = update.effective_message
+    item = evidence_of(message)
+    if item is None:
+        return
+    h = hotline(context)
+    if draft.flow == "reply":
+        outcome = await h.run(h.do, actor, SaveReply(draft.ticket_id, {}, evidence=(item,)))
+        if not outcome.ok:
+            await reply(update, context, outcome.refusal.message)
+            return
+        count = len(await h.run(h.evidence_of, draft.ticket_id, "reply_evidence"))
+    else:
+        items = list(draft.data.get("evidence", [])) + [item.__dict__]
+        await h.run(h.put_draft, actor.member_id, draft.flow, draft.ticket_id, draft.step,
+                    {**draft.data, "evidence": items})
+        count = len(items)
+    await reply(update, context, text("form_saved_evidence", kind=label("attachment_kind", item.kind), count=count))
+
+
+def evidence_of(message) -> EvidenceIn | None:
+    caption = message.caption
+    if message.photo:
+        photo = message.photo[-1]
+        return EvidenceIn("photo", photo.file_id, photo.file_unique_id, None, "image/jpeg", caption)
+    for kind in ("voice", "audio", "video", "document"):
+        media = getattr(message, kind)
+        if media is not None:
+            return EvidenceIn(kind, media.file_id, media.file_unique_id, getattr(media, "file_name", None),
+                              getattr(media, "mime_type", None), caption)
+    return None
+
+
+async def on_control(update: Update, context: Context, actor: Actor, draft) -> None:
+    """fx:<skip|done|submit|edit|cancel|confirm> and fe:<step>."""
+    query = update.callback_query
+    h = hotline(context)
+    if draft is None:
+        await alert(update, text("button_stale"))
+        return
+    verb = query.data.split(":", 1)[1]
+    await query.answer()
+    if verb == "cancel":
+        await h.run(h.drop_draft, actor.member_id, draft.flow)
+        await reply(update, context, text("cancelled"))
+        return
+    if query.data.startswith("fe:"):
+        if chatforms.step(draft.flow, verb) is None:
+            return
+        draft = await h.run(h.put_draft, actor.member_id, draft.flow, draft.ticket_id, verb,
+                            {**draft.data, "editing": True})
+        await show(update, context, actor, draft)
+        return
+    step = chatforms.step(draft.flow, draft.step) if draft.step not in ("preview", "confirm") else None
+    if verb in ("skip", "done") and step is not None:
+        if verb == "skip" and not step.optional:
+            return
+        if draft.flow == "return" and step.key == "evidence":
+            await submit_return(update, context, actor, draft)
+            return
+        await advance(update, context, actor, draft, step)
+    elif verb == "edit":
+        ticket = await h.run(h.ticket, draft.ticket_id) if draft.ticket_id else None
+        steps = chatforms.steps_for(draft.flow, _channel(draft, ticket))
+        buttons = [button("", f"fe:{s.key}", label(STEP_LABELS[draft.flow], s.key)[:30]) for s in steps]
+        await say(context, update.effective_chat.id, text("form_step", n="…", total=len(steps),
+                                                          field=label("button", "edit"), current=None),
+                  keyboard(*in_rows(buttons, 2)))
+    elif verb == "submit" and draft.flow == "reply":
+        outcome = await h.run(h.do, actor, SubmitReply(draft.ticket_id))
+        if not outcome.ok:
+            await reply(update, context, outcome.refusal.message)
+            return
+        await h.run(h.drop_draft, actor.member_id, "reply")
+        await reply(update, context, text("reply_submitted", internal_no=outcome.internal_no))
+        await context.application.bot_data["deliverer"].close_buttons(outcome.ticket_id)
+    elif verb == "confirm" and draft.flow == "intake":
+        from handlers.intake import create_from_draft
+
+        await create_from_draft(update, context, actor, draft)
+
+
+async def submit_return(update: Update, context: Context, actor: Actor, draft) -> None:
+    h = hotline(context)
+    items = tuple(EvidenceIn(**item) for item in draft.data.get("evidence", []))
+    outcome = await h.run(h.do, actor, AskReturn(draft.ticket_id, draft.data.get("reason", ""), items))
+    if not outcome.ok:
+        await reply(update, context, outcome.refusal.message)
+        if outcome.refusal.code == "missing" and "reason" not in draft.data:
+            await show(update, context, actor, draft)
+        return
+    await h.run(h.drop_draft, actor.member_id, "return")
+    await reply(update, context, text("return_submitted", internal_no=outcome.internal_no))
+    await context.application.bot_data["deliverer"].close_buttons(outcome.ticket_id)
+
+
+def intake_command(data: dict, tz) -> CreateTicket:
+    received = datetime.fromisoformat(data["received_at"])
+    return CreateTicket(
+        channel=data["channel"], external_no=data.get("external_no", ""),
+        received_at=received if received.tzinfo else received.replace(tzinfo=tz),
+        content=data.get("content", ""), kind=data.get("kind"), citizen_name=data.get("citizen_name"),
+        phone=data.get("phone"), address=data.get("address"), source=data.get("source"),
+        service_category=data.get("service_category"), business_category=data.get("business_category"),
+        **{flag: flag in data.get("flags", []) for flag in FLAGS},
+    )
+
+
+__all__ = ["start_reply", "start_return", "start_intake", "on_choice", "on_text", "on_media", "on_control",
+           "render_text", "intake_command"]

@@ -1,0 +1,184 @@
+"""The office's intake: /new, a pasted ticket, a CSV/XLSX file; then first contact and dispatch."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from telegram import Update
+
+from bot.domain import Role
+from bot.importer import ImportFailed
+from bot.service import failed_import_lines
+from bot.workflow import Actor, Dispatch, RecordFirstContact
+from handlers.common import (
+    Context,
+    alert,
+    button,
+    deep_link,
+    hotline,
+    in_rows,
+    is_private,
+    keyboard,
+    reply,
+    say,
+)
+from handlers.forms import confirm, intake_command, start_intake
+from handlers.tickets import forged
+from templates import label, text
+
+CONTACT_CODES = {"contacted": ("contacted", None), "switched_off": ("not_contacted", "switched_off"),
+                 "no_answer": ("not_contacted", "no_answer")}
+IMPORT_SUFFIXES = (".csv", ".xlsx")
+
+
+async def cmd_new(update: Update, context: Context, actor: Actor) -> None:
+    if not actor.has_role(Role.OFFICE):
+        await reply(update, context, text("refusal_role", role=label("role", Role.OFFICE)))
+        return
+    if not is_private(update):
+        await reply(update, context, text("private_only", link=deep_link(context, "new")))
+        return
+    await start_intake(update, context, actor)
+
+
+async def create_from_draft(update: Update, context: Context, actor: Actor, draft) -> None:
+    h = hotline(context)
+    try:
+        command = intake_command(draft.data, h.rules.tz)
+    except (KeyError, ValueError):
+        await reply(update, context, text("form_required"))
+        return
+    outcome = await h.run(h.do, actor, command)
+    if not outcome.ok:
+        await reply(update, context, outcome.refusal.message)
+        return
+    await h.run(h.drop_draft, actor.member_id, "intake")
+    await created_card(update, context, actor, outcome.ticket_id)
+
+
+async def created_card(update: Update, context: Context, actor: Actor, ticket_id: int) -> None:
+    """The registered ticket, in full (private chat), with the next step as buttons."""
+    h = hotline(context)
+    ticket = await h.run(h.ticket, ticket_id)
+    detail = await h.run(h.ticket_text, actor, ticket_id, True)
+    if ticket.channel in h.rules.flag("workflow", "first_contact_before_dispatch") and not ticket.contact_status:
+        head = text("intake_created", internal_no=ticket.internal_no)
+        markup = keyboard(
+            [button("contacted", f"fc:{ticket_id}:contacted")],
+            [button("not_contacted_switched_off", f"fc:{ticket_id}:switched_off"),
+             button("not_contacted_no_answer", f"fc:{ticket_id}:no_answer")],
+            [button("not_contacted_other", f"t:fco:{ticket_id}"), button("office_return", f"t:ore:{ticket_id}")],
+        )
+        await say(context, update.effective_chat.id, f"{head}\n\n{detail}", markup)
+        return
+    await department_picker(update, context, ticket_id, text("intake_created_962200", internal_no=ticket.internal_no)
+                            + "\n\n" + detail)
+
+
+async def department_picker(update: Update, context: Context, ticket_id: int, head: str) -> None:
+    h = hotline(context)
+    options = await h.run(h.suggestions, ticket_id)
+    buttons = [button("", f"dp:{ticket_id}:{dept_id}", ("⭐" if best else "") + name) for dept_id, name, best in options]
+    markup = keyboard(*in_rows(buttons, 2), [button("office_return", f"t:ore:{ticket_id}")])
+    await say(context, update.effective_chat.id, f"{head}\n\n{text('pick_department')}", markup)
+
+
+async def on_first_contact(update: Update, context: Context) -> None:
+    """fc:<ticket>:<contacted|switched_off|no_answer>"""
+    from handlers.common import actor_of
+
+    actor = await actor_of(update, context)
+    parts = update.callback_query.data.split(":")
+    if len(parts) != 3 or not parts[1].isdigit() or parts[2] not in CONTACT_CODES:
+        await forged(update, context, actor)
+        return
+    ticket_id = int(parts[1])
+    status, reason = CONTACT_CODES[parts[2]]
+    h = hotline(context)
+    outcome = await h.run(h.do, actor, RecordFirstContact(ticket_id, status, reason))
+    if not outcome.ok:
+        await alert(update, outcome.refusal.message)
+        return
+    await update.callback_query.answer(text("done_alert", action=label("action", outcome.action)))
+    await update.callback_query.edit_message_reply_markup(None)
+    ticket = await h.run(h.ticket, ticket_id)
+    contact = label("contact_status", ticket.contact_status) + (
+        f"（{label('not_contacted_reason', ticket.not_contacted_reason)}）" if ticket.not_contacted_reason else "")
+    await department_picker(update, context, ticket_id, f"{ticket.internal_no}：{contact}")
+
+
+async def on_dispatch(update: Update, context: Context) -> None:
+    """dp:<ticket>:<department>"""
+    from handlers.common import actor_of
+
+    actor = await actor_of(update, context)
+    parts = update.callback_query.data.split(":")
+    if len(parts) != 3 or not (parts[1].isdigit() and parts[2].isdigit()):
+        await forged(update, context, actor)
+        return
+    ticket_id, department_id = int(parts[1]), int(parts[2])
+    h = hotline(context)
+    outcome = await h.run(h.do, actor, Dispatch(ticket_id, department_id))
+    if not outcome.ok:
+        await alert(update, outcome.refusal.message)
+        return
+    name = dict((d, n) for d, n in await h.run(h.departments))[department_id]
+    await update.callback_query.answer(text("dispatched", department=name))
+    message = update.callback_query.message
+    await update.callback_query.edit_message_text(
+        f"{message.text_html}\n\n{text('dispatched', department=name)}", reply_markup=None)
+
+
+async def on_paste(update: Update, context: Context, actor: Actor) -> bool:
+    """A pasted platform ticket from the office, in private chat; False when it is not one."""
+    body = update.effective_message.text or ""
+    if not actor.has_role(Role.OFFICE) or "：" not in body.replace(":", "：") or body.count("\n") < 2:
+        return False
+    h = hotline(context)
+    try:
+        command = await h.run(h.parse_paste, body)
+    except ImportFailed as err:
+        await reply(update, context, "\n".join([text("paste_failed"), *failed_import_lines(err)]).replace("<", "&lt;"))
+        return True
+    data = {field: getattr(command, field) for field in ("channel", "kind", "external_no", "citizen_name", "phone",
+                                                           "address", "content", "service_category",
+                                                           "business_category", "source")}
+    data["received_at"] = command.received_at.isoformat()
+    data["flags"] = [flag for flag in ("city_urged", "sensitive", "major_threat", "repeat", "review", "emergency")
+                     if getattr(command, flag)]
+    data["pasted"] = True
+    draft = await h.run(h.put_draft, actor.member_id, "intake", None, "confirm", data, update.effective_chat.id)
+    await confirm(context, draft, update.effective_chat.id)
+    return True
+
+
+async def on_file(update: Update, context: Context, actor: Actor) -> bool:
+    """A CSV/XLSX export sent by the office: imported whole or not at all."""
+    document = update.effective_message.document
+    if document is None or not (document.file_name or "").lower().endswith(IMPORT_SUFFIXES):
+        return False
+    if not actor.has_role(Role.OFFICE):
+        await reply(update, context, text("import_only_office"))
+        return True
+    h = hotline(context)
+    status = await reply(update, context, text("import_started", name=document.file_name))
+    file = await context.bot.get_file(document.file_id)
+    data = bytes(await file.download_as_bytearray())
+    loop = asyncio.get_running_loop()
+
+    def progress(done: int, total: int) -> None:
+        """From the import's thread: a progress line at each quarter of a large file."""
+        if total >= 50 and done % max(1, total // 4) == 0:
+            asyncio.run_coroutine_threadsafe(status.edit_text(text("import_progress", done=done, total=total)), loop)
+
+    try:
+        report = await h.run(h.import_file, actor, Path(document.file_name).name, data, progress)
+    except ImportFailed as err:
+        lines = [text("import_failed"), *failed_import_lines(err)]
+        await status.edit_text("\n".join(lines).replace("<", "&lt;"))
+        return True
+    summary = [*report.repeats, report.lines()[-1]]
+    await say(context, update.effective_chat.id, "\n".join(summary).replace("<", "&lt;"))
+    await status.edit_text(text("import_progress", done=len(report.imported), total=report.rows))
+    return True

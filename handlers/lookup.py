@@ -1,0 +1,71 @@
+"""/ticket, /mine, /todo, /search and /form: each filtered by who asks and where."""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from bot.workflow import Actor
+from handlers.common import Context, hotline, is_private, reply
+from templates import render, text
+
+
+def _number(raw: str) -> str:
+    """SJMZ_2026_000001 (a tapped /ticket_ link) -> SJMZ-2026-000001; other numbers as typed."""
+    parts = raw.split("_")
+    if len(parts) == 3 and parts[1].isdigit() and parts[2].isdigit():
+        return "-".join(parts)
+    return raw
+
+
+async def cmd_ticket(update: Update, context: Context, actor: Actor) -> None:
+    message = update.effective_message.text or ""
+    command, _, rest = message.partition(" ")
+    number = rest.strip() or (command.split("_", 1)[1].split("@")[0] if "_" in command else "")
+    if not number:
+        await reply(update, context, text("usage_ticket"))
+        return
+    h = hotline(context)
+    ticket = await h.run(h.find, _number(number))
+    body = await h.run(h.ticket_text, actor, ticket.id, is_private(update)) if ticket else None
+    await reply(update, context, body or text("not_found_ticket"))
+
+
+async def cmd_form(update: Update, context: Context, actor: Actor) -> None:
+    args = context.args or []
+    if len(args) != 2 or args[1] not in ("1", "2", "3", "4"):
+        await reply(update, context, text("usage_form"))
+        return
+    h = hotline(context)
+    ticket = await h.run(h.find, _number(args[0]))
+    private = is_private(update)
+    body = await h.run(h.form_text, actor, ticket.id, int(args[1]), private) if ticket else None
+    if body is None:
+        await reply(update, context, text("not_found_ticket"))
+        return
+    await reply(update, context, body)
+    full = private and h.may_see_full(actor, ticket)
+    path = await h.run(h.form_file, ticket.id, int(args[1]), full)
+    with open(path, "rb") as fh:
+        await context.bot.send_document(update.effective_chat.id, fh, filename=path.name)
+
+
+async def cmd_mine(update: Update, context: Context, actor: Actor) -> None:
+    h = hotline(context)
+    rows = await h.run(h.mine, actor)
+    await reply(update, context, render("listing", groups={"我的工单": rows}))
+
+
+async def cmd_todo(update: Update, context: Context, actor: Actor) -> None:
+    h = hotline(context)
+    groups = await h.run(h.todo, actor)
+    await reply(update, context, render("listing", groups=groups) if groups else text("nothing"))
+
+
+async def cmd_search(update: Update, context: Context, actor: Actor) -> None:
+    words = [w for w in (context.args or []) if w.strip()]
+    if not words:
+        await reply(update, context, text("usage_search"))
+        return
+    h = hotline(context)
+    rows = await h.run(h.search, actor, words)
+    await reply(update, context, render("listing", groups={"搜索：" + " ".join(words): rows}))

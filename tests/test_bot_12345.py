@@ -1,0 +1,102 @@
+"""Transcript: a 12345 ticket from intake to the district hotline office, through every role."""
+
+from __future__ import annotations
+
+PHONE, HOUSE = "13812345678", "人民路100弄5号101室"
+
+
+async def register_12345(chat, kind_label="普通工单", external_no="2026092900123"):
+    await chat.say("王芳", "/new")
+    await chat.tap("王芳", chat.last_in("王芳"), "12345市民服务热线")
+    await chat.tap("王芳", chat.last_in("王芳"), kind_label)
+    await chat.tap("王芳", chat.last_in("王芳"), "☐市级催办")
+    await chat.tap("王芳", chat.last_in("王芳"), "完成")
+    await chat.tap("王芳", chat.last_in("王芳"), "社会救助")
+    await chat.say("王芳", external_no)
+    await chat.tap("王芳", chat.last_in("王芳"), "刚刚")
+    await chat.say("王芳", "张三")
+    await chat.say("王芳", PHONE)
+    await chat.say("王芳", "岳阳街道" + HOUSE)
+    await chat.say("王芳", "来电反映其母亲低保申请已提交两个月仍无结果<b>急</b>")
+    confirm = chat.last_in("王芳")
+    assert "内容描述：来电反映其母亲低保申请已提交两个月仍无结果&lt;b&gt;急&lt;/b&gt;" in confirm.text
+    assert "来电/来访时间：2026-09-29 10:00" in confirm.text
+    await chat.tap("王芳", confirm, "确认登记")
+    card = chat.last_in("王芳")
+    assert "已登记 SJMZ-2026-000001" in card.text and PHONE in card.text
+    return card
+
+
+async def test_12345_whole_path(chat, clock):
+    card = await register_12345(chat)
+    await chat.tap("王芳", card, "已联")
+    picker = chat.last_in("王芳")
+    assert "请选择承办科室" in picker.text
+    assert chat.buttons(picker)[:3] == ["⭐社会救助科", "养老服务科", "区划地名科"]
+    await chat.tap("王芳", picker, "⭐社会救助科")
+    group_card = chat.last_in("社会救助科群")
+    assert "新工单" in group_card.text and "市级催办" in group_card.text
+    assert PHONE not in group_card.text and "138****5678" in group_card.text and HOUSE not in group_card.text
+    assert "&lt;b&gt;急&lt;/b&gt;" in group_card.text  # the citizen's text is escaped
+    assert chat.buttons(group_card) == ["受理", "申请退单"]
+
+    clock.advance(hours=1)
+    await chat.tap("李强", group_card, "受理")
+    assert "李强" in chat.current_text(group_card) and "受理" in chat.current_text(group_card)
+    assert chat.buttons(group_card) == ["填写答复", "申请退单"]
+
+    # the reply form, from the deep link of the card
+    await chat.say("李强", "/start r1")
+    assert "信访答复（附件2）" not in chat.buttons(chat.last_in("李强"))
+    steps = [("tap", "求助类或投诉类办结报告（附件3一）"), ("tap", "刚刚"), ("tap", "电话"), ("say", "岳阳街道"),
+             ("tap", "是"), ("tap", "属实"), ("tap", "跳过"), ("tap", "诉求合理"), ("tap", "跳过"),
+             ("say", "《上海市社会救助办法》"), ("say", "已说明低保申请条件\n已协调街道上门核查"), ("tap", "完成"),
+             ("say", "经核实情况属实，已协调解决"), ("tap", "实际解决"), ("tap", "接受"), ("tap", "满意")]
+    for how, value in steps:
+        if how == "tap":
+            await chat.tap("李强", chat.last_in("李强"), value)
+        else:
+            await chat.say("李强", value)
+    await chat.send_photo("李强")
+    assert "已收到照片（共 1 件）" in chat.last_in("李强").text
+    await chat.tap("李强", _last_with(chat, "李强", "完成"), "完成")
+    preview = chat.last_in("李强")
+    assert "求助类或投诉类办结报告" in preview.text and "提交审批" in chat.buttons(preview)
+    assert "9月29日11时左右，社会救助科工作人员与来电人张三进行了电话沟通" in preview.text
+    await chat.tap("李强", preview, "提交审批")
+    assert "已提交业务分管领导审批" in chat.last_in("李强").text
+
+    approval = chat.last_in("陈刚")
+    assert "答复待审批" in approval.text and PHONE in approval.text  # the leader sees full details privately
+    assert "求助类或投诉类办结报告" in approval.text  # and the reply to approve
+    await chat.tap("陈刚", approval, "同意")
+    assert "陈刚" in chat.current_text(approval) and chat.buttons(approval) == []
+    other_leader = chat.last_in("钱进")
+    assert chat.buttons(other_leader) == []  # the second leader's copy is closed too
+
+    review = chat.last_in("局办公室群")
+    assert "答复待审核" in review.text and "要素齐全" in review.text
+    assert "来电人张*" in review.text  # the reply, masked for the group
+    await chat.tap("赵敏", review, "审核通过")
+    form_due = chat.last_in("局办公室群")
+    assert "签批表" in form_due.text
+    await chat.tap("王芳", form_due, "生成签批表并报审")
+    signoff = [s for s in chat.api.in_chat(chat.people["孙伟"]) if s.method == "sendMessage"][-1]
+    assert "附件4" in signoff.text
+    document = chat.last_in("孙伟")
+    assert document.method == "sendDocument"
+    await chat.tap("孙伟", signoff, "同意")
+    platform = chat.last_in("局办公室群")
+    assert "区热线办" in platform.text
+    await chat.tap("王芳", platform, "已完成系统答复")
+    assert "已办结" in chat.last_in("社会救助科群").text
+
+    for text in chat.group_texts():
+        assert PHONE not in text and HOUSE not in text, text
+
+
+def _last_with(chat, name, button):
+    for sent in reversed(chat.api.in_chat(chat.people[name])):
+        if sent.method == "sendMessage" and button in chat.buttons(sent):
+            return sent
+    raise AssertionError(button)
