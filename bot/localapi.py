@@ -20,7 +20,7 @@ from email.parser import BytesParser
 from email.policy import HTTP
 from html.parser import HTMLParser
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qsl, urlparse
+from urllib.parse import parse_qsl, unquote, urlparse
 
 MAX_TEXT = 4096
 MAX_CAPTION = 1024
@@ -292,7 +292,7 @@ class LocalBotApi:
                 self.wfile.write(body)
 
             def do_GET(self):
-                path = urlparse(self.path).path
+                path = unquote(urlparse(self.path).path)
                 prefix = f"/file/bot{api.token}/"
                 if path.startswith(prefix):
                     file_id = path[len(prefix):].split("/")[-1]

@@ -184,6 +184,34 @@ class Hotline:
         with self.db.session() as session:
             return self.workflow.check(session, actor, action, ticket_id)
 
+    # status -> (action that proves the asker may act, the message whose buttons offer it), first allowed wins
+    NEXT_STEP = {
+        Status.RECEIVED: [("dispatch", "intake")],
+        Status.DISPATCHED: [("accept", "ticket_card")],
+        Status.ACCEPTED: [("save_reply", "write_reply"), ("send_acceptance_notice", "accepted")],
+        Status.RETURN_REQUESTED: [("approve_return", "return_request")],
+        Status.RETURN_APPROVED: [("complete_return", "return_approved")],
+        Status.REPLY_DRAFTED: [("approve_reply", "reply_for_approval"), ("send_acceptance_notice", "accepted")],
+        Status.DEPT_REPLIED: [("pass_review", "reply_for_review")],
+        Status.APPROVAL_FORM: [("submit_approval_form", "approval_form_due")],
+        Status.FINAL_REPLY: [("submit_final_reply", "final_reply_due")],
+        Status.LEADER_SIGNOFF: [("approve_signoff", "signoff_request")],
+        Status.AWAITING_MAIL: [("record_mail", "mail_due")],
+        Status.PLATFORM_REPLY: [("record_platform_reply", "platform_reply_due")],
+    }
+
+    def next_step_for(self, actor: Actor | None, ticket_id: int) -> str | None:
+        """The buttons the asker can use on the ticket now (by message template), or None."""
+        ticket = self.ticket(ticket_id)
+        if ticket is None or ticket.status not in self.NEXT_STEP:
+            return None
+        for action, template in self.NEXT_STEP[Status(ticket.status)]:
+            if action == "send_acceptance_notice" and ticket.acceptance_notice_sent_at is not None:
+                continue
+            if self.can(actor, action, ticket_id) is None:
+                return template
+        return None
+
     def submit_form(self, actor: Actor | None, ticket_id: int, number: int) -> Outcome:
         """The office files 附件4 (12345) or the final 附件2 (petition), filled from the ticket."""
         from bot.workflow import SubmitApprovalForm, SubmitFinalReply
@@ -315,7 +343,8 @@ class Hotline:
             line = raw.strip()
             if not line:
                 continue
-            head, sep, tail = line.replace(":", "：", 1).partition("：")
+            cut = min((i for i in (line.find(":"), line.find("：")) if i >= 0), default=-1)
+            head, sep, tail = (line[:cut], True, line[cut + 1:]) if cut >= 0 else (line, False, "")
             if sep and head.strip() in names:
                 current = names[head.strip()]
                 values[current] = tail.strip()

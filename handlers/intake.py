@@ -62,8 +62,8 @@ async def created_card(update: Update, context: Context, actor: Actor, ticket_id
     h = hotline(context)
     ticket = await h.run(h.ticket, ticket_id)
     detail = await h.run(h.ticket_text, actor, ticket_id, True)
+    head = text("intake_created", internal_no=ticket.internal_no)
     if ticket.channel in h.rules.flag("workflow", "first_contact_before_dispatch") and not ticket.contact_status:
-        head = text("intake_created", internal_no=ticket.internal_no)
         markup = keyboard(
             [button("contacted", f"fc:{ticket_id}:contacted")],
             [button("not_contacted_switched_off", f"fc:{ticket_id}:switched_off"),

@@ -5,7 +5,8 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.workflow import Actor
-from handlers.common import Context, hotline, is_private, reply
+from handlers.common import Context, deep_link, hotline, is_private, keyboard, reply, url_button
+from handlers.delivery import buttons_for
 from templates import render, text
 
 
@@ -27,7 +28,20 @@ async def cmd_ticket(update: Update, context: Context, actor: Actor) -> None:
     h = hotline(context)
     ticket = await h.run(h.find, _number(number))
     body = await h.run(h.ticket_text, actor, ticket.id, is_private(update)) if ticket else None
-    await reply(update, context, body or text("not_found_ticket"))
+    if body is None:
+        await reply(update, context, text("not_found_ticket"))
+        return
+    step = await h.run(h.next_step_for, actor, ticket.id) if is_private(update) else None
+    if step == "intake":
+        from handlers.intake import created_card
+
+        await created_card(update, context, actor, ticket.id)
+        return
+    if step == "write_reply":
+        markup = keyboard([url_button("write_reply", deep_link(context, f"r{ticket.id}"))])
+    else:
+        markup = buttons_for(step, ticket.id, {"notice_due": True}, context.bot.username) if step else None
+    await reply(update, context, body, markup)
 
 
 async def cmd_form(update: Update, context: Context, actor: Actor) -> None:

@@ -121,7 +121,11 @@ async def mark_decided(context: Context, origin: tuple[int, int], outcome: Outco
                 return render_outbox(session, row, h.calc)
 
         body = await h.run(render)
-    if body is None:
+    if body is None:  # not a queued message (an intake card): just take its buttons away
+        try:
+            await context.bot.edit_message_reply_markup(chat_id=chat_id, message_id=message_id, reply_markup=None)
+        except TelegramError as err:
+            log.info("could not close message %s in %s: %s", message_id, chat_id, err)
         return
     event_at = h.calc.local(h.now())
     line = text("decided_line", who=actor.name if actor else "", at=f"{event_at:%m-%d %H:%M}",
@@ -194,3 +198,7 @@ async def on_prompt_text(update: Update, context: Context, actor: Actor, draft) 
         await h.run(h.drop_draft, actor.member_id, "prompt")
     origin = tuple(draft.data["origin"]) if draft.data.get("origin") else None
     await after(update, context, outcome, actor, origin)
+    if outcome.ok and outcome.action == "record_first_contact":
+        from handlers.intake import department_picker
+
+        await department_picker(update, context, outcome.ticket_id, outcome.internal_no)

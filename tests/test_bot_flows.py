@@ -1,0 +1,188 @@
+"""Transcripts: a petition pasted in, the 962200 channel from a file, returns both ways, the redo loop."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.test_bot_12345 import _last_with, register_12345
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "tickets.csv"
+PASTED = """渠道：信访
+信访件编号：XF2026-0931
+来访时间：2026-09-29 14:30
+工单来源：来信
+来访人：赵六
+联系电话：13600003333
+联系地址：中山街道中山中路1号
+业务类别：优抚安置
+内容描述：来信反映其父亲优抚待遇未按时发放，
+要求补发。"""
+
+
+async def fill_petition_reply(chat, name="李强"):
+    """The petition form: no template step, the letter's sections asked for."""
+    answers = [("tap", "刚刚"), ("tap", "面谈"), ("tap", "跳过"), ("tap", "无实际现场"), ("tap", "部分属实"),
+               ("say", "经查，待遇已于9月发放，10月因信息变更暂缓"), ("tap", "跳过"), ("tap", "跳过"),
+               ("say", "其父优抚待遇未按时发放"), ("tap", "跳过"), ("say", "补发待遇"), ("tap", "跳过"),
+               ("say", "《军人抚恤优待条例》第二十条"), ("say", "已办理信息变更"), ("tap", "完成"),
+               ("tap", "跳过"), ("say", "支持补发10月待遇"), ("say", "松江区人民政府"), ("tap", "实际解决"),
+               ("tap", "接受"), ("tap", "认可"), ("tap", "完成")]
+    for how, value in answers:
+        if how == "tap":
+            await chat.tap(name, chat.last_in(name), value)
+        else:
+            await chat.say(name, value)
+    return chat.last_in(name)
+
+
+async def test_petition_pasted_to_mailed(chat):
+    await chat.say("王芳", PASTED)
+    confirm = chat.last_in("王芳")
+    assert "已识别以下内容" in confirm.text and "赵六" in confirm.text
+    await chat.tap("王芳", confirm, "确认登记")
+    card = chat.last_in("王芳")
+    await chat.tap("王芳", card, "未联·其他")
+    assert "请输入未联原因说明" in chat.last_in("王芳").text
+    await chat.say("王芳", "来信未留有效电话")
+    picker = chat.last_in("王芳")
+    assert "请选择承办科室" in picker.text
+    await chat.tap("王芳", picker, "社会救助科")
+    group_card = chat.last_in("社会救助科群")
+    await chat.tap("李强", group_card, "受理")
+    notice = chat.last_in("局办公室群")
+    assert "受理告知书" in notice.text
+    await chat.tap("王芳", notice, "已寄出受理告知书")
+
+    await chat.say("李强", "/start r1")
+    preview = await fill_petition_reply(chat)
+    assert "信访答复" in preview.text and "您反映其父优抚待遇未按时发放。您要求补发待遇。" in preview.text
+    assert "向松江区人民政府提出复查申请" in preview.text
+    await chat.tap("李强", preview, "提交审批")
+
+    approval = chat.last_in("陈刚")
+    await chat.tap("陈刚", approval, "退回")
+    assert "请输入意见" in chat.last_in("陈刚").text
+    await chat.say("陈刚", "请补充查明情况")
+    assert "退回" in chat.current_text(approval) and chat.buttons(approval) == []
+    rejected = chat.last_in("李强")
+    assert "请补充查明情况" in rejected.text and chat.buttons(rejected) == ["填写答复"]
+
+    await chat.say("李强", "/start r1")  # resumes at the preview: everything was kept
+    preview = chat.last_in("李强")
+    assert "提交审批" in chat.buttons(preview)
+    await chat.tap("李强", preview, "修改")
+    await chat.tap("李强", chat.last_in("李强"), "查明的情况")
+    await chat.say("李强", "10月待遇因户籍信息变更暂缓发放")
+    preview = chat.last_in("李强")
+    assert "经查，10月待遇因户籍信息变更暂缓发放" in preview.text
+    await chat.tap("李强", preview, "提交审批")
+    await chat.tap("钱进", chat.last_in("钱进"), "同意")
+
+    review = chat.last_in("局办公室群")
+    await chat.tap("王芳", review, "退回重办")
+    await chat.say("王芳", "未写明答复时间\n依据条款不全")
+    redo = chat.last_in("社会救助科群")
+    assert "重办" in redo.text and "1. 未写明答复时间" in redo.text and "2. 依据条款不全" in redo.text
+    await chat.say("李强", "/start r1")
+    await chat.tap("李强", chat.last_in("李强"), "提交审批")
+    await chat.tap("陈刚", chat.last_in("陈刚"), "同意")
+    await chat.tap("王芳", chat.last_in("局办公室群"), "审核通过")
+    final = chat.last_in("局办公室群")
+    assert "信访答复格式调整" in final.text
+    await chat.tap("王芳", final, "提交答复报审")
+    signoff = _last_with(chat, "孙伟", "同意")
+    assert "附件2" in signoff.text
+    await chat.tap("孙伟", signoff, "同意")
+    mail = chat.last_in("局办公室群")
+    await chat.tap("王芳", mail, "登记挂号信号码")
+    await chat.say("王芳", "XA123456789CN")
+    assert "已办结" in chat.last_in("社会救助科群").text
+    await chat.say("王芳", "/ticket SJMZ-2026-000001")
+    assert "已办结" in chat.last_in("王芳").text
+
+
+async def test_962200_from_an_imported_file(chat):
+    await chat.send_file("王芳", "tickets.csv", EXAMPLE.read_bytes())
+    summary = chat.last_in("王芳")
+    assert "导入 5 件，重复 0 件，共 5 行" in summary.text
+    await chat.send_file("王芳", "tickets.csv", EXAMPLE.read_bytes())
+    assert "导入 0 件，重复 5 件" in chat.last_in("王芳").text
+    await chat.say("王芳", "/todo")
+    todo = chat.last_in("王芳")
+    assert "/ticket_SJMZ_2026_000005" in todo.text
+    await chat.say("王芳", "/ticket_SJMZ_2026_000005")
+    picker = chat.last_in("王芳")
+    assert "962200" in picker.text and "⭐养老服务科" in chat.buttons(picker)
+    await chat.tap("王芳", picker, "⭐养老服务科")
+    card = chat.last_in("养老服务科群")
+    await chat.tap("周丽", card, "受理")
+    await chat.say("周丽", "/start r5")
+    for how, value in [("tap", "咨询类或意见建议类办结报告（附件3二）"), ("say", "今天 9:30"), ("tap", "电话"),
+                       ("say", "永丰街道"), ("tap", "跳过"), ("tap", "有政策信息"), ("say", "年满80周岁可申请"),
+                       ("tap", "诉求合理"), ("tap", "跳过"), ("say", "《上海市老年人综合津贴办法》"),
+                       ("say", "已告知申请条件与材料"), ("tap", "完成"), ("tap", "跳过"), ("tap", "解释说明"),
+                       ("tap", "接受"), ("tap", "满意"), ("tap", "完成")]:
+        if how == "tap":
+            await chat.tap("周丽", chat.last_in("周丽"), value)
+        else:
+            await chat.say("周丽", value)
+    preview = chat.last_in("周丽")
+    assert "咨询类或意见建议类办结报告" in preview.text
+    await chat.tap("周丽", preview, "提交审批")
+    await chat.tap("吴军", chat.last_in("吴军"), "同意")
+    await chat.tap("赵敏", chat.last_in("局办公室群"), "审核通过")
+    platform = chat.last_in("局办公室群")
+    assert "962200平台" in platform.text
+    await chat.tap("赵敏", platform, "已完成系统答复")
+    assert "已办结" in chat.last_in("养老服务科群").text
+
+
+async def test_department_asks_to_return_and_the_office_returns_it(chat):
+    card = await register_12345(chat)
+    await chat.tap("王芳", card, "已联")
+    await chat.tap("王芳", chat.last_in("王芳"), "⭐社会救助科")
+    group_card = chat.last_in("社会救助科群")
+    await chat.tap("李强", group_card, "申请退单")
+    assert chat.answer()["text"] == "请在私聊中继续"
+    await chat.say("李强", "属法院已受理的诉讼事项，依法不予受理")
+    await chat.tap("李强", chat.last_in("李强"), "完成")
+    assert "缺少：退单证明材料" in chat.last_in("李强").text
+    await chat.send_photo("李强")
+    await chat.tap("李强", _last_with(chat, "李强", "完成"), "完成")
+    assert "退单申请已提交" in chat.last_in("李强").text
+    request = chat.last_in("陈刚")
+    assert "退单申请待审批" in request.text
+    await chat.tap("陈刚", request, "同意退单")
+    office = chat.last_in("局办公室群")
+    assert "请按原渠道退回" in office.text
+    await chat.tap("王芳", office, "已按原渠道退回")
+    assert "已按原渠道退回" in chat.last_in("社会救助科群").text
+
+
+async def test_office_returns_at_intake(chat):
+    card = await register_12345(chat)
+    await chat.tap("王芳", card, "退单")
+    await chat.say("王芳", "属区房管局职责")
+    assert "归属单位" in chat.last_in("王芳").text
+    await chat.say("王芳", "区房管局")
+    assert "已退单" in chat.last_in("王芳").text
+    await chat.say("王芳", "/ticket SJMZ-2026-000001")
+    detail = chat.last_in("王芳")
+    assert "退单待办理" in detail.text
+    await chat.tap("王芳", detail, "已按原渠道退回")
+    await chat.say("王芳", "/ticket SJMZ-2026-000001")
+    assert "已退单" in chat.last_in("王芳").text
+
+
+async def test_leader_refuses_the_return(chat):
+    card = await register_12345(chat)
+    await chat.tap("王芳", card, "已联")
+    await chat.tap("王芳", chat.last_in("王芳"), "⭐社会救助科")
+    await chat.tap("李强", chat.last_in("社会救助科群"), "申请退单")
+    await chat.say("李强", "不属本科")
+    await chat.send_photo("李强")
+    await chat.tap("李强", _last_with(chat, "李强", "完成"), "完成")
+    await chat.tap("陈刚", chat.last_in("陈刚"), "不同意退单")
+    await chat.say("陈刚", "属本科职责，请办理")
+    told = chat.last_in("社会救助科群")
+    assert "未获同意" in told.text and "属本科职责" in told.text and chat.buttons(told) == ["填写答复"]
