@@ -429,6 +429,8 @@ class LocalBotApi:
         if chat_id in self.blocked_chats:
             raise ApiError(403, "Forbidden: bot was kicked from the supergroup chat")
         chat = self.chats.get(chat_id)
+        if isinstance(chat_id, int) and chat_id > 0 and chat_id not in self.started_private:
+            raise ApiError(403, "Forbidden: bot can't initiate conversation with a user")
         if chat is None:
             raise ApiError(400, "Bad Request: chat not found")
         if chat["type"] == "private" and chat_id not in self.started_private:

@@ -1,0 +1,129 @@
+"""Transcripts of what must be refused: forged, stale and doubled buttons, the wrong people, leaks."""
+
+from __future__ import annotations
+
+from sqlmodel import select
+
+from storage.models import TicketEvent
+from tests.test_bot_12345 import PHONE, register_12345
+
+
+async def dispatched(chat, department="⭐社会救助科"):
+    card = await register_12345(chat)
+    await chat.tap("王芳", card, "已联")
+    await chat.tap("王芳", chat.last_in("王芳"), department)
+    return chat.last_in("社会救助科群")
+
+
+def events(db, action):
+    with db.session() as session:
+        return list(session.exec(select(TicketEvent).where(TicketEvent.action == action)))
+
+
+async def test_double_tap_and_stale_button(chat, db):
+    card = await dispatched(chat)
+    await chat.press("李强", card, "t:acc:1")
+    assert chat.answer()["text"] == "已受理"
+    await chat.press("李强", card, "t:acc:1")  # the same button again, from a client that did not refresh
+    answer = chat.answer()
+    assert answer["show_alert"] is True and "已被处理" in answer["text"]
+    assert len(events(db, "accept")) == 1
+    assert [e.payload["code"] for e in events(db, "refused")] == ["stale"]
+
+
+async def test_wrong_department_and_other_line_leaders(chat, db):
+    card = await dispatched(chat)
+    await chat.tap("周丽", card, "受理")  # a handler of 养老服务科 in the wrong group
+    assert chat.answer()["text"] == "此工单不属于您的科室"
+    await chat.tap("李强", card, "受理")
+    # 吴军 leads 养老服务科; 郑华 is the main leader; 孙伟 leads the petition line: none may approve this reply
+    for name, why in (("吴军", "此工单不属于您的科室"), ("郑华", "您没有此操作的权限"), ("孙伟", "您没有此操作的权限")):
+        await chat.press(name, card, "t:app:1")
+        assert chat.answer()["text"].startswith(why), (name, chat.answer())
+    assert len(events(db, "refused")) == 4
+
+
+async def test_forged_buttons_are_refused_and_audited(chat, db):
+    card = await dispatched(chat)
+    for data in ("t:acc:abc", "t:drop:1", "zz:1", "dp:1:x", "fc:1:maybe", "j:x:admin"):
+        await chat.press("李强", card, data)
+        assert chat.answer()["text"] == "无效的按钮", data
+    await chat.press("李强", card, "t:app:1")  # a real verb the handler has no right to
+    assert "没有此操作的权限" in chat.answer()["text"]
+    forged = events(db, "forged_button")
+    assert {e.payload["data"] for e in forged} >= {"t:acc:abc", "t:drop:1", "zz:1", "dp:1:x", "fc:1:maybe"}
+
+
+async def test_stranger_cannot_act_and_can_ask_to_join(chat, db):
+    card = await dispatched(chat)
+    chat.people["陌生人"] = 777
+    chat.api.started_private.add(777)
+    await chat.press("陌生人", card, "t:acc:1")
+    assert "尚未登记" in chat.answer()["text"]
+    await chat.say("陌生人", "/start")
+    welcome = chat.last_in("陌生人")
+    assert chat.buttons(welcome) == ["申请加入"]
+    await chat.tap("陌生人", welcome, "申请加入")
+    request = chat.last_in("管理员")
+    assert "加入申请" in request.text and "陌生人" in request.text
+    await chat.tap("管理员", request, "承办人")
+    await chat.tap("管理员", request, "养老服务科")
+    assert "已批准" in chat.current_text(request)
+    assert "已获批准：承办人" in chat.last_in("陌生人").text
+    await chat.say("陌生人", "/whoami")
+    assert "承办人（养老服务科）" in chat.last_in("陌生人").text
+    await chat.tap("陌生人", card, "受理")
+    assert chat.answer()["text"] == "此工单不属于您的科室"
+
+
+async def test_handler_without_a_private_chat_gets_a_link(chat):
+    card = await register_12345(chat)
+    await chat.tap("王芳", card, "已联")
+    await chat.tap("王芳", chat.last_in("王芳"), "区划地名科")
+    group_card = chat.last_in("区划地名科群")
+    await chat.tap("冯涛", group_card, "申请退单")  # 冯涛 never opened a private chat with the bot
+    answer = chat.answer()
+    assert answer["url"].endswith("?start=go")
+    await chat.say("冯涛", "/start go")  # the link opens the private chat and resumes the form
+    assert "退单理由" in chat.last_in("冯涛").text
+
+
+async def test_html_injection_and_masking_in_every_group_message(chat):
+    card = await dispatched(chat)
+    await chat.tap("李强", card, "受理")
+    assert "<b>急</b>" not in card.text
+    for text in chat.group_texts():
+        assert PHONE not in text and "100弄5号" not in text
+    await chat.say("李强", "/ticket SJMZ-2026-000001", group="社会救助科群")
+    in_group = chat.last_in("社会救助科群")
+    assert "138****5678" in in_group.text and PHONE not in in_group.text
+    await chat.say("李强", "/form SJMZ-2026-000001 1", group="社会救助科群")
+    assert chat.last_in("社会救助科群").method == "sendDocument"
+    assert PHONE not in chat.api.in_chat(-1002)[-2].text
+
+
+async def test_full_details_only_to_those_allowed_and_audited(chat, db):
+    await dispatched(chat)
+    await chat.say("周丽", "/ticket SJMZ-2026-000001")
+    assert "找不到该工单" in chat.last_in("周丽").text
+    await chat.say("陈刚", "/ticket SJMZ-2026-000001")
+    assert PHONE in chat.last_in("陈刚").text
+    views = events(db, "view_full")
+    assert any(e.actor_id is not None for e in views)
+
+
+async def test_overflow_is_split_under_the_limit(chat):
+    long = "反映情况：" + "低保申请材料多次被退回，" * 410  # about 4900 characters, from an export
+    csv = ("渠道,工单号,来电时间,工单类型,联系电话,内容描述\n"
+           f"12345,LONG1,2026-09-29 09:00,普通工单,13812345678,{long}\n")
+    await chat.send_file("王芳", "long.csv", csv.encode())
+    await chat.say("王芳", "/ticket_SJMZ_2026_000001")
+    detail = [s for s in chat.api.in_chat(1001) if s.method == "sendMessage"][-2:]
+    assert all(len(p.text) <= 4096 for p in detail) and "已联" in chat.buttons(detail[-1])
+    await chat.tap("王芳", detail[-1], "已联")
+    await chat.tap("王芳", chat.last_in("王芳"), "社会救助科")
+    parts = [s for s in chat.api.in_chat(-1002) if s.method == "sendMessage"]
+    assert len(parts) >= 2
+    assert all(len(p.text) <= 4096 for p in parts)
+    assert "".join(p.text for p in parts).count("低保申请材料多次被退回") == 410  # nothing lost at the cuts
+    assert chat.buttons(parts[-1]) == ["受理", "申请退单"] and chat.buttons(parts[0]) == []
