@@ -408,9 +408,11 @@ class Hotline:
             else:
                 row.next_attempt_at = self.now() + timedelta(seconds=after_seconds)
 
-    def mark_failed(self, outbox_id: int, error: str) -> None:
+    def mark_failed(self, outbox_id: int, error: str, chat_id: int | None = None) -> None:
         with self.db.session() as session:
-            self._fail(session, session.get(Outbox, outbox_id), error)
+            row = session.get(Outbox, outbox_id)
+            row.chat_id = chat_id if chat_id is not None else row.chat_id
+            self._fail(session, row, error)
 
     def _fail(self, session: Session, row: Outbox, error: str) -> None:
         """A message that cannot be delivered is reported to the office, once per chat."""
@@ -419,9 +421,15 @@ class Hotline:
                             chat_id=row.chat_id, audience=row.audience)
         if row.audience == Audience.OFFICE_GROUP and row.template == "delivery_failed":
             return  # the office group itself is unreachable: the audit log keeps it
-        where = row.chat_id or f"{row.audience}:{row.department_id or row.member_id}"
+        if row.audience == Audience.MEMBER:
+            member = session.get(Member, row.member_id)
+            name = member.name if member else "?"
+        else:
+            department = session.get(Department, row.department_id) if row.department_id else None
+            name = department.name if department else label("role", Role.OFFICE)
+        where = row.chat_id if row.chat_id is not None else f"{row.audience}:{row.department_id or row.member_id}"
         self._queue(session, event, Audience.OFFICE_GROUP, "delivery_failed",
-                    {"where": str(where), "audience": row.audience, "error": error[:200],
+                    {"where": f"{name} {row.chat_id or ''}".strip(), "audience": row.audience, "error": error[:200],
                      "internal_no": (queries.ticket(session, row.ticket_id).internal_no if row.ticket_id else None),
                      "department_id": row.department_id, "member_id": row.member_id},
                     dedupe_key=f"delivery_failed:{where}")

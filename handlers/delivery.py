@@ -83,13 +83,8 @@ class Deliverer:
                 batch = await self.hotline.run(self.hotline.pending_deliveries)
                 if not batch:
                     break
-                progressed = False
-                for delivery in batch:
-                    ok = await self._send(delivery)
-                    sent += ok
-                    progressed = progressed or ok
-                if not progressed:
-                    break
+                for delivery in batch:  # each leaves the due set: sent, failed, or due again later
+                    sent += await self._send(delivery)
         return sent
 
     async def _send(self, d: Delivery) -> bool:
@@ -112,11 +107,8 @@ class Deliverer:
             delay = err.retry_after if isinstance(err.retry_after, (int, float)) else err.retry_after.total_seconds()
             await hotline.run(hotline.mark_retry, d.id, float(delay), str(err))
             return False
-        except Forbidden as err:
-            await hotline.run(hotline.mark_failed, d.id, str(err))
-            return False
-        except BadRequest as err:
-            await hotline.run(hotline.mark_failed, d.id, str(err))
+        except (Forbidden, BadRequest) as err:  # the chat is gone or the message can never be sent
+            await hotline.run(hotline.mark_failed, d.id, str(err), d.chat_id)
             return False
         except (NetworkError, TelegramError) as err:
             await hotline.run(hotline.mark_retry, d.id, 5.0, str(err))
