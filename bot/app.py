@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import timedelta
 
-from telegram import BotCommand, Update
+from telegram import Bot, BotCommand, Update
 from telegram.constants import ParseMode
 from telegram.ext import (
     AIORateLimiter,
@@ -111,3 +112,62 @@ def build_application(hotline: Hotline, token: str, base_url: str | None = None,
     app.bot_data["deliverer"] = Deliverer(app)
     register(app)
     return app
+
+
+async def probe(settings) -> None:
+    """Ask Telegram who we are once, before polling, so a bad token or server is one clear sentence."""
+    kwargs = {"base_url": settings.base_url, "base_file_url": settings.base_file_url} if settings.base_url else {}
+    async with Bot(settings.token, **kwargs) as bot:
+        await bot.get_me()
+
+
+def run_bot(settings) -> int:
+    """`hotline-bot run`: upgrade the database, load the organisation, poll (or serve a webhook)."""
+    import sys
+
+    from sqlalchemy.exc import SQLAlchemyError
+    from telegram.error import InvalidToken, NetworkError
+
+    from bot.config import ConfigError
+    from bot.organisation import apply_config
+    from bot.rules import RulesError
+    from storage.db import Database
+    from templates import text
+
+    def fail(message: str) -> int:
+        print(message, file=sys.stderr)
+        return 1
+
+    if not settings.token:
+        return fail(text("run_no_token"))
+    try:
+        rules, calendar = settings.rules(), settings.calendar()
+        db = Database(settings.database_url)
+        db.upgrade()
+        with db.session() as session:
+            apply_config(session, settings.config)
+    except (ConfigError, RulesError) as exc:
+        return fail(text("cli_rules_error", detail=exc))
+    except SQLAlchemyError as exc:
+        return fail(text("cli_db_error", detail=str(exc).splitlines()[0]))
+    app = build_application(Hotline(db, rules, calendar), settings.token, settings.base_url,
+                            settings.base_file_url)
+    try:
+        asyncio.run(probe(settings))
+    except InvalidToken:
+        return fail(text("run_bad_token"))
+    except NetworkError as exc:
+        return fail(text("run_unreachable", detail=exc))
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    try:
+        if settings.webhook_url:
+            app.run_webhook(listen="0.0.0.0", port=settings.webhook_port, webhook_url=settings.webhook_url,
+                            allowed_updates=Update.ALL_TYPES)
+        else:
+            app.run_polling(allowed_updates=Update.ALL_TYPES)
+    except InvalidToken:
+        return fail(text("run_bad_token"))
+    except NetworkError as exc:
+        return fail(text("run_unreachable", detail=exc))
+    return 0

@@ -100,6 +100,26 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_run(args: argparse.Namespace) -> int:
+    from bot.app import run_bot
+    from bot.config import ConfigError, Settings
+
+    try:
+        settings = Settings.from_env()
+    except ConfigError as exc:
+        raise CliError(text("cli_rules_error", detail=exc)) from exc
+    return run_bot(settings)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    import asyncio
+    from pathlib import Path
+
+    from bot.demo import run_demo
+
+    return asyncio.run(run_demo(Path(args.out) if args.out else None))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hotline-bot", description="信访、12345、962200 工单助手")
     parser.add_argument("--rules", help="rules override file (TOML); default $HOTLINE_RULES")
@@ -121,6 +141,13 @@ def build_parser() -> argparse.ArgumentParser:
     dbsub = p.add_subparsers(dest="db_command", required=True)
     up = dbsub.add_parser("upgrade", help="apply the migrations")
     up.set_defaults(func=cmd_db_upgrade)
+
+    p = sub.add_parser("run", help="run the bot (HOTLINE_BOT_TOKEN, HOTLINE_CONFIG, HOTLINE_DATABASE_URL, ...)")
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("demo", help="a scripted day through the real bot and a local Bot API server")
+    p.add_argument("--out", help="folder for the database and the Word forms (default: a new temporary one)")
+    p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("import", help="import tickets from a CSV or XLSX export")
     p.add_argument("file")

@@ -141,8 +141,8 @@ async def chat(db, org, clock, rules, calendar, tmp_path):
     from bot.app import build_application
     from bot.localapi import LocalBotApi
     from bot.service import Hotline
+    from bot.transcript import JIUZHU_GROUP, OFFICE_GROUP, QUHUA_GROUP, YANGLAO_GROUP, Chat
     from storage import queries
-    from tests.chat import JIUZHU_GROUP, OFFICE_GROUP, QUHUA_GROUP, YANGLAO_GROUP, Chat
 
     api = LocalBotApi().start()
     hotline = Hotline(db, rules, calendar, clock, files_dir=tmp_path / "forms")

@@ -7,9 +7,9 @@ import asyncio
 from telegram import Update
 
 from bot.app import build_application
+from bot.transcript import Chat
 from storage import queries
 from storage.models import Outbox
-from tests.chat import Chat
 from tests.test_bot_12345 import register_12345
 
 

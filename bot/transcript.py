@@ -1,27 +1,29 @@
-"""A transcript driver: people type and tap; the real Application answers over HTTP through the local server."""
+"""A transcript driver: people type and tap; the real Application answers over HTTP through the local server.
+
+Used by the end-to-end tests and by `hotline-bot demo`.
+"""
 
 from __future__ import annotations
 
 from telegram import Update
 from telegram.ext import Application
 
-from bot.localapi import LocalBotApi, Sent
+from bot.localapi import ApiError, LocalBotApi, Sent, check_html
 
 OFFICE_GROUP, JIUZHU_GROUP, YANGLAO_GROUP, QUHUA_GROUP = -1001, -1002, -1003, -1004
+GROUPS = {"局办公室群": OFFICE_GROUP, "社会救助科群": JIUZHU_GROUP, "养老服务科群": YANGLAO_GROUP,
+          "区划地名科群": QUHUA_GROUP}
+GROUP_CODES = {"office": OFFICE_GROUP, "jiuzhu": JIUZHU_GROUP, "yanglao": YANGLAO_GROUP, "quhua": QUHUA_GROUP}
 
 
 class Chat:
-    def __init__(self, api: LocalBotApi, app: Application, people: dict[str, int]):
+    def __init__(self, api: LocalBotApi, app: Application, people: dict[str, int], clock=None):
         self.api = api
         self.app = app
         self.people = people  # name -> telegram user id
-        self.groups = {
-            "局办公室群": api.group(OFFICE_GROUP, "局办公室"),
-            "社会救助科群": api.group(JIUZHU_GROUP, "社会救助科"),
-            "养老服务科群": api.group(YANGLAO_GROUP, "养老服务科"),
-            "区划地名科群": api.group(QUHUA_GROUP, "区划地名科"),
-        }
-        self.seen = 0
+        self.groups = {name: api.group(chat_id, name.removesuffix("群")) for name, chat_id in GROUPS.items()}
+        self.clock = clock
+        self.log: list[tuple[int, str]] = []  # (index into api.sent when it happened, what a person did)
 
     def user(self, name: str) -> dict:
         return self.api.user(self.people[name], name)
@@ -34,16 +36,23 @@ class Chat:
                 await self.app.process_update(Update.de_json(raw, self.app.bot))
         return [s for s in self.api.sent[start:] if s.error is None]
 
+    def _note(self, line: str) -> None:
+        when = f"[{self.clock.now():%H:%M}] " if self.clock is not None and hasattr(self.clock, "now") else ""
+        self.log.append((len(self.api.sent), when + line))
+
     async def say(self, name: str, text: str, group: str | None = None) -> list[Sent]:
+        self._note(f"👤 {name} → {group or '私聊'}：{text}")
         chat = self.groups[group] if group else None
         self.api.send_text(self.user(name), text, chat)
         return await self.deliver()
 
     async def send_file(self, name: str, filename: str, data: bytes) -> list[Sent]:
+        self._note(f"👤 {name} → 私聊：📎 {filename}")
         self.api.send_document(self.user(name), filename, data)
         return await self.deliver()
 
     async def send_photo(self, name: str) -> list[Sent]:
+        self._note(f"👤 {name} → 私聊：🖼 照片")
         self.api.send_photo(self.user(name))
         return await self.deliver()
 
@@ -54,6 +63,7 @@ class Chat:
         for row in (current.get("reply_markup") or {}).get("inline_keyboard", []):
             for button in row:
                 if button["text"] == shown and "callback_data" in button:
+                    self._note(f"👆 {name} 点 [{shown}]")
                     return await self.press(name, message, button["callback_data"])
         raise AssertionError(f"no button {shown!r} on: {current.get('text', '')[:200]} "
                              f"{[b['text'] for r in current.get('reply_markup', {}).get('inline_keyboard', []) for b in r]}")
@@ -90,13 +100,28 @@ class Chat:
         return out
 
     def transcript(self) -> str:
+        """What people did and what each of them saw, in order, as plain text."""
         names = {v: k for k, v in self.people.items()}
         titles = {g["id"]: k for k, g in self.groups.items()}
+        notes = dict(self.log)
         lines = []
-        for s in self.api.sent:
-            if s.error or s.method not in ("sendMessage", "editMessageText", "sendDocument"):
+        shown = {"sendMessage": "", "editMessageText": "（更新）", "sendDocument": "📎 "}
+        for index, s in enumerate(self.api.sent):
+            if index in notes:
+                lines.append(notes[index])
+            if s.error or s.method not in shown:
                 continue
-            where = titles.get(s.chat_id) or f"私聊:{names.get(s.chat_id, s.chat_id)}"
+            where = titles.get(s.chat_id) or f"私聊·{names.get(s.chat_id, s.chat_id)}"
+            try:
+                body = check_html(s.text)
+            except ApiError:
+                body = s.text
+            if s.method == "sendDocument":
+                body = (s.result or {}).get("document", {}).get("file_name", "") + (f" {body}" if body else "")
             buttons = " ".join(f"[{b['text']}]" for row in s.buttons for b in row)
-            lines.append(f"{where} {s.method}: {s.text} {buttons}")
+            text = "\n    ".join(body.strip().splitlines())
+            lines.append(f"  🤖 → {where}{shown[s.method]}：{text}" + (f"\n    {buttons}" if buttons else ""))
+        for index, note in self.log:
+            if index >= len(self.api.sent):
+                lines.append(note)
         return "\n".join(lines)
