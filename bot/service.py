@@ -387,7 +387,11 @@ class Hotline:
             chat_id = chats[0].chat_id if chats else None
             problem = None if chat_id else "no_group_bound"
         text = render_outbox(session, row, self.calc)
-        attached = [int(row.context.get("form", 4))] if row.template == "signoff_request" and row.ticket_id else []
+        attached = []
+        if row.ticket_id and row.template == "signoff_request":
+            attached = [int(row.context.get("form", 4))]
+        elif row.ticket_id and row.template == "reply_for_approval":
+            attached = [1]  # the handling form (附件1) goes with the reply to the leader
         return Delivery(row.id, chat_id, text, row.template, row.ticket_id, row.audience, dict(row.context),
                         attached, problem)
 

@@ -94,15 +94,15 @@ class Deliverer:
             return False
         markup = buttons_for(d.template, d.ticket_id, d.context, bot.username)
         try:
+            for number in d.forms:  # the form first, so the message with the buttons is the last one
+                path = await hotline.run(hotline.form_file, d.ticket_id, number, d.audience == "member")
+                with open(path, "rb") as fh:
+                    await bot.send_document(d.chat_id, fh, filename=path.name)
             parts = split_html(d.text)
             message = None
             for index, part in enumerate(parts):
                 message = await bot.send_message(d.chat_id, part,
                                                  reply_markup=markup if index == len(parts) - 1 else None)
-            for number in d.forms:
-                path = await hotline.run(hotline.form_file, d.ticket_id, number, d.audience == "member")
-                with open(path, "rb") as fh:
-                    await bot.send_document(d.chat_id, fh, filename=path.name)
         except RetryAfter as err:
             delay = err.retry_after if isinstance(err.retry_after, (int, float)) else err.retry_after.total_seconds()
             await hotline.run(hotline.mark_retry, d.id, float(delay), str(err))

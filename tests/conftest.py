@@ -162,3 +162,15 @@ async def chat(db, org, clock, rules, calendar, tmp_path):
     yield driver
     await app.shutdown()
     api.stop()
+    # whatever the test did: no group ever saw a citizen's phone, address or name in full
+    with db.session() as session:
+        from sqlmodel import select
+
+        from storage.models import Ticket
+
+        secrets = [value for t in session.exec(select(Ticket))
+                   for value in (t.phone, t.address, t.citizen_name if t.citizen_name and len(t.citizen_name) > 1
+                                 else None) if value]
+    for text in driver.group_texts():
+        for secret in secrets:
+            assert secret not in text, (secret, text)

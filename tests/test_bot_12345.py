@@ -81,10 +81,9 @@ async def test_12345_whole_path(chat, clock):
     form_due = chat.last_in("局办公室群")
     assert "签批表" in form_due.text
     await chat.tap("王芳", form_due, "生成签批表并报审")
-    signoff = [s for s in chat.api.in_chat(chat.people["孙伟"]) if s.method == "sendMessage"][-1]
-    assert "附件4" in signoff.text
-    document = chat.last_in("孙伟")
-    assert document.method == "sendDocument"
+    document, signoff = chat.api.in_chat(chat.people["孙伟"])[-2:]
+    assert "附件4" in signoff.text and chat.buttons(signoff) == ["同意", "退回"]
+    assert document.method == "sendDocument" and document.result["document"]["file_name"].endswith("附件4.docx")
     await chat.tap("孙伟", signoff, "同意")
     platform = chat.last_in("局办公室群")
     assert "区热线办" in platform.text
