@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from datetime import timedelta
+
+# RetryAfter.retry_after as a timedelta (the coming default of python-telegram-bot); delivery reads both.
+os.environ.setdefault("PTB_TIMEDELTA", "true")
 
 from telegram import Bot, BotCommand, Update
 from telegram.constants import ParseMode

@@ -13,14 +13,13 @@ from __future__ import annotations
 import bisect
 import os
 import threading
-import tomllib
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
 import chinese_calendar
 
-from bot.rules import RulesError
+from bot.rules import RulesError, read_toml
 
 SOURCE_PACKAGE = "package"
 SOURCE_OVERRIDE = "override"
@@ -51,13 +50,7 @@ def load_overrides(path: Path | str | None) -> dict[int, dict[str, set[date]]]:
     """Read an override file: one table per year with `holidays` and `workdays` (make-up days)."""
     if path is None:
         return {}
-    try:
-        with open(path, "rb") as fh:
-            raw = tomllib.load(fh)
-    except FileNotFoundError as exc:
-        raise RulesError(f"{path}: file not found") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise RulesError(f"{path}: {exc}") from exc
+    raw = read_toml(path)
     return parse_overrides(raw, str(path))
 
 

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import os
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from dotenv import load_dotenv
 
 from bot.calendar import WorkCalendar, load_overrides, parse_overrides
-from bot.rules import Rules, RulesError, load_rules
+from bot.rules import Rules, RulesError, load_rules, read_toml
 
 
 class ConfigError(Exception):
@@ -66,9 +65,6 @@ def read_config(path: Path | None) -> dict:
     if path is None:
         return {}
     try:
-        with open(path, "rb") as fh:
-            return tomllib.load(fh)
-    except FileNotFoundError as exc:
-        raise ConfigError(f"配置文件不存在：{path}") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"配置文件格式有误（{path}）：{exc}") from exc
+        return read_toml(path)
+    except RulesError as exc:
+        raise ConfigError(f"配置文件有误：{exc}") from exc

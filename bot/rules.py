@@ -129,12 +129,13 @@ class Rules:
         return self.data["internal_number_prefix"]
 
 
-def _read_toml(path: Path) -> dict:
+def read_toml(path: Path | str) -> dict:
+    """An administrator's TOML file; a missing or malformed one is a RulesError naming the file."""
     try:
         with open(path, "rb") as fh:
             return tomllib.load(fh)
     except FileNotFoundError as exc:
-        raise RulesError(f"{path}: file not found") from exc
+        raise RulesError(f"{path}: file not found / 文件不存在") from exc
     except tomllib.TOMLDecodeError as exc:
         raise RulesError(f"{path}: {exc}") from exc
 
@@ -150,7 +151,7 @@ def load_rules(override: Path | str | dict | None = None) -> Rules:
     if override is None and os.environ.get("HOTLINE_RULES"):
         override = os.environ["HOTLINE_RULES"]
     if isinstance(override, (str, Path)):
-        override = _read_toml(Path(override))
+        override = read_toml(override)
     if override:
         data = _merge(data, override)
     return Rules(data)

@@ -55,7 +55,7 @@ def test_run_with_a_bad_config(tmp_path):
     result = run({"HOTLINE_BOT_TOKEN": "1:X", "HOTLINE_CONFIG": str(config)}, tmp_path)
     assert result.returncode == 1 and "unknown role" in result.stderr
     missing = run({"HOTLINE_BOT_TOKEN": "1:X", "HOTLINE_CONFIG": str(tmp_path / "none.toml")}, tmp_path)
-    assert missing.returncode == 2 and "配置文件不存在" in missing.stderr
+    assert missing.returncode == 2 and "文件不存在" in missing.stderr
 
 
 def test_run_serves_members_through_polling(tmp_path):
