@@ -33,6 +33,7 @@ from templates import labels
 log = logging.getLogger(__name__)
 
 OUTBOX_INTERVAL = timedelta(seconds=5)
+SCAN_INTERVAL = timedelta(minutes=1)  # the database says what is due; this is only how often to look
 COMMANDS = ("start", "help", "todo", "mine", "ticket", "search", "new", "form", "whoami", "bind", "cancel")
 
 # Handler groups: 0 answers the update; 90 sends what the answer queued.
@@ -84,6 +85,13 @@ async def deliver_job(context: Context) -> None:
     await context.application.bot_data["deliverer"].flush()
 
 
+async def scan_job(context: Context) -> None:
+    """Warnings, daily rounds, digests: whatever the database says is due and not yet done."""
+    hotline = context.application.bot_data["hotline"]
+    await hotline.run(hotline.tick)
+    await context.application.bot_data["deliverer"].flush()
+
+
 async def on_error(update: object, context: Context) -> None:
     log.error("update %s failed", getattr(update, "update_id", "?"), exc_info=context.error)
 
@@ -92,8 +100,12 @@ async def on_start(app: Application) -> None:
     descriptions = labels("command")
     await app.bot.set_my_commands([BotCommand(c, descriptions[c]) for c in COMMANDS])
     if app.job_queue is not None:
+        # Nothing is persisted in APScheduler: both jobs are rebuilt here at every start, and the first
+        # scan right away does, once, whatever fell due while the bot was down.
+        late_ok = {"misfire_grace_time": 300, "coalesce": True, "max_instances": 1}
         app.job_queue.run_repeating(deliver_job, interval=OUTBOX_INTERVAL, first=1, name="outbox",
-                                    job_kwargs={"misfire_grace_time": 60, "coalesce": True, "max_instances": 1})
+                                    job_kwargs=late_ok)
+        app.job_queue.run_repeating(scan_job, interval=SCAN_INTERVAL, first=0, name="scan", job_kwargs=late_ok)
     await app.bot_data["deliverer"].flush()
 
 

@@ -120,6 +120,30 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return asyncio.run(run_demo(Path(args.out) if args.out else None))
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from datetime import date
+    from pathlib import Path
+
+    from bot import stats
+    from storage.db import Database
+
+    try:
+        start, end = date.fromisoformat(args.start), date.fromisoformat(args.end)
+    except ValueError as exc:
+        raise CliError(text("cli_bad_time", value=f"{args.start} {args.end}")) from exc
+    if end < start:
+        raise CliError(text("cli_bad_period"))
+    rules = load_rules(args.rules)
+    calc = DeadlineCalculator(rules, WorkCalendar.from_env(args.holidays))
+    db = Database.from_env()  # read only: no migration here
+    with db.session() as session:
+        result = stats.compute(session, calc, start, end, datetime.now(rules.tz))
+    path = stats.workbook(result, Path(args.out))
+    print(stats.render_text(result).replace("<b>", "").replace("</b>", ""))
+    print(text("report_written", path=path))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hotline-bot", description="信访、12345、962200 工单助手")
     parser.add_argument("--rules", help="rules override file (TOML); default $HOTLINE_RULES")
@@ -148,6 +172,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="a scripted day through the real bot and a local Bot API server")
     p.add_argument("--out", help="folder for the database and the Word forms (default: a new temporary one)")
     p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("report", help="statistics of a period as an Excel workbook")
+    p.add_argument("--from", dest="start", required=True, help="first day, YYYY-MM-DD")
+    p.add_argument("--to", dest="end", required=True, help="last day, YYYY-MM-DD")
+    p.add_argument("--out", required=True, help="the .xlsx file to write")
+    p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("import", help="import tickets from a CSV or XLSX export")
     p.add_argument("file")

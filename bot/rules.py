@@ -93,7 +93,8 @@ class Rules:
             if start >= end:
                 raise RulesError(f"warnings.{key}: start must be before end")
         for key, value in self.data.get("reports", {}).items():
-            _parse_hhmm(value, f"reports.{key}")
+            if isinstance(value, str):
+                _parse_hhmm(value, f"reports.{key}")
 
     def stage_rule(self, stage: Stage | str, channel: Channel | str, kind: str | None = None) -> DeadlineRule | None:
         """The rule of a stage for a ticket, or None when the stage does not apply to it."""

@@ -57,6 +57,7 @@ class Delivery:
     context: dict
     forms: list[int]
     problem: str | None = None
+    chart: bool = False
 
 
 class Hotline:
@@ -70,6 +71,27 @@ class Hotline:
 
     def now(self) -> datetime:
         return self.workflow.now()
+
+    # -- the clock's duties and statistics --
+
+    def tick(self):
+        """Warnings, daily rounds, digests due now: done once, queued in the outbox."""
+        from bot.scheduler import Planner
+
+        with self.db.session() as session:
+            return Planner(self.rules, self.calc).tick(session, self.now())
+
+    def stats(self, start, end, with_topics: bool = True):
+        from bot import stats
+
+        with self.db.session() as session:
+            return stats.compute(session, self.calc, start, end, self.now(), with_topics)
+
+    def stats_message(self, start, end) -> tuple[str, bytes]:
+        from bot import stats
+
+        result = self.stats(start, end)
+        return stats.render_text(result), stats.chart_png(result)
 
     async def run(self, fn: Callable[..., T], *args, **kw) -> T:
         return await asyncio.to_thread(fn, *args, **kw)
@@ -393,7 +415,7 @@ class Hotline:
         elif row.ticket_id and row.template == "reply_for_approval":
             attached = [1]  # the handling form (附件1) goes with the reply to the leader
         return Delivery(row.id, chat_id, text, row.template, row.ticket_id, row.audience, dict(row.context),
-                        attached, problem)
+                        attached, problem, chart=row.template == "weekly_stats")
 
     def mark_sent(self, outbox_id: int, chat_id: int, message_id: int, buttons: bool) -> None:
         with self.db.session() as session:

@@ -62,4 +62,13 @@ def render_outbox(session: Session, row: Outbox, calc: DeadlineCalculator) -> st
         key = FORM_OF[row.template]
         number = int(row.context[key]) if key else (2 if ticket.channel == "petition" else 3)
         form = forms.render_text(number, forms.form_data(session, ticket, calc, private))
-    return render(row.template, m=row.context, t=view, form=form)
+    extra = {}
+    if row.template == "weekly_stats":
+        from datetime import date
+
+        from bot import stats
+
+        result = stats.compute(session, calc, date.fromisoformat(row.context["from"]),
+                               date.fromisoformat(row.context["to"]), row.created_at)
+        extra["stats"] = stats.render_text(result)
+    return render(row.template, m=row.context, t=view, form=form, **extra)

@@ -36,6 +36,7 @@ from bot.rules import Rules
 from storage import queries
 from storage.models import (
     Attachment,
+    DailyReport,
     Department,
     FormRecord,
     Member,
@@ -45,6 +46,7 @@ from storage.models import (
     Ticket,
     TicketEvent,
     TicketReturn,
+    Visit,
 )
 from templates import label, labels, text
 
@@ -323,12 +325,31 @@ class RecordPlatformReply:
     action = "record_platform_reply"
 
 
+@dataclass(frozen=True)
+class RecordDailyReport:
+    """The department's progress on a sensitive ticket today (规程 三(三)3)."""
+
+    ticket_id: int
+    text: str
+    action = "record_daily_report"
+
+
+@dataclass(frozen=True)
+class RecordVisit:
+    """The visit to calm a major threat (上门疏导), done."""
+
+    ticket_id: int
+    note: str
+    action = "record_visit"
+
+
 # --- the transition table ---------------------------------------------------
 
 ANY = None  # every channel
 
 # Statuses in which a ticket is with its department (for the parallel tasks).
 WITH_DEPARTMENT = frozenset({Status.ACCEPTED, Status.REPLY_DRAFTED, Status.DEPT_REPLIED})
+OPEN_WITH_DEPARTMENT = frozenset(set(Status) - TERMINAL_STATUSES - {Status.RECEIVED})
 AFTER_ACCEPTANCE = frozenset(set(Status) - TERMINAL_STATUSES - {Status.RECEIVED, Status.DISPATCHED,
                                                                  Status.RETURN_REQUESTED, Status.RETURN_APPROVED})
 
@@ -381,6 +402,8 @@ TRANSITIONS: dict[str, Transition] = {
     "reject_signoff": _t(Role.PETITION_LEADER, Status.LEADER_SIGNOFF,
                          {P: Status.FINAL_REPLY, H: Status.APPROVAL_FORM}, channels={P, H}),
     "record_mail": _t(Role.OFFICE, Status.AWAITING_MAIL, Status.CLOSED, channels={P}),
+    "record_daily_report": _t(Role.HANDLER, OPEN_WITH_DEPARTMENT, scoped=True),
+    "record_visit": _t(Role.OFFICE, OPEN_WITH_DEPARTMENT),
     "record_platform_reply": _t(Role.OFFICE, Status.PLATFORM_REPLY, Status.CLOSED, channels={H, N}),
 }
 
@@ -535,7 +558,8 @@ class Workflow:
         if ticket.overall_due_at is None:
             return None
         years = (ticket.overall_due_at.year,) if ticket.calendar_fallback else ()
-        return Deadline(self.calc.local(ticket.overall_due_at), "overall", years)
+        rule = self.rules.overall_rule(ticket.channel, ticket.kind)
+        return Deadline(self.calc.local(ticket.overall_due_at), rule.describe() if rule else "overall", years)
 
     def _open_stage(self, session, ticket: Ticket, stage: Stage, event_at: datetime) -> StageDeadline | None:
         deadline = self.calc.stage(stage, ticket.channel, ticket.kind, event_at, self._overall(ticket))
@@ -762,6 +786,14 @@ class Workflow:
         if not [r for r in c.reasons if r.strip()]:
             raise self._missing(["review_reasons"], "ticket_field")
 
+    def _check_record_daily_report(self, session, actor, ticket, c: RecordDailyReport) -> None:
+        if not c.text.strip():
+            raise self._missing(["progress"], "ticket_field")
+
+    def _check_record_visit(self, session, actor, ticket, c: RecordVisit) -> None:
+        if not c.note.strip():
+            raise self._missing(["visit_note"], "ticket_field")
+
     def _check_record_mail(self, session, actor, ticket, c: RecordMail) -> None:
         if not c.letter_no.strip():
             raise self._missing(["letter_no"], "ticket_field")
@@ -980,6 +1012,23 @@ class Workflow:
         follow_up = "final_reply_due" if ticket.status == Status.FINAL_REPLY else "approval_form_due"
         self._to_office(outcome, ticket, follow_up, reviewer=actor.name)
         return {"comment": c.comment}
+
+    def _do_record_daily_report(self, session, actor, ticket, c: RecordDailyReport, now, outcome):
+        today = self.calc.local(now).date()
+        report = queries.daily_report(session, ticket.id, today)
+        if report is None:
+            report = DailyReport(ticket_id=ticket.id, report_date=today, department_id=ticket.department_id,
+                                 text=c.text.strip(), author_id=actor.member_id, created_at=now)
+            session.add(report)
+        else:  # a second report the same day replaces the first
+            report.text, report.author_id, report.created_at = c.text.strip(), actor.member_id, now
+        return {"day": today.isoformat(), "text": c.text.strip()}
+
+    def _do_record_visit(self, session, actor, ticket, c: RecordVisit, now, outcome):
+        session.add(Visit(ticket_id=ticket.id, visited_at=now, visitors=actor.name, note=c.note.strip(),
+                          recorded_by_id=actor.member_id))
+        self._to_department(outcome, ticket, "visit_recorded", note=c.note.strip(), by=actor.name)
+        return {"note": c.note.strip()}
 
     def _close(self, session, ticket, now, outcome) -> None:
         self._close_stages(session, ticket, None, now)

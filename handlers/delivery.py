@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import date
 
 from telegram import InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
@@ -53,6 +54,10 @@ def buttons_for(template: str, ticket_id: int | None, context: dict, bot_usernam
             return keyboard([url_button("write_reply", link)])
         case "return_decided" if not context.get("approved"):
             return keyboard([url_button("write_reply", link)])
+        case "sensitive_ask" | "sensitive_remind":
+            return keyboard([button("daily_report", f"t:sr:{t}")])
+        case "visit_reminder" if context.get("office"):
+            return keyboard([button("record_visit", f"t:vis:{t}")])
         case "join_request":
             request = context["request_id"]
             choices = [button("", f"j:{request}:{role}", labels("role")[role]) for role in ROLE_CHOICES]
@@ -98,6 +103,10 @@ class Deliverer:
                 path = await hotline.run(hotline.form_file, d.ticket_id, number, d.audience == "member")
                 with open(path, "rb") as fh:
                     await bot.send_document(d.chat_id, fh, filename=path.name)
+            if d.chart:
+                start, end = (date.fromisoformat(d.context[k]) for k in ("from", "to"))
+                _, png = await hotline.run(hotline.stats_message, start, end)
+                await bot.send_photo(d.chat_id, png)
             parts = split_html(d.text)
             message = None
             for index, part in enumerate(parts):

@@ -37,6 +37,8 @@ PROMPTS = {
     "sgr": ("reject_signoff", ["comment"], lambda t, v: wf.RejectSignoff(t, v["comment"])),
     "mail": ("record_mail", ["letter_no"], lambda t, v: wf.RecordMail(t, v["letter_no"])),
     "ore": ("office_return", ["reason", "belongs_to"], lambda t, v: wf.OfficeReturn(t, v["reason"], v["belongs_to"])),
+    "sr": ("record_daily_report", ["progress"], lambda t, v: wf.RecordDailyReport(t, v["progress"])),
+    "vis": ("record_visit", ["visit_note"], lambda t, v: wf.RecordVisit(t, v["visit_note"])),
     "fco": ("record_first_contact", ["note"],
             lambda t, v: wf.RecordFirstContact(t, "not_contacted", "other", v["note"])),
 }

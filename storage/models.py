@@ -215,6 +215,15 @@ class WarningSent(SQLModel, table=True):
     sent_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
+class JobRun(SQLModel, table=True):
+    """A scheduled duty done for one period (a digest for a day, a daily ask for a ticket and day, ...)."""
+
+    __tablename__ = "job_run"
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=128, unique=True)
+    ran_at: datetime = Field(sa_type=UTCDateTime)
+
+
 class Outbox(SQLModel, table=True):
     """A message to send, written in the same transaction as the change that causes it."""
 

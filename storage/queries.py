@@ -13,6 +13,7 @@ from sqlmodel import Session
 from storage.models import (
     Attachment,
     ChatBinding,
+    DailyReport,
     Department,
     FormDraft,
     FormRecord,
@@ -26,6 +27,7 @@ from storage.models import (
     TicketCounter,
     TicketEvent,
     TicketReturn,
+    Visit,
 )
 
 # --- organisation -----------------------------------------------------------
@@ -362,3 +364,140 @@ def attachments_of(session: Session, ticket_id: int, purpose: str | None = None)
 
 def outbox_with_key(session: Session, key: str) -> Outbox | None:
     return session.scalar(select(Outbox).where(Outbox.dedupe_key == key))
+
+
+# --- the scheduler ----------------------------------------------------------
+
+
+def claim(session: Session, key: str, now: datetime) -> bool:
+    """Record that a duty keyed `key` is done; False when it already was (by anyone, ever)."""
+    from storage.models import JobRun
+
+    if session.scalar(select(JobRun.id).where(JobRun.key == key)) is not None:
+        return False
+    try:
+        with session.begin_nested():
+            session.add(JobRun(key=key, ran_at=now))
+    except IntegrityError:
+        return False
+    return True
+
+
+def warning_sent(session: Session, stage_id: int, level: str, seq: int | None = None) -> bool:
+    from storage.models import WarningSent
+
+    query = select(WarningSent.id).where(WarningSent.stage_deadline_id == stage_id, WarningSent.level == level)
+    if seq is not None:
+        query = query.where(WarningSent.seq == seq)
+    return session.scalar(query.limit(1)) is not None
+
+
+def record_warning(session: Session, stage_id: int, level: str, seq: int, now: datetime) -> bool:
+    """Record a warning once; False when it was already sent."""
+    from storage.models import WarningSent
+
+    if warning_sent(session, stage_id, level, seq):
+        return False
+    try:
+        with session.begin_nested():
+            session.add(WarningSent(stage_deadline_id=stage_id, level=level, seq=seq, sent_at=now))
+    except IntegrityError:
+        return False
+    return True
+
+
+def open_stages_due_before(session: Session, moment: datetime, after_id: int = 0, limit: int = 2000):
+    """Open stages due before `moment` with their tickets, in id order for paging."""
+    return list(session.execute(
+        select(StageDeadline, Ticket)
+        .join(Ticket, Ticket.id == StageDeadline.ticket_id)
+        .where(StageDeadline.open.is_(True), StageDeadline.due_at <= moment, StageDeadline.id > after_id)
+        .order_by(StageDeadline.id)
+        .limit(limit)
+    ))
+
+
+def open_sensitive_tickets(session: Session) -> list[Ticket]:
+    return list(session.scalars(
+        select(Ticket).where(Ticket.closed_at.is_(None), Ticket.department_id.is_not(None),
+                             (Ticket.sensitive.is_(True)) | (Ticket.major_threat.is_(True)))
+        .order_by(Ticket.department_id, Ticket.id)
+    ))
+
+
+def daily_report(session: Session, ticket_id: int, day) -> DailyReport | None:
+    return session.scalar(select(DailyReport).where(DailyReport.ticket_id == ticket_id,
+                                                    DailyReport.report_date == day))
+
+
+def visited(session: Session, ticket_id: int) -> bool:
+    return session.scalar(select(Visit.id).where(Visit.ticket_id == ticket_id, Visit.visited_at.is_not(None))
+                          .limit(1)) is not None
+
+
+def open_tickets_in(session: Session, statuses: Sequence[str]) -> list[Ticket]:
+    return list(session.scalars(select(Ticket).where(Ticket.status.in_(list(statuses))).order_by(Ticket.id)))
+
+
+def open_fallback_years(session: Session) -> bool:
+    return session.scalar(select(StageDeadline.id).where(StageDeadline.open.is_(True),
+                                                         StageDeadline.calendar_fallback.is_(True)).limit(1)) is not None
+
+
+# --- statistics -------------------------------------------------------------
+
+
+def tickets_received_between(session: Session, start: datetime, end: datetime):
+    """Rows (id, channel, kind, business_category, department_id, status, handling_class, emergency,
+    satisfaction, redo_count) of tickets received in [start, end)."""
+    return list(session.execute(
+        select(Ticket.id, Ticket.channel, Ticket.kind, Ticket.business_category, Ticket.department_id,
+               Ticket.status, Ticket.handling_class, Ticket.emergency, Ticket.satisfaction, Ticket.redo_count)
+        .where(Ticket.received_at >= start, Ticket.received_at < end)
+    ))
+
+
+def contents_received_between(session: Session, start: datetime, end: datetime, limit: int = 20000) -> list[str]:
+    return list(session.scalars(
+        select(Ticket.content).where(Ticket.received_at >= start, Ticket.received_at < end).limit(limit)
+    ))
+
+
+def stage_timeliness(session: Session, stage: str, start: datetime, end: datetime, now: datetime):
+    """Per department: (on time, late, still open and not yet due) for a stage started in [start, end)."""
+    rows = session.execute(
+        select(StageDeadline.department_id, StageDeadline.due_at, StageDeadline.completed_at,
+               StageDeadline.cancelled_at)
+        .where(StageDeadline.stage == stage, StageDeadline.started_at >= start, StageDeadline.started_at < end)
+    )
+    out: dict[int | None, list[int]] = {}
+    for department_id, due_at, completed_at, cancelled_at in rows:
+        if cancelled_at is not None:
+            continue
+        counts = out.setdefault(department_id, [0, 0, 0])
+        if completed_at is not None:
+            counts[0 if completed_at <= due_at else 1] += 1
+        elif due_at < now:
+            counts[1] += 1
+        else:
+            counts[2] += 1
+    return out
+
+
+def returns_between(session: Session, start: datetime, end: datetime) -> list[tuple[str, int | None]]:
+    """(initiator, department id) of returns asked or decided in [start, end) and carried out or approved."""
+    return list(session.execute(
+        select(TicketReturn.initiator, Ticket.department_id)
+        .join(Ticket, Ticket.id == TicketReturn.ticket_id)
+        .where(TicketReturn.requested_at >= start, TicketReturn.requested_at < end,
+               TicketReturn.decision == "approved")
+    ))
+
+
+def events_between(session: Session, action: str, start: datetime, end: datetime) -> list[tuple[int, int | None]]:
+    """(ticket id, department id) of the events of one action in [start, end)."""
+    return list(session.execute(
+        select(TicketEvent.ticket_id, Ticket.department_id)
+        .join(Ticket, Ticket.id == TicketEvent.ticket_id)
+        .where(TicketEvent.action == action, TicketEvent.at >= start, TicketEvent.at < end)
+    ))

@@ -96,7 +96,7 @@ def code_for(group: str, shown: str) -> str | None:
 
 def render(name: str, **context: object) -> str:
     """Render templates/messages/NAME.j2 as Telegram HTML (every value escaped)."""
-    return _html.get_template(f"{name}.j2").render(label=label, **context).strip()
+    return _html.get_template(f"{name}.j2").render(label=label, label_map=labels, **context).strip()
 
 
 def has_template(name: str) -> bool:

@@ -1,0 +1,236 @@
+"""What the clock makes due: deadline warnings, the sensitive-case daily round, the digest, the weekly report.
+
+`Planner.tick(session, now)` looks at the database, does every duty that is
+due and not yet done, and queues its messages in the outbox, in one
+transaction. Each duty is recorded (warning_sent, job_run) with a unique key,
+so a rescan, a restart, or two scanners at once never repeat one, and a duty
+missed while the bot was down is done once when it comes back. Nothing lives
+in APScheduler but the timer that calls tick.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from sqlmodel import Session
+
+from bot.deadlines import DeadlineCalculator
+from bot.domain import Audience, Role, Status
+from bot.rules import Rules
+from bot.workflow import jsonable
+from storage import queries
+from storage.models import Department, Outbox, StageDeadline, Ticket
+
+WAITING_OFFICE = (Status.RECEIVED, Status.DEPT_REPLIED, Status.APPROVAL_FORM, Status.FINAL_REPLY,
+                  Status.AWAITING_MAIL, Status.PLATFORM_REPLY, Status.RETURN_APPROVED)
+WAITING_LEADER = (Status.REPLY_DRAFTED, Status.RETURN_REQUESTED, Status.LEADER_SIGNOFF)
+
+
+@dataclass
+class TickReport:
+    warnings: list[tuple[int, str, int]] = field(default_factory=list)  # (stage id, level, seq)
+    duties: list[str] = field(default_factory=list)  # job_run keys done
+    messages: int = 0
+
+
+class Planner:
+    def __init__(self, rules: Rules, calc: DeadlineCalculator):
+        self.rules = rules
+        self.calc = calc
+        self.calendar = calc.calendar
+
+    # -- the clock --
+
+    def in_working_hours(self, now: datetime) -> bool:
+        local = self.calc.local(now)
+        start, end = self.rules.working_hours
+        return self.calendar.is_workday(local.date()) and start <= local.time() < end
+
+    def _at(self, day: date, moment: time) -> datetime:
+        return datetime.combine(day, moment, tzinfo=self.rules.tz)
+
+    def tick(self, session: Session, now: datetime) -> TickReport:
+        report = TickReport()
+        self._warnings(session, now, report)
+        self._sensitive(session, now, report)
+        self._digest(session, now, report)
+        self._weekly(session, now, report)
+        return report
+
+    def _queue(self, session: Session, report: TickReport, audience: str, template: str, context: dict,
+               now: datetime, department_id: int | None = None, member_id: int | None = None,
+               ticket_id: int | None = None, urgent: bool = False) -> None:
+        session.add(Outbox(audience=audience, template=template, context=jsonable(context), ticket_id=ticket_id,
+                           department_id=department_id, member_id=member_id, urgent=urgent, created_at=now,
+                           next_attempt_at=now))
+        report.messages += 1
+
+    # -- deadline warnings (SPEC §3.2) --
+
+    def _level(self, session: Session, stage: StageDeadline, now: datetime) -> tuple[str, int] | None:
+        today = self.calc.local(now).date()
+        due = self.calc.local(stage.due_at)
+        if now > stage.due_at:
+            if not queries.warning_sent(session, stage.id, "overdue"):
+                return "overdue", 0
+            days_over = self.calendar.working_days_between(due.date(), today)
+            if days_over >= 2 and self.calendar.is_workday(today):
+                return "overdue_again", days_over
+            return None
+        if stage.rule == "immediate":
+            soon = stage.due_at - now < timedelta(hours=self.rules.flag("warnings", "due_soon_immediate_hours"))
+        else:
+            soon = self.calendar.working_days_between(today, due.date()) < self.rules.flag(
+                "warnings", "due_soon_working_days")
+        return ("due_soon", 0) if soon else None
+
+    def _warnings(self, session: Session, now: datetime, report: TickReport) -> None:
+        in_hours = self.in_working_hours(now)
+        horizon = self.calc.end_of(self.calendar.add_working_days(self.calc.local(now).date(), 2).day)
+        batches: dict[tuple, list[dict]] = defaultdict(list)
+        urgent_batch: set[tuple] = set()
+        after = 0
+        while True:
+            rows = queries.open_stages_due_before(session, horizon, after)
+            if not rows:
+                break
+            after = rows[-1][0].id
+            for stage, ticket in rows:
+                urgent = stage.urgent or stage.rule == "immediate" or ticket.emergency
+                if not urgent and not in_hours:
+                    continue
+                level = self._level(session, stage, now)
+                if level is None or not queries.record_warning(session, stage.id, level[0], level[1], now):
+                    continue
+                report.warnings.append((stage.id, *level))
+                item = {"ticket_id": ticket.id, "internal_no": ticket.internal_no, "stage": stage.stage,
+                        "level": level[0], "days_over": level[1], "due": self.calc.local(stage.due_at),
+                        "fallback": stage.calendar_fallback, "city_urged": ticket.city_urged,
+                        "threat": ticket.kind == "threat" or ticket.major_threat}
+                targets = [(Audience.OFFICE_GROUP, None, None)]
+                if stage.department_id is not None:
+                    targets.append((Audience.DEPARTMENT_GROUP, stage.department_id, None))
+                    if level[0] != "due_soon":
+                        for leader in queries.members_with_role(session, Role.BUSINESS_LEADER.value,
+                                                                stage.department_id):
+                            targets.append((Audience.MEMBER, None, leader.id))
+                for target in targets:
+                    batches[target].append(item)
+                    if urgent:
+                        urgent_batch.add(target)
+        # one message per recipient and tick, however many deadlines it lists
+        for (audience, department_id, member_id), items in batches.items():
+            items.sort(key=lambda i: (i["level"] != "overdue_again", i["level"] != "overdue", i["due"]))
+            self._queue(session, report, audience, "deadline_warnings", {"items": items}, now,
+                        department_id=department_id, member_id=member_id,
+                        ticket_id=items[0]["ticket_id"] if len(items) == 1 else None,
+                        urgent=(audience, department_id, member_id) in urgent_batch)
+
+    # -- sensitive cases (SPEC §5.3) --
+
+    def _report_day(self, day: date) -> bool:
+        every_day = self.rules.flag("reports", "sensitive_every_day")
+        return every_day or self.calendar.is_workday(day)
+
+    def _sensitive(self, session: Session, now: datetime, report: TickReport) -> None:
+        local = self.calc.local(now)
+        today = local.date()
+        if not self._report_day(today):
+            return
+        tickets = queries.open_sensitive_tickets(session)
+        ask = self._at(today, self.rules.clock("reports", "sensitive_report_ask"))
+        remind = self._at(today, self.rules.clock("reports", "sensitive_report_remind"))
+        compile_at = self._at(today, self.rules.clock("reports", "sensitive_report_compile"))
+        for ticket in tickets:
+            if ticket.received_at > now:
+                continue
+            context = {"ticket_id": ticket.id, "internal_no": ticket.internal_no, "day": today.isoformat()}
+            if local >= ask and queries.claim(session, f"sensitive_ask:{ticket.id}:{today}", now):
+                report.duties.append(f"sensitive_ask:{ticket.id}:{today}")
+                self._queue(session, report, Audience.DEPARTMENT_GROUP, "sensitive_ask", context, now,
+                            department_id=ticket.department_id, ticket_id=ticket.id)
+                if ticket.major_threat and not queries.visited(session, ticket.id):
+                    self._queue(session, report, Audience.OFFICE_GROUP, "visit_reminder",
+                                {**context, "office": True}, now, ticket_id=ticket.id)
+                    self._queue(session, report, Audience.DEPARTMENT_GROUP, "visit_reminder", context, now,
+                                department_id=ticket.department_id, ticket_id=ticket.id)
+            if (local >= remind and queries.daily_report(session, ticket.id, today) is None
+                    and queries.claim(session, f"sensitive_remind:{ticket.id}:{today}", now)):
+                report.duties.append(f"sensitive_remind:{ticket.id}:{today}")
+                self._queue(session, report, Audience.DEPARTMENT_GROUP, "sensitive_remind", context, now,
+                            department_id=ticket.department_id, ticket_id=ticket.id)
+        if tickets and local >= compile_at and queries.claim(session, f"sensitive_daily:{today}", now):
+            report.duties.append(f"sensitive_daily:{today}")
+            items = []
+            for ticket in tickets:
+                daily = queries.daily_report(session, ticket.id, today)
+                department = session.get(Department, ticket.department_id)
+                items.append({"ticket_id": ticket.id, "internal_no": ticket.internal_no,
+                              "department": department.name if department else "",
+                              "progress": daily.text if daily else None, "major_threat": ticket.major_threat})
+            self._queue(session, report, Audience.OFFICE_GROUP, "sensitive_daily",
+                        {"day": today.isoformat(), "items": items,
+                         "missing": [i["internal_no"] for i in items if i["progress"] is None]}, now)
+
+    # -- the office's morning digest (SPEC §6) --
+
+    def _listing(self, tickets: list[Ticket]) -> list[dict]:
+        return [{"ticket_id": t.id, "internal_no": t.internal_no, "status": t.status} for t in tickets]
+
+    def _digest(self, session: Session, now: datetime, report: TickReport) -> None:
+        local = self.calc.local(now)
+        today = local.date()
+        if not self.calendar.is_workday(today) or local < self._at(today, self.rules.clock("reports", "digest_time")):
+            return
+        if not queries.claim(session, f"digest:{today}", now):
+            return
+        report.duties.append(f"digest:{today}")
+        end_of_today = self.calc.end_of(today)
+        due_today, overdue, seen = [], [], set()
+        after = 0
+        while True:
+            rows = queries.open_stages_due_before(session, end_of_today, after)
+            if not rows:
+                break
+            after = rows[-1][0].id
+            for stage, ticket in rows:
+                item = {"ticket_id": ticket.id, "internal_no": ticket.internal_no, "stage": stage.stage,
+                        "due": self.calc.local(stage.due_at)}
+                (overdue if stage.due_at < now else due_today).append(item)
+                seen.add(ticket.id)
+        sensitive = queries.open_sensitive_tickets(session)
+        context = {
+            "day": today.isoformat(),
+            "due_today": sorted(due_today, key=lambda i: i["due"]),
+            "overdue": sorted(overdue, key=lambda i: i["due"]),
+            "sensitive": self._listing(sensitive),
+            "waiting_office": self._listing(queries.open_tickets_in(session, [s.value for s in WAITING_OFFICE])),
+            "waiting_leader": self._listing(queries.open_tickets_in(session, [s.value for s in WAITING_LEADER])),
+            "fallback_years": self._fallback_years(session, today),
+        }
+        self._queue(session, report, Audience.OFFICE_GROUP, "digest", context, now)
+
+    def _fallback_years(self, session: Session, today: date) -> list[int]:
+        """Years without holiday data that open deadlines reach: the digest says so once a day."""
+        if not queries.open_fallback_years(session):
+            return []
+        return [y for y in range(today.year, today.year + 2) if self.calendar.source(y) == "fallback"]
+
+    # -- the weekly statistics --
+
+    def _weekly(self, session: Session, now: datetime, report: TickReport) -> None:
+        local = self.calc.local(now)
+        weekday, at = self.rules.flag("reports", "weekly_weekday"), self.rules.clock("reports", "weekly_time")
+        if local.isoweekday() != weekday or local.time() < at:
+            return
+        year, week, _ = local.isocalendar()
+        key = f"weekly:{year}-W{week:02d}"
+        if not queries.claim(session, key, now):
+            return
+        report.duties.append(key)
+        monday = local.date() - timedelta(days=local.weekday())
+        start, end = monday - timedelta(days=7), monday - timedelta(days=1)
+        self._queue(session, report, Audience.OFFICE_GROUP, "weekly_stats",
+                    {"from": start.isoformat(), "to": end.isoformat()}, now)

@@ -1,0 +1,151 @@
+"""The clock's duties with a clock the test moves: warnings once, quiet hours, the daily round, the digest."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.scheduler import Planner
+from bot.workflow import Accept, RecordDailyReport
+from storage import queries
+from tests.desk import Desk
+
+
+@pytest.fixture
+def desk(db, workflow, org):
+    return Desk(db, workflow, org)
+
+
+def tick(desk, clock, when: str, restart: bool = False):
+    """Run one scan at `when`; a restart is a new Planner on the same database."""
+    clock.set(when)
+    planner = Planner(desk.workflow.rules, desk.workflow.calc)
+    with desk.db.session() as session:
+        return planner.tick(session, desk.workflow.now())
+
+
+def queued(desk, template):
+    return [r for r in desk.outbox() if r.template == template]
+
+
+def warnings(desk):
+    return [(i["internal_no"], i["stage"], i["level"], i["days_over"], r.audience)
+            for r in queued(desk, "deadline_warnings") for i in r.context["items"]]
+
+
+def test_every_level_once_across_restarts_and_the_holiday(desk, clock):
+    t = desk.new("12345", "ordinary", received="2026-09-29T09:00")
+    clock.set("2026-09-29T10:00")
+    desk.to_department(t)
+    assert tick(desk, clock, "2026-09-29T10:30").warnings == []  # accept due 09-30: a whole working day left
+    report = tick(desk, clock, "2026-09-30T08:30")
+    assert [w[:2] for w in report.warnings] == [(desk.stages(t)["accept"].id, "due_soon")]
+    assert tick(desk, clock, "2026-09-30T09:00", restart=True).warnings == []
+    assert tick(desk, clock, "2026-09-30T16:00").warnings == []
+    for holiday in ("2026-10-01T10:00", "2026-10-05T10:00", "2026-10-07T16:00"):
+        assert tick(desk, clock, holiday).warnings == []  # overdue, but not a working day
+    overdue = tick(desk, clock, "2026-10-08T08:30")
+    assert [w[1:] for w in overdue.warnings] == [("overdue", 0)]
+    assert tick(desk, clock, "2026-10-08T15:00", restart=True).warnings == []
+    assert [w[1:] for w in tick(desk, clock, "2026-10-09T08:30").warnings] == [("overdue_again", 2)]
+    assert [w[1:] for w in tick(desk, clock, "2026-10-10T09:00").warnings] == [("overdue_again", 3)]  # make-up Sat
+    assert tick(desk, clock, "2026-10-11T09:00").warnings == []  # Sunday
+    sent = warnings(desk)
+    assert sorted({(s[2], s[4]) for s in sent}) == [
+        ("due_soon", "department_group"), ("due_soon", "office_group"),
+        ("overdue", "department_group"), ("overdue", "member"), ("overdue", "office_group"),
+        ("overdue_again", "department_group"), ("overdue_again", "member"), ("overdue_again", "office_group")]
+    leaders = {r.member_id for r in queued(desk, "deadline_warnings") if r.audience == "member"}
+    assert leaders == {desk.actors["陈刚"].member_id, desk.actors["钱进"].member_id}
+    # the stage is done: no more warnings
+    desk.ok("李强", Accept(t))
+    assert tick(desk, clock, "2026-10-12T09:00").warnings == []
+
+
+def test_nothing_that_is_not_urgent_out_of_hours(desk, clock):
+    t = desk.new("12345", "ordinary", received="2026-09-28T09:00")
+    clock.set("2026-09-28T10:00")
+    desk.to_department(t)
+    assert tick(desk, clock, "2026-09-29T22:00").warnings == []  # due soon, but at 22:00
+    assert tick(desk, clock, "2026-09-29T08:29").warnings == []
+    assert [w[1] for w in tick(desk, clock, "2026-09-29T08:30").warnings] == ["due_soon"]
+
+
+def test_urgent_tickets_at_any_hour(desk, clock):
+    t = desk.new("12345", "urgent", received="2026-09-29T16:30")  # immediate: due end of 09-30
+    clock.set("2026-09-29T17:00")
+    desk.to_department(t)
+    stages = {row.id: name for name, row in desk.stages(t).items()}
+    evening = tick(desk, clock, "2026-09-30T21:00")  # the working-day stage is due today: at any hour
+    assert [(stages[w[0]], w[1]) for w in evening.warnings] == [("accept", "due_soon")]
+    soon = tick(desk, clock, "2026-09-30T22:30")  # the immediate deadline: less than two hours left
+    assert sorted((stages[w[0]], w[1]) for w in soon.warnings) == [("overall", "due_soon"), ("reply", "due_soon")]
+    overdue = tick(desk, clock, "2026-10-01T00:05")  # a holiday, after midnight
+    assert {w[1] for w in overdue.warnings} == {"overdue"}
+    assert all(r.urgent for r in queued(desk, "deadline_warnings"))
+
+
+def test_one_message_per_recipient_however_many_deadlines(desk, clock):
+    for n in range(3):
+        t = desk.new("962200", external_no=f"N{n}", received="2026-09-29T09:00")
+        clock.set("2026-09-29T09:30")
+        desk.to_department(t, contact=False)
+    tick(desk, clock, "2026-09-30T08:30")
+    rows = queued(desk, "deadline_warnings")
+    assert sorted(r.audience for r in rows) == ["department_group", "office_group"]
+    assert all(len(r.context["items"]) == 3 for r in rows)
+
+
+def test_digest_on_working_days_only_and_once(desk, clock):
+    t = desk.new("12345", "ordinary", received="2026-09-29T09:00")
+    clock.set("2026-09-29T10:00")
+    desk.to_department(t)
+    assert tick(desk, clock, "2026-09-30T08:00").duties == []
+    assert "digest:2026-09-30" in tick(desk, clock, "2026-09-30T08:30").duties
+    assert "digest:2026-09-30" not in tick(desk, clock, "2026-09-30T09:00", restart=True).duties
+    for day in ("2026-10-01", "2026-10-04", "2026-10-07"):
+        assert not [d for d in tick(desk, clock, f"{day}T09:00").duties if d.startswith("digest")]
+    assert "digest:2026-10-08" in tick(desk, clock, "2026-10-08T10:00").duties  # late start: still once
+    digest = queued(desk, "digest")[-1].context
+    assert [i["stage"] for i in digest["overdue"]] == ["accept"]
+    assert digest["due_today"] == [] and digest["fallback_years"] == []
+    assert len(queued(desk, "digest")) == 2
+
+
+def test_digest_says_when_holidays_are_missing(desk, clock):
+    clock.set("2026-12-28T09:00")
+    desk.new("12345", "ordinary", received="2026-12-28T09:00")
+    tick(desk, clock, "2026-12-29T08:30")
+    assert queued(desk, "digest")[-1].context["fallback_years"] == [2027]
+
+
+def test_the_sensitive_round(desk, clock):
+    threat = desk.new("12345", "threat", external_no="T1", received="2026-09-29T08:00")
+    major = desk.new("petition", external_no="P1", received="2026-09-29T08:00", major_threat=True)
+    clock.set("2026-09-29T08:10")
+    desk.to_department(threat)
+    desk.to_department(major, "yanglao")
+    assert not [d for d in tick(desk, clock, "2026-09-29T08:59").duties if d.startswith("sensitive")]
+    asked = tick(desk, clock, "2026-09-29T09:00").duties
+    assert f"sensitive_ask:{threat}:2026-09-29" in asked and f"sensitive_ask:{major}:2026-09-29" in asked
+    assert len(queued(desk, "visit_reminder")) == 2  # office and department, for the major threat
+    clock.set("2026-09-29T11:00")
+    desk.ok("李强", RecordDailyReport(threat, "已电话安抚，情绪平稳"))
+    reminded = tick(desk, clock, "2026-09-29T15:00").duties
+    assert reminded == [f"sensitive_remind:{major}:2026-09-29"]
+    tick(desk, clock, "2026-09-29T17:00")
+    report = queued(desk, "sensitive_daily")[-1].context
+    progress = {i["internal_no"]: i["progress"] for i in report["items"]}
+    assert progress == {"SJMZ-2026-000001": "已电话安抚，情绪平稳", "SJMZ-2026-000002": None}
+    assert report["missing"] == ["SJMZ-2026-000002"]
+    assert not tick(desk, clock, "2026-09-29T18:00", restart=True).duties
+    # 每日: the round goes on over the holiday
+    assert f"sensitive_ask:{threat}:2026-10-01" in tick(desk, clock, "2026-10-01T09:30").duties
+    with desk.db.session() as session:
+        assert queries.daily_report(session, threat, clock.moment.date()) is None
+
+
+def test_weekly_statistics_on_monday_once(desk, clock):
+    assert "weekly:2026-W41" in tick(desk, clock, "2026-10-05T08:30").duties
+    assert not [d for d in tick(desk, clock, "2026-10-05T12:00").duties if d.startswith("weekly")]
+    row = queued(desk, "weekly_stats")[-1]
+    assert row.context == {"from": "2026-09-28", "to": "2026-10-04"}
