@@ -34,7 +34,8 @@ log = logging.getLogger(__name__)
 
 OUTBOX_INTERVAL = timedelta(seconds=5)
 SCAN_INTERVAL = timedelta(minutes=1)  # the database says what is due; this is only how often to look
-COMMANDS = ("start", "help", "todo", "mine", "ticket", "search", "new", "form", "whoami", "bind", "cancel")
+COMMANDS = ("start", "help", "todo", "mine", "ticket", "search", "stats", "new", "form", "whoami", "bind",
+            "cancel")
 
 # Handler groups: 0 answers the update; 90 sends what the answer queued.
 ANSWER, DELIVER = 0, 90
@@ -55,6 +56,8 @@ def register(app: Application) -> None:
         CommandHandler("mine", member_required()(lookup.cmd_mine)),
         CommandHandler("todo", member_required()(lookup.cmd_todo)),
         CommandHandler("search", member_required()(lookup.cmd_search)),
+        CommandHandler("stats", member_required()(lookup.cmd_stats)),
+        CallbackQueryHandler(lookup.on_stats_button, pattern=r"^st:"),
         CallbackQueryHandler(tickets.on_ticket_button, pattern=r"^t:"),
         CallbackQueryHandler(intake.on_first_contact, pattern=r"^fc:"),
         CallbackQueryHandler(intake.on_dispatch, pattern=r"^dp:"),

@@ -386,13 +386,52 @@ class Hotline:
 
     # -- the outbox --
 
+    # Lists already, or alerts that must stand alone: never merged into a burst.
+    UNMERGED = frozenset({"deadline_warnings", "digest", "sensitive_daily", "weekly_stats", "burst",
+                          "emergency_alert", "delivery_failed"})
+
     def pending_deliveries(self, limit: int = 50) -> list[Delivery]:
+        """What may go out now: bursts merged, and no group over its messages per minute."""
         now = self.now()
-        out = []
+        per_minute = self.rules.flag("delivery", "group_per_minute")
+        out: list[Delivery] = []
+        planned: dict[int, int] = {}
         with self.db.session() as session:
-            for row in queries.pending_outbox(session, now, limit):
-                out.append(self._prepare(session, row))
+            self._merge_bursts(session, now)
+            for row in queries.pending_outbox(session, now, limit * 4):
+                delivery = self._prepare(session, row)
+                chat_id = delivery.chat_id
+                if chat_id is not None and chat_id < 0:  # a group: Telegram allows about 20 a minute
+                    recent = queries.sent_to_chat_since(session, chat_id, now - timedelta(minutes=1))
+                    if len(recent) + planned.get(chat_id, 0) >= per_minute:
+                        oldest = recent[0] if recent else now
+                        row.next_attempt_at = max(now, oldest + timedelta(minutes=1))
+                        continue
+                    planned[chat_id] = planned.get(chat_id, 0) + 1
+                out.append(delivery)
+                if len(out) >= limit:
+                    break
         return out
+
+    def _merge_bursts(self, session: Session, now: datetime) -> None:
+        """More messages waiting for one group than it should get at once: one list message instead."""
+        over = self.rules.flag("delivery", "burst_merge_over")
+        groups: dict[tuple, list[Outbox]] = {}
+        for row in queries.pending_for_groups(session, now):
+            if row.template in self.UNMERGED or row.urgent:
+                continue
+            groups.setdefault((row.audience, row.department_id), []).append(row)
+        for (audience, department_id), rows in groups.items():
+            if len(rows) <= over:
+                continue
+            items = [{"template": r.template, "ticket_id": r.ticket_id,
+                      "internal_no": r.context.get("internal_no")} for r in rows]
+            event = self._audit(session, None, "burst_merged", None, audience=audience,
+                                department_id=department_id, count=len(rows))
+            self._queue(session, event, audience, "burst", {"items": items}, department_id=department_id)
+            for r in rows:
+                r.status, r.error = "merged", f"merged into a list of {len(rows)}"
+            session.flush()
 
     def _prepare(self, session: Session, row: Outbox) -> Delivery:
         chat_id, problem = None, None

@@ -101,13 +101,17 @@ def period(name: str, today: date) -> tuple[date, date]:
     raise ValueError(name)
 
 
+def _chinese(word: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in word)
+
+
 def topics(contents: list[str], top: int = 10) -> list[tuple[str, int]]:
     import jieba
 
     jieba.setLogLevel(logging.WARNING)
     counts: Counter = Counter()
     for content in contents:
-        words = {w for w in jieba.lcut(content or "") if len(w) >= 2 and w not in STOPWORDS and not w.isdigit()}
+        words = {w for w in jieba.lcut(content or "") if len(w) >= 2 and w not in STOPWORDS and _chinese(w)}
         counts.update(words)  # in how many tickets a word appears
     return counts.most_common(top)
 

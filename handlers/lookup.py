@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from telegram import Update
 
+from bot.domain import Role
+from bot.stats import period
 from bot.workflow import Actor
-from handlers.common import Context, deep_link, hotline, is_private, keyboard, reply, url_button
+from handlers.common import Context, button, deep_link, hotline, is_private, keyboard, reply, url_button
 from handlers.delivery import buttons_for
-from templates import render, text
+from templates import label, render, text
 
 
 def _number(raw: str) -> str:
@@ -83,3 +87,48 @@ async def cmd_search(update: Update, context: Context, actor: Actor) -> None:
     h = hotline(context)
     rows = await h.run(h.search, actor, words)
     await reply(update, context, render("listing", groups={"搜索：" + " ".join(words): rows}))
+
+
+STATS_ROLES = (Role.OFFICE, Role.BUSINESS_LEADER, Role.PETITION_LEADER, Role.MAIN_LEADER, Role.ADMIN)
+PERIODS = ("this_week", "last_week", "this_month", "last_month")
+
+
+async def cmd_stats(update: Update, context: Context, actor: Actor) -> None:
+    """/stats: buttons for the usual periods; /stats 2026-10-01 2026-10-31 for any range."""
+    if not any(actor.has_role(role) for role in STATS_ROLES):
+        await reply(update, context, text("refusal_role", role=label("role", Role.OFFICE)))
+        return
+    args = context.args or []
+    if len(args) == 2:
+        try:
+            start, end = date.fromisoformat(args[0]), date.fromisoformat(args[1])
+        except ValueError:
+            start = end = None
+        if start is None or end < start:
+            await reply(update, context, text("usage_stats"))
+            return
+        await send_stats(update, context, start, end)
+        return
+    buttons = [button("", f"st:{name}", label("period", name)) for name in PERIODS]
+    await reply(update, context, text("stats_pick"), keyboard(buttons[:2], buttons[2:]))
+
+
+async def on_stats_button(update: Update, context: Context) -> None:
+    from handlers.common import actor_of, alert
+
+    actor = await actor_of(update, context)
+    name = update.callback_query.data.split(":", 1)[1]
+    if actor is None or not any(actor.has_role(role) for role in STATS_ROLES) or name not in PERIODS:
+        await alert(update, text("button_invalid"))
+        return
+    await update.callback_query.answer()
+    h = hotline(context)
+    start, end = period(name, h.calc.local(h.now()).date())
+    await send_stats(update, context, start, end)
+
+
+async def send_stats(update: Update, context: Context, start: date, end: date) -> None:
+    h = hotline(context)
+    body, png = await h.run(h.stats_message, start, end)
+    await context.bot.send_photo(update.effective_chat.id, png)
+    await reply(update, context, body)

@@ -501,3 +501,15 @@ def events_between(session: Session, action: str, start: datetime, end: datetime
         .join(Ticket, Ticket.id == TicketEvent.ticket_id)
         .where(TicketEvent.action == action, TicketEvent.at >= start, TicketEvent.at < end)
     ))
+
+
+def sent_to_chat_since(session: Session, chat_id: int, since: datetime) -> list[datetime]:
+    """When messages went to a chat since a moment, oldest first (for the per-group rate)."""
+    return list(session.scalars(select(Outbox.sent_at).where(Outbox.chat_id == chat_id, Outbox.sent_at >= since)
+                                .order_by(Outbox.sent_at)))
+
+
+def pending_for_groups(session: Session, now: datetime) -> list[Outbox]:
+    return list(session.scalars(select(Outbox).where(
+        Outbox.status == "pending", Outbox.next_attempt_at <= now,
+        Outbox.audience.in_(["office_group", "department_group"])).order_by(Outbox.id)))
