@@ -21,7 +21,7 @@ from bot.domain import Audience, Role, Status
 from bot.rules import Rules
 from bot.workflow import jsonable
 from storage import queries
-from storage.models import Department, Outbox, StageDeadline, Ticket
+from storage.models import Department, Outbox, StageDeadline, Ticket, WarningSent
 
 WAITING_OFFICE = (Status.RECEIVED, Status.DEPT_REPLIED, Status.APPROVAL_FORM, Status.FINAL_REPLY,
                   Status.AWAITING_MAIL, Status.PLATFORM_REPLY, Status.RETURN_APPROVED)
@@ -69,15 +69,23 @@ class Planner:
 
     # -- deadline warnings (SPEC §3.2) --
 
-    def _level(self, session: Session, stage: StageDeadline, now: datetime) -> tuple[str, int] | None:
+    def _level(self, stage: StageDeadline, sent: set[tuple[str, int]], now: datetime) -> tuple[str, int] | None:
+        """The warning a stage is due for now, given those already sent: (level, seq) or None.
+
+        The seq of an overdue warning is the number of working days since the due date, so a stage
+        hears 'overdue' once, then 'overdue again' once on each later working day (never two at once
+        after a downtime)."""
         today = self.calc.local(now).date()
         due = self.calc.local(stage.due_at)
         if now > stage.due_at:
-            if not queries.warning_sent(session, stage.id, "overdue"):
-                return "overdue", 0
             days_over = self.calendar.working_days_between(due.date(), today)
-            if days_over >= 2 and self.calendar.is_workday(today):
+            overdue = [seq for level, seq in sent if level in ("overdue", "overdue_again")]
+            if not overdue:
+                return "overdue", days_over
+            if days_over > max(overdue) and self.calendar.is_workday(today):
                 return "overdue_again", days_over
+            return None
+        if ("due_soon", 0) in sent:
             return None
         if stage.rule == "immediate":
             soon = stage.due_at - now < timedelta(hours=self.rules.flag("warnings", "due_soon_immediate_hours"))
@@ -91,19 +99,21 @@ class Planner:
         horizon = self.calc.end_of(self.calendar.add_working_days(self.calc.local(now).date(), 2).day)
         batches: dict[tuple, list[dict]] = defaultdict(list)
         urgent_batch: set[tuple] = set()
+        leaders: dict[int, list[int]] = {}
         after = 0
         while True:
-            rows = queries.open_stages_due_before(session, horizon, after)
+            rows = queries.open_stages_due_before(session, horizon, after, urgent_only=not in_hours)
             if not rows:
                 break
             after = rows[-1][0].id
+            sent = queries.warnings_of(session, [stage.id for stage, _ in rows])
             for stage, ticket in rows:
                 urgent = stage.urgent or stage.rule == "immediate" or ticket.emergency
-                if not urgent and not in_hours:
+                level = self._level(stage, sent.get(stage.id, set()), now)
+                if level is None:
                     continue
-                level = self._level(session, stage, now)
-                if level is None or not queries.record_warning(session, stage.id, level[0], level[1], now):
-                    continue
+                # written with the messages; the unique key makes a concurrent scan's commit fail, not repeat
+                session.add(WarningSent(stage_deadline_id=stage.id, level=level[0], seq=level[1], sent_at=now))
                 report.warnings.append((stage.id, *level))
                 item = {"ticket_id": ticket.id, "internal_no": ticket.internal_no, "stage": stage.stage,
                         "level": level[0], "days_over": level[1], "due": self.calc.local(stage.due_at),
@@ -113,9 +123,10 @@ class Planner:
                 if stage.department_id is not None:
                     targets.append((Audience.DEPARTMENT_GROUP, stage.department_id, None))
                     if level[0] != "due_soon":
-                        for leader in queries.members_with_role(session, Role.BUSINESS_LEADER.value,
-                                                                stage.department_id):
-                            targets.append((Audience.MEMBER, None, leader.id))
+                        if stage.department_id not in leaders:
+                            leaders[stage.department_id] = [m.id for m in queries.members_with_role(
+                                session, Role.BUSINESS_LEADER.value, stage.department_id)]
+                        targets += [(Audience.MEMBER, None, m) for m in leaders[stage.department_id]]
                 for target in targets:
                     batches[target].append(item)
                     if urgent:

@@ -383,38 +383,30 @@ def claim(session: Session, key: str, now: datetime) -> bool:
     return True
 
 
-def warning_sent(session: Session, stage_id: int, level: str, seq: int | None = None) -> bool:
-    from storage.models import WarningSent
-
-    query = select(WarningSent.id).where(WarningSent.stage_deadline_id == stage_id, WarningSent.level == level)
-    if seq is not None:
-        query = query.where(WarningSent.seq == seq)
-    return session.scalar(query.limit(1)) is not None
-
-
-def record_warning(session: Session, stage_id: int, level: str, seq: int, now: datetime) -> bool:
-    """Record a warning once; False when it was already sent."""
-    from storage.models import WarningSent
-
-    if warning_sent(session, stage_id, level, seq):
-        return False
-    try:
-        with session.begin_nested():
-            session.add(WarningSent(stage_deadline_id=stage_id, level=level, seq=seq, sent_at=now))
-    except IntegrityError:
-        return False
-    return True
-
-
-def open_stages_due_before(session: Session, moment: datetime, after_id: int = 0, limit: int = 2000):
+def open_stages_due_before(session: Session, moment: datetime, after_id: int = 0, limit: int = 2000,
+                           urgent_only: bool = False):
     """Open stages due before `moment` with their tickets, in id order for paging."""
-    return list(session.execute(
+    query = (
         select(StageDeadline, Ticket)
         .join(Ticket, Ticket.id == StageDeadline.ticket_id)
         .where(StageDeadline.open.is_(True), StageDeadline.due_at <= moment, StageDeadline.id > after_id)
-        .order_by(StageDeadline.id)
-        .limit(limit)
-    ))
+    )
+    if urgent_only:
+        query = query.where(StageDeadline.urgent.is_(True) | (StageDeadline.rule == "immediate")
+                            | Ticket.emergency.is_(True))
+    return list(session.execute(query.order_by(StageDeadline.id).limit(limit)))
+
+
+def warnings_of(session: Session, stage_ids: Sequence[int]) -> dict[int, set[tuple[str, int]]]:
+    from storage.models import WarningSent
+
+    out: dict[int, set[tuple[str, int]]] = {}
+    for start in range(0, len(stage_ids), 500):
+        rows = session.execute(select(WarningSent.stage_deadline_id, WarningSent.level, WarningSent.seq)
+                               .where(WarningSent.stage_deadline_id.in_(list(stage_ids[start:start + 500]))))
+        for stage_id, level, seq in rows:
+            out.setdefault(stage_id, set()).add((level, seq))
+    return out
 
 
 def open_sensitive_tickets(session: Session) -> list[Ticket]:

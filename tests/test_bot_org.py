@@ -141,3 +141,19 @@ def test_update_objects_round_trip(chat):
     raw = chat.api.send_text(chat.user("王芳"), "hello")
     assert Update.de_json(raw, chat.app.bot).effective_user.id == 1001
     assert isinstance(chat, Chat)
+
+
+async def test_stats_in_chat(chat):
+    await register_12345(chat)
+    await chat.say("李强", "/stats")
+    assert "没有此操作的权限" in chat.last_in("李强").text
+    await chat.say("王芳", "/stats")
+    picker = chat.last_in("王芳")
+    assert chat.buttons(picker) == ["本周", "上周", "本月", "上月"]
+    await chat.tap("王芳", picker, "本周")
+    photo, body = chat.api.in_chat(1001)[-2:]
+    assert photo.method == "sendPhoto" and "2026-09-28 至 2026-10-04：共 1 件" in body.text
+    await chat.say("陈刚", "/stats 2026-09-01 2026-09-30")
+    assert "2026-09-01 至 2026-09-30：共 1 件" in chat.last_in("陈刚").text
+    await chat.say("陈刚", "/stats 2026-09-30 2026-09-01")
+    assert "用法" in chat.last_in("陈刚").text

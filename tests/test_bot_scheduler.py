@@ -93,7 +93,7 @@ async def test_two_weeks_over_the_national_day(chat, clock, db, org, rules, cale
     levels = sorted((w.level, w.seq) for w in sent if w.stage_deadline_id == ordinary_accept.id)
     # due 09-29: due soon that morning, overdue 09-30, again each working day after (10-08 is the 4th: 09-30,
     # 10-08, 10-09, 10-10 are working days after the due date)
-    assert levels == [("due_soon", 0), ("overdue", 0), ("overdue_again", 2), ("overdue_again", 3),
+    assert levels == [("due_soon", 0), ("overdue", 1), ("overdue_again", 2), ("overdue_again", 3),
                       ("overdue_again", 4)]
     for w in sent:
         stage = stages[w.stage_deadline_id]

@@ -44,7 +44,7 @@ def test_every_level_once_across_restarts_and_the_holiday(desk, clock):
     for holiday in ("2026-10-01T10:00", "2026-10-05T10:00", "2026-10-07T16:00"):
         assert tick(desk, clock, holiday).warnings == []  # overdue, but not a working day
     overdue = tick(desk, clock, "2026-10-08T08:30")
-    assert [w[1:] for w in overdue.warnings] == [("overdue", 0)]
+    assert [w[1:] for w in overdue.warnings] == [("overdue", 1)]
     assert tick(desk, clock, "2026-10-08T15:00", restart=True).warnings == []
     assert [w[1:] for w in tick(desk, clock, "2026-10-09T08:30").warnings] == [("overdue_again", 2)]
     assert [w[1:] for w in tick(desk, clock, "2026-10-10T09:00").warnings] == [("overdue_again", 3)]  # make-up Sat
@@ -149,3 +149,16 @@ def test_weekly_statistics_on_monday_once(desk, clock):
     assert not [d for d in tick(desk, clock, "2026-10-05T12:00").duties if d.startswith("weekly")]
     row = queued(desk, "weekly_stats")[-1]
     assert row.context == {"from": "2026-09-28", "to": "2026-10-04"}
+
+
+def test_after_a_long_downtime_each_duty_once(desk, clock):
+    t = desk.new("12345", "ordinary", received="2026-09-28T09:00")
+    clock.set("2026-09-28T10:00")
+    desk.to_department(t)
+    # the bot was down from 09-28 evening until 10-09 morning
+    first = tick(desk, clock, "2026-10-09T09:00")
+    accept = desk.stages(t)["accept"].id
+    assert [w for w in first.warnings if w[0] == accept] == [(accept, "overdue", 3)]  # not due soon, not twice
+    assert [d for d in first.duties if d.startswith("digest")] == ["digest:2026-10-09"]  # today's only
+    assert tick(desk, clock, "2026-10-09T09:01", restart=True).warnings == []
+    assert [w[1:] for w in tick(desk, clock, "2026-10-10T09:00").warnings if w[0] == accept] == [("overdue_again", 4)]
