@@ -1,6 +1,7 @@
 """How long the scheduler's scan and the statistics take on a database of many tickets.
 
     .venv/bin/python bench/scan_and_stats.py [--tickets 100000] [--url sqlite:////tmp/bench.db]
+    .venv/bin/python bench/scan_and_stats.py --url postgresql://postgres@127.0.0.1:5432/test --pg-schema bench
 
 Tickets are spread over the year before 2026-11-23 in every channel and kind,
 each with the stage deadlines the workflow would give it (a tenth still open);
@@ -29,7 +30,7 @@ from bot.organisation import apply_config  # noqa: E402
 from bot.rules import load_rules  # noqa: E402
 from bot.scheduler import Planner  # noqa: E402
 from bot.stats import compute  # noqa: E402
-from storage.db import Database  # noqa: E402
+from storage.db import Database, make_engine  # noqa: E402
 from storage.models import StageDeadline, Ticket  # noqa: E402
 
 NOW = "2026-11-23T10:00"
@@ -97,12 +98,21 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--tickets", type=int, default=100_000)
     parser.add_argument("--url", default="sqlite:////tmp/hotline-bench.db")
+    parser.add_argument("--pg-schema", help="PostgreSQL: build in this (new, emptied) schema")
     args = parser.parse_args()
     if args.url.startswith("sqlite:///"):
         Path(args.url.removeprefix("sqlite:///")).unlink(missing_ok=True)
     rules = load_rules()
     calc = DeadlineCalculator(rules, WorkCalendar())
-    db = Database(args.url)
+    engine = None
+    if args.pg_schema:
+        from sqlalchemy import text
+
+        admin = make_engine(args.url)
+        with admin.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA IF EXISTS {args.pg_schema} CASCADE; CREATE SCHEMA {args.pg_schema}"))
+        engine = make_engine(args.url, connect_args={"options": f"-csearch_path={args.pg_schema}"})
+    db = Database(args.url, engine)
     db.upgrade()
     now = datetime.fromisoformat(NOW).replace(tzinfo=rules.tz)
     timed(f"build {args.tickets} tickets", lambda: build(db, args.tickets, calc, now))
