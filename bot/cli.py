@@ -145,7 +145,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="hotline-bot", description="信访、12345、962200 工单助手")
+    parser = argparse.ArgumentParser(prog="hotline-bot", description="Work orders of petitions, the 12345 and the 962200 hotlines")
     parser.add_argument("--rules", help="rules override file (TOML); default $HOTLINE_RULES")
     parser.add_argument("--holidays", help="holiday override file (TOML); default $HOTLINE_HOLIDAYS")
     sub = parser.add_subparsers(dest="command", required=True)

@@ -10,6 +10,7 @@ from dotenv import load_dotenv
 
 from bot.calendar import WorkCalendar, load_overrides, parse_overrides
 from bot.rules import Rules, RulesError, load_rules, read_toml
+from templates import text
 
 
 class ConfigError(Exception):
@@ -67,4 +68,4 @@ def read_config(path: Path | None) -> dict:
     try:
         return read_toml(path)
     except RulesError as exc:
-        raise ConfigError(f"配置文件有误：{exc}") from exc
+        raise ConfigError(text("config_error", detail=exc)) from exc

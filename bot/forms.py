@@ -19,7 +19,7 @@ from bot.deadlines import DeadlineCalculator
 from bot.privacy import mask_address, mask_name, mask_phone, scrub_text
 from storage import queries
 from storage.models import Department, Member, Ticket
-from templates import fill, form_spec, label
+from templates import fill, form_spec, label, text
 
 FORMS = (1, 2, 3, 4)
 LETTER_KEYS = ("facts", "reasons", "requests", "findings", "judgement", "review_body")
@@ -30,15 +30,12 @@ def _fmt(calc: DeadlineCalculator, moment: datetime | None, time: bool = True) -
     if moment is None:
         return ""
     local = calc.local(moment)
-    return f"{local:%Y年%m月%d日 %H:%M}" if time else f"{local:%Y年%m月%d日}"
+    return text("form_datetime" if time else "form_date", m=local)
 
 
 def _short(calc: DeadlineCalculator, moment: datetime | None) -> str:
     """9月29日11时, as the seed's 附件3 writes it."""
-    if moment is None:
-        return "X月X日XX时"
-    local = calc.local(moment)
-    return f"{local.month}月{local.day}日{local.hour}时"
+    return text("form_hour", m=calc.local(moment) if moment is not None else None)
 
 
 def _name(session: Session, member_id: int | None) -> str:

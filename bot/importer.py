@@ -191,7 +191,7 @@ def parse_rows(rows: list[list[str]], rules: Rules) -> list[tuple[int, CreateTic
             raw = cells.get(key, "")
             value = code_for("yes_no", raw)
             if value is None:
-                fail(key, text("import_err_choice", value=raw, choices="是、否"))
+                fail(key, text("import_err_choice", value=raw, choices="、".join(labels("yes_no").values())))
             flags[key] = value == "true"
         service = None
         if cells.get("service_category"):
