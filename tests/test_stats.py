@@ -97,14 +97,18 @@ def test_workbook_matches_the_text(data, tmp_path):
     assert png.startswith(b"\x89PNG") and len(png) > 10_000
 
 
-def test_report_command(data, tmp_path, monkeypatch, capsys, db):
-    if db.engine.dialect.name != "sqlite":
-        pytest.skip("the command line reads HOTLINE_DATABASE_URL; the SQLite file stands for both")
-    monkeypatch.setenv("HOTLINE_DATABASE_URL", db.url)
+def test_report_command(tmp_path, monkeypatch, capsys):
+    example = __import__("pathlib").Path(__file__).resolve().parent.parent / "examples" / "tickets.csv"
+    monkeypatch.setenv("HOTLINE_DATABASE_URL", f"sqlite:///{tmp_path}/r.db")
+    assert main(["import", str(example)]) == 0
     out = tmp_path / "week.xlsx"
     assert main(["report", "--from", "2026-09-28", "--to", "2026-10-04", "--out", str(out)]) == 0
-    assert "共 5 件" in capsys.readouterr().out
-    assert dict(load_workbook(out)["概况"].iter_rows(values_only=True))["工单总数"] == 5
+    printed = capsys.readouterr().out
+    assert "共 5 件" in printed and str(out) in printed
+    book = load_workbook(out)
+    assert dict(book["概况"].iter_rows(values_only=True))["工单总数"] == 5
+    assert dict(list(book["渠道"].iter_rows(values_only=True))[1:]) == {"12345市民服务热线": 3, "信访": 1,
+                                                                       "962200社区服务热线": 1}
     assert main(["report", "--from", "2026-10-04", "--to", "2026-09-28", "--out", str(out)]) == 2
 
 
