@@ -776,6 +776,22 @@ class Workflow:
         missing = [f for f in REPLY_REQUIRED if getattr(reply, f) in (None, "", [], {})]
         if missing:
             raise self._missing(missing, "reply_field")
+        self._check_evidence(session, ticket, reply)
+
+    def _check_evidence(self, session, ticket, reply) -> None:
+        """规程 三(三)2: 不属实 / 诉求过高 need the work done and supporting evidence before approval."""
+        if reply is None or reply.result not in self.rules.flag("workflow", "evidence_required_results"):
+            return
+        missing = []
+        if not (reply.summary or "").strip():
+            missing.append("work_done")
+        if not queries.attachments_of(session, ticket.id, "reply_evidence"):
+            missing.append("evidence")
+        if missing:
+            raise self._missing(missing, "reply_field")
+
+    def _check_approve_reply(self, session, actor, ticket, c) -> None:
+        self._check_evidence(session, ticket, queries.current_reply(session, ticket.id))
 
     def _check_pass_review(self, session, actor, ticket, c) -> None:
         missing = conformity_missing(ticket, queries.current_reply(session, ticket.id))

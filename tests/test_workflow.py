@@ -429,3 +429,30 @@ def test_no_personal_data_in_any_queued_message(desk):
     for row in rows:
         blob = json.dumps(row.context, ensure_ascii=False)
         assert "13900001111" not in blob and "涞寅路88号" not in blob and "李四" not in blob
+
+
+def test_not_factual_needs_the_work_done_and_evidence(desk):
+    t = desk.new("12345", "ordinary")
+    desk.to_department(t)
+    desk.ok("李强", Accept(t))
+    desk.ok("李强", SaveReply(t, {**_full(desk), "result": "not_true", "summary": ""}))
+    refused = desk.do("李强", SubmitReply(t))
+    assert refused.refusal.code == "missing"
+    assert refused.refusal.detail["missing"] == ["work_done", "evidence"]
+    desk.ok("李强", SaveReply(t, {"summary": "经实地核查，所反映情况不属实"}, evidence=(PHOTO,)))
+    desk.ok("李强", SubmitReply(t))
+    desk.ok("陈刚", ApproveReply(t))
+    assert desk.status(t) == "dept_replied"
+
+
+def test_too_high_demand_cannot_be_approved_without_evidence(desk, db):
+    t = desk.new("12345", "ordinary")
+    desk.to_department(t)
+    desk.ok("李强", Accept(t))
+    desk.ok("李强", SaveReply(t, {**_full(desk), "result": "too_high", "summary": "已多次解释政策"}, evidence=(PHOTO,)))
+    desk.ok("李强", SubmitReply(t))
+    with db.session() as session:  # the evidence was withdrawn after submission
+        for attachment in queries.attachments_of(session, t):
+            session.delete(attachment)
+    refused = desk.do("陈刚", ApproveReply(t))
+    assert refused.refusal.code == "missing" and "佐证材料" in refused.refusal.message
