@@ -40,13 +40,15 @@ class Stats:
     returns_by_department: Counter = field(default_factory=Counter)
     redo: int = 0
     redo_by_department: Counter = field(default_factory=Counter)
+    extensions: Counter = field(default_factory=Counter)  # department id -> approved extensions
+    extensions_asked: Counter = field(default_factory=Counter)
+    satisfaction_by_department: dict = field(default_factory=dict)  # department id -> Counter
     satisfaction: Counter = field(default_factory=Counter)
     topics: list[tuple[str, int]] = field(default_factory=list)
 
     @property
     def satisfaction_rate(self) -> float | None:
-        rated = sum(self.satisfaction[k] for k in ("satisfied", "acknowledged", "dissatisfied"))
-        return (self.satisfaction["satisfied"] + self.satisfaction["acknowledged"]) / rated if rated else None
+        return _rate(self.satisfaction)
 
     def rate(self, stage: str, department_id: int | None = None) -> float | None:
         rows = self.timeliness.get(stage, {})
@@ -57,6 +59,7 @@ class Stats:
     def department_rows(self) -> list[dict]:
         """The scoreboard: one row per department that had anything in the period."""
         ids = sorted(set(self.by_department) | set(self.returns_by_department) | set(self.redo_by_department)
+                     | set(self.extensions_asked)
                      | {d for rows in self.timeliness.values() for d in rows if d is not None},
                      key=lambda d: (self.departments.get(d) is None, d or 0))
         out = []
@@ -69,9 +72,18 @@ class Stats:
                         "tickets": self.by_department.get(department_id, 0),
                         "accept_on_time": self.rate("accept", department_id), "accept_late": accept[1],
                         "reply_on_time": self.rate("reply", department_id), "reply_late": reply[1],
+                        "overdue": accept[1] + reply[1],
                         "returns": self.returns_by_department.get(department_id, 0),
-                        "redo": self.redo_by_department.get(department_id, 0)})
+                        "redo": self.redo_by_department.get(department_id, 0),
+                        "extensions": self.extensions.get(department_id, 0),
+                        "satisfaction": _rate(self.satisfaction_by_department.get(department_id, Counter()))})
         return out
+
+
+def _rate(satisfaction: Counter) -> float | None:
+    """满意 + 认可 over everything rated (未评价 is not a rating)."""
+    rated = sum(satisfaction[k] for k in ("satisfied", "acknowledged", "dissatisfied"))
+    return (satisfaction["satisfied"] + satisfaction["acknowledged"]) / rated if rated else None
 
 
 def handling_class(channel: str, kind: str | None, department_id: int | None, handling: str | None,
@@ -134,6 +146,8 @@ def compute(session: Session, calc: DeadlineCalculator, start: date, end: date, 
         stats.by_status[status] += 1
         if satisfaction:
             stats.satisfaction[satisfaction] += 1
+            if department_id is not None:
+                stats.satisfaction_by_department.setdefault(department_id, Counter())[satisfaction] += 1
     for stage in ("accept", "reply"):
         stats.timeliness[stage] = queries.stage_timeliness(session, stage, lo, hi, now)
     for initiator, department_id in queries.returns_between(session, lo, hi):
@@ -144,6 +158,10 @@ def compute(session: Session, calc: DeadlineCalculator, start: date, end: date, 
         stats.redo += 1
         if department_id is not None:
             stats.redo_by_department[department_id] += 1
+    for department_id, decision in queries.extensions_between(session, lo, hi):
+        stats.extensions_asked[department_id] += 1
+        if decision == "approved":
+            stats.extensions[department_id] += 1
     if with_topics:
         stats.topics = topics(queries.contents_received_between(session, lo, hi))
     return stats
@@ -202,7 +220,7 @@ def workbook(stats: Stats, path: Path) -> Path:
     summary.title = "概况"
     rows = [("统计期间", f"{stats.start:%Y-%m-%d} 至 {stats.end:%Y-%m-%d}"), ("工单总数", stats.total),
             ("按时受理率", _pct(stats.rate("accept"))), ("按时答复率", _pct(stats.rate("reply"))),
-            ("退单", sum(stats.returns.values())), ("重办", stats.redo),
+            ("退单", sum(stats.returns.values())), ("重办", stats.redo), ("延期", sum(stats.extensions.values())),
             ("满意率", _pct(stats.satisfaction_rate))]
     for row in rows:
         summary.append(row)
@@ -222,9 +240,11 @@ def workbook(stats: Stats, path: Path) -> Path:
     sheet("业务类别", ("类别", "件数"), [("（未分类）" if c == "-" else c, n) for c, n in stats.by_category.most_common()])
     sheet("承办科室", ("科室", "件数"), [(stats.departments.get(d, str(d)), n) for d, n in stats.by_department.most_common()])
     sheet("状态", ("状态", "件数"), [(label("status", s), n) for s, n in stats.by_status.most_common()])
-    sheet("科室时效", ("科室", "件数", "按时受理率", "受理超期", "按时答复率", "答复超期", "退单", "重办"),
+    sheet("科室时效", ("科室", "件数", "按时受理率", "受理超期", "按时答复率", "答复超期", "退单", "重办", "延期",
+                   "满意率"),
           [(r["department"], r["tickets"], _pct(r["accept_on_time"]), r["accept_late"], _pct(r["reply_on_time"]),
-            r["reply_late"], r["returns"], r["redo"]) for r in stats.department_rows()])
+            r["reply_late"], r["returns"], r["redo"], r["extensions"], _pct(r["satisfaction"]))
+           for r in stats.department_rows()])
     sheet("满意度", ("评价", "件数"), [(label("satisfaction", k), stats.satisfaction.get(k, 0))
                                   for k in labels("satisfaction")])
     sheet("热点词", ("词", "涉及工单数"), stats.topics)

@@ -38,6 +38,7 @@ from storage.models import (
     Attachment,
     DailyReport,
     Department,
+    Extension,
     FormRecord,
     Member,
     Outbox,
@@ -343,6 +344,30 @@ class RecordVisit:
     action = "record_visit"
 
 
+@dataclass(frozen=True)
+class RequestExtension:
+    """The department asks for more working days on its reply deadline (延期), before it passes."""
+
+    ticket_id: int
+    working_days: int
+    reason: str
+    action = "request_extension"
+
+
+@dataclass(frozen=True)
+class ApproveExtension:
+    ticket_id: int
+    comment: str | None = None
+    action = "approve_extension"
+
+
+@dataclass(frozen=True)
+class RejectExtension:
+    ticket_id: int
+    comment: str
+    action = "reject_extension"
+
+
 # --- the transition table ---------------------------------------------------
 
 ANY = None  # every channel
@@ -403,6 +428,9 @@ TRANSITIONS: dict[str, Transition] = {
                          {P: Status.FINAL_REPLY, H: Status.APPROVAL_FORM}, channels={P, H}),
     "record_mail": _t(Role.OFFICE, Status.AWAITING_MAIL, Status.CLOSED, channels={P}),
     "record_daily_report": _t(Role.HANDLER, OPEN_WITH_DEPARTMENT, scoped=True),
+    "request_extension": _t(Role.HANDLER, WITH_DEPARTMENT | {Status.DISPATCHED}, scoped=True),
+    "approve_extension": _t(Role.BUSINESS_LEADER, WITH_DEPARTMENT | {Status.DISPATCHED}, scoped=True),
+    "reject_extension": _t(Role.BUSINESS_LEADER, WITH_DEPARTMENT | {Status.DISPATCHED}, scoped=True),
     "record_visit": _t(Role.OFFICE, OPEN_WITH_DEPARTMENT),
     "record_platform_reply": _t(Role.OFFICE, Status.PLATFORM_REPLY, Status.CLOSED, channels={H, N}),
 }
@@ -802,6 +830,31 @@ class Workflow:
         if not [r for r in c.reasons if r.strip()]:
             raise self._missing(["review_reasons"], "ticket_field")
 
+    def _check_request_extension(self, session, actor, ticket, c: RequestExtension) -> None:
+        most = self.rules.flag("workflow", "extension_max_working_days")
+        if not isinstance(c.working_days, int) or not 1 <= c.working_days <= most:
+            raise self._invalid(text("refusal_extension_days", most=most))
+        if not c.reason.strip():
+            raise self._missing(["extension_reason"], "ticket_field")
+        stage = self._reply_stage(session, ticket)
+        if stage is None or stage.due_at < self.now():
+            raise Refused("too_late", text("refusal_extension_late"))
+        if queries.pending_extension(session, ticket.id) is not None:
+            raise self._invalid(text("refusal_extension_pending"))
+
+    def _check_approve_extension(self, session, actor, ticket, c) -> None:
+        if queries.pending_extension(session, ticket.id) is None:
+            raise self._stale(ticket.status)
+
+    def _check_reject_extension(self, session, actor, ticket, c) -> None:
+        self._check_comment(session, actor, ticket, c)
+        self._check_approve_extension(session, actor, ticket, c)
+
+    @staticmethod
+    def _reply_stage(session, ticket) -> StageDeadline | None:
+        stages = queries.open_stages(session, ticket.id, [Stage.REPLY.value])
+        return stages[-1] if stages else None
+
     def _check_record_daily_report(self, session, actor, ticket, c: RecordDailyReport) -> None:
         if not c.text.strip():
             raise self._missing(["progress"], "ticket_field")
@@ -1028,6 +1081,53 @@ class Workflow:
         follow_up = "final_reply_due" if ticket.status == Status.FINAL_REPLY else "approval_form_due"
         self._to_office(outcome, ticket, follow_up, reviewer=actor.name)
         return {"comment": c.comment}
+
+    def _do_request_extension(self, session, actor, ticket, c: RequestExtension, now, outcome):
+        stage = self._reply_stage(session, ticket)
+        request = Extension(ticket_id=ticket.id, stage_deadline_id=stage.id, reason=c.reason.strip(),
+                            working_days=c.working_days, requested_by_id=actor.member_id, requested_at=now,
+                            old_due_at=stage.due_at)
+        session.add(request)
+        session.flush()
+        new_due = self.calc.end_of(self._extended_day(stage.due_at, c.working_days))
+        self._to_role(session, outcome, ticket, Role.BUSINESS_LEADER, "extension_request",
+                      department_id=ticket.department_id, requested_by=actor.name, days=c.working_days,
+                      reason=c.reason.strip(), old_due=self.calc.local(stage.due_at), new_due=new_due)
+        return {"extension_id": request.id, "days": c.working_days, "reason": c.reason.strip()}
+
+    def _extended_day(self, due_at: datetime, working_days: int):
+        return self.calc.calendar.add_working_days(self.calc.local(due_at).date(), working_days).day
+
+    def _do_approve_extension(self, session, actor, ticket, c: ApproveExtension, now, outcome):
+        request = queries.pending_extension(session, ticket.id)
+        old = session.get(StageDeadline, request.stage_deadline_id)
+        result = self.calc.calendar.add_working_days(self.calc.local(old.due_at).date(), request.working_days)
+        # the extended deadline is a new row: its warnings start afresh, the old row keeps its history
+        old.open, old.cancelled_at = False, now
+        extended = StageDeadline(ticket_id=ticket.id, stage=old.stage, department_id=old.department_id,
+                                 started_at=old.started_at, due_at=_utc(self.calc.end_of(result.day)),
+                                 original_due_at=old.original_due_at or old.due_at,
+                                 rule=f"extended:+{request.working_days}",
+                                 calendar_fallback=old.calendar_fallback or bool(result.fallback_years),
+                                 urgent=old.urgent)
+        session.add(extended)
+        session.flush()
+        request.decision, request.decided_at, request.leader_id = "approved", now, actor.member_id
+        request.new_due_at, request.comment = extended.due_at, c.comment
+        new_due = self.calc.local(extended.due_at)
+        self._to_department(outcome, ticket, "extension_decided", approved=True, leader=actor.name, new_due=new_due,
+                            days=request.working_days)
+        self._to_office(outcome, ticket, "extension_decided", approved=True, leader=actor.name, new_due=new_due,
+                        days=request.working_days)
+        return {"extension_id": request.id, "new_due": new_due}
+
+    def _do_reject_extension(self, session, actor, ticket, c: RejectExtension, now, outcome):
+        request = queries.pending_extension(session, ticket.id)
+        request.decision, request.decided_at, request.leader_id, request.comment = ("rejected", now,
+                                                                                    actor.member_id, c.comment)
+        self._to_department(outcome, ticket, "extension_decided", approved=False, leader=actor.name,
+                            comment=c.comment, days=request.working_days)
+        return {"extension_id": request.id, "comment": c.comment}
 
     def _do_record_daily_report(self, session, actor, ticket, c: RecordDailyReport, now, outcome):
         today = self.calc.local(now).date()

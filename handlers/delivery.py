@@ -54,6 +54,8 @@ def buttons_for(template: str, ticket_id: int | None, context: dict, bot_usernam
             return keyboard([url_button("write_reply", link)])
         case "return_decided" if not context.get("approved"):
             return keyboard([url_button("write_reply", link)])
+        case "extension_request":
+            return keyboard([button("approve_extension", f"t:xap:{t}"), button("reject_extension", f"t:xrj:{t}")])
         case "sensitive_ask" | "sensitive_remind":
             return keyboard([button("daily_report", f"t:sr:{t}")])
         case "visit_reminder" if context.get("office"):
@@ -66,9 +68,9 @@ def buttons_for(template: str, ticket_id: int | None, context: dict, bot_usernam
 
 
 def accepted_buttons(ticket_id: int, bot_username: str) -> InlineKeyboardMarkup | None:
-    """The group card after acceptance: write the reply in private chat, or still ask to return."""
-    return keyboard([url_button("write_reply", f"https://t.me/{bot_username}?start=r{ticket_id}"),
-                     button("ask_return", f"t:ret:{ticket_id}")])
+    """The group card after acceptance: write the reply in private chat, ask for more time, or to return."""
+    return keyboard([url_button("write_reply", f"https://t.me/{bot_username}?start=r{ticket_id}")],
+                    [button("request_extension", f"t:ext:{ticket_id}"), button("ask_return", f"t:ret:{ticket_id}")])
 
 
 class Deliverer:

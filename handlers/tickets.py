@@ -28,7 +28,13 @@ DIRECT = {
     "sgn": lambda t: wf.ApproveSignoff(t),
     "plt": lambda t: wf.RecordPlatformReply(t),
     "dc": lambda t: wf.RecordDeptContact(t),
+    "xap": lambda t: wf.ApproveExtension(t),
 }
+
+
+def _days(raw: str) -> int:
+    digits = "".join(ch for ch in raw if ch.isdigit())
+    return int(digits) if digits else 0
 # verb -> (the action it leads to, the fields to type, how they make the command)
 PROMPTS = {
     "rrj": ("reject_return", ["comment"], lambda t, v: wf.RejectReturn(t, v["comment"])),
@@ -39,6 +45,9 @@ PROMPTS = {
     "ore": ("office_return", ["reason", "belongs_to"], lambda t, v: wf.OfficeReturn(t, v["reason"], v["belongs_to"])),
     "sr": ("record_daily_report", ["progress"], lambda t, v: wf.RecordDailyReport(t, v["progress"])),
     "vis": ("record_visit", ["visit_note"], lambda t, v: wf.RecordVisit(t, v["visit_note"])),
+    "ext": ("request_extension", ["ext_days", "ext_reason"],
+            lambda t, v: wf.RequestExtension(t, _days(v["ext_days"]), v["ext_reason"])),
+    "xrj": ("reject_extension", ["comment"], lambda t, v: wf.RejectExtension(t, v["comment"])),
     "fco": ("record_first_contact", ["note"],
             lambda t, v: wf.RecordFirstContact(t, "not_contacted", "other", v["note"])),
 }

@@ -505,3 +505,19 @@ def pending_for_groups(session: Session, now: datetime) -> list[Outbox]:
     return list(session.scalars(select(Outbox).where(
         Outbox.status == "pending", Outbox.next_attempt_at <= now,
         Outbox.audience.in_(["office_group", "department_group"])).order_by(Outbox.id)))
+
+
+def pending_extension(session: Session, ticket_id: int):
+    from storage.models import Extension
+
+    return session.scalar(select(Extension).where(Extension.ticket_id == ticket_id, Extension.decision.is_(None))
+                          .order_by(Extension.id.desc()).limit(1))
+
+
+def extensions_between(session: Session, start: datetime, end: datetime) -> list[tuple[int | None, str | None]]:
+    """(department id, decision) of extension requests made in [start, end)."""
+    from storage.models import Extension
+
+    return list(session.execute(
+        select(Ticket.department_id, Extension.decision).join(Ticket, Ticket.id == Extension.ticket_id)
+        .where(Extension.requested_at >= start, Extension.requested_at < end)))

@@ -43,7 +43,7 @@ async def test_12345_whole_path(chat, clock):
     clock.advance(hours=1)
     await chat.tap("李强", group_card, "受理")
     assert "李强" in chat.current_text(group_card) and "受理" in chat.current_text(group_card)
-    assert chat.buttons(group_card) == ["填写答复", "申请退单"]
+    assert chat.buttons(group_card) == ["填写答复", "申请延期", "申请退单"]
 
     # the reply form, from the deep link of the card
     await chat.say("李强", "/start r1")

@@ -186,3 +186,22 @@ async def test_leader_refuses_the_return(chat):
     await chat.say("陈刚", "属本科职责，请办理")
     told = chat.last_in("社会救助科群")
     assert "未获同意" in told.text and "属本科职责" in told.text and chat.buttons(told) == ["填写答复"]
+
+
+async def test_extension_through_the_chat(chat):
+    card = await register_12345(chat)
+    await chat.tap("王芳", card, "已联")
+    await chat.tap("王芳", chat.last_in("王芳"), "⭐社会救助科")
+    group_card = chat.last_in("社会救助科群")
+    await chat.tap("李强", group_card, "受理")
+    await chat.tap("李强", group_card, "申请延期")
+    assert "延期天数" in chat.last_in("李强").text
+    await chat.say("李强", "3")
+    assert "延期理由" in chat.last_in("李强").text
+    await chat.say("李强", "需街道配合入户核查")
+    request = chat.last_in("陈刚")
+    assert "延期申请" in request.text and "10月13日（周二） → 10月16日（周五）" in request.text
+    await chat.tap("陈刚", request, "同意延期")
+    decided = chat.last_in("社会救助科群")
+    assert "答复期限改为 10月16日（周五）" in decided.text
+    assert chat.buttons(chat.last_in("钱进")) == []  # the other leader's copy was closed

@@ -162,3 +162,29 @@ def test_after_a_long_downtime_each_duty_once(desk, clock):
     assert [d for d in first.duties if d.startswith("digest")] == ["digest:2026-10-09"]  # today's only
     assert tick(desk, clock, "2026-10-09T09:01", restart=True).warnings == []
     assert [w[1:] for w in tick(desk, clock, "2026-10-10T09:00").warnings if w[0] == accept] == [("overdue_again", 4)]
+
+
+def test_warnings_follow_an_extended_deadline(desk, clock):
+    from bot.workflow import ApproveExtension, RequestExtension
+
+    t = desk.new("962200", received="2026-09-28T09:00")
+    clock.set("2026-09-28T10:00")
+    desk.to_department(t, contact=False)
+    desk.ok("李强", Accept(t))  # reply due 10-09 (4 working days)
+    assert ("reply", "due_soon") in {(desk_stage(desk, w[0]), w[1]) for w in tick(desk, clock, "2026-10-09T08:30").warnings}
+    clock.set("2026-10-09T10:00")
+    desk.ok("李强", RequestExtension(t, 2, "等待街道核查结果"))
+    desk.ok("陈刚", ApproveExtension(t))  # now due 10-12
+    def reply_warnings(when):
+        return [w[1] for w in tick(desk, clock, when).warnings if desk_stage(desk, w[0]) == "reply"]
+
+    assert reply_warnings("2026-10-10T09:00") == []  # 10-09's deadline is gone: no overdue
+    assert reply_warnings("2026-10-12T08:30") == ["due_soon"]
+    assert reply_warnings("2026-10-13T08:30") == ["overdue"]
+
+
+def desk_stage(desk, stage_id):
+    with desk.db.session() as session:
+        from storage.models import StageDeadline
+
+        return session.get(StageDeadline, stage_id).stage

@@ -11,12 +11,14 @@ from bot import stats as st
 from bot.cli import main
 from bot.workflow import (
     Accept,
+    ApproveExtension,
     ApproveReply,
     ApproveReturn,
     AskReturn,
     EvidenceIn,
     FailReview,
     OfficeReturn,
+    RequestExtension,
     SaveReply,
     SubmitReply,
 )
@@ -46,6 +48,8 @@ def data(db, workflow, org, clock):
     desk.to_department(b, "yanglao")
     clock.set("2026-09-30T10:00")
     desk.ok("周丽", Accept(b))         # accept due 09-29: late
+    desk.ok("周丽", RequestExtension(b, 2, "需调取档案"))
+    desk.ok("吴军", ApproveExtension(b))  # one extension for 养老服务科
     desk.to_department(c)
     desk.ok("李强", AskReturn(c, "不属本科", (EvidenceIn("photo", "X"),)))
     desk.ok("陈刚", ApproveReturn(c))  # a department return
@@ -74,6 +78,9 @@ def test_numbers_of_a_hand_built_week(data):
     assert result.returns == {"department": 1, "office": 1}
     assert result.redo == 1 and result.redo_by_department == {names["社会救助科"]: 1}
     assert result.satisfaction_rate is None  # nothing closed with a rating yet
+    assert result.extensions == {names["养老服务科"]: 1}
+    yanglao = next(r for r in result.department_rows() if r["department"] == "养老服务科")
+    assert (yanglao["extensions"], yanglao["overdue"]) == (1, 1)
     words = dict(result.topics)
     assert words["低保"] == 3 and "审批" in words
 
@@ -84,12 +91,12 @@ def test_workbook_matches_the_text(data, tmp_path):
         result = st.compute(session, desk.workflow.calc, date(2026, 9, 28), date(2026, 10, 4), desk.workflow.now())
     text = st.render_text(result)
     assert "共 5 件" in text and "按时受理率 50%" in text and "退单 2" in text and "重办 1" in text
-    assert "社会救助科：3 / 67% / — / 1 / 1" in text
+    assert "社会救助科：3 / 67% / — / 1 / 1 / 1 / 0 / —" in text
     book = load_workbook(st.workbook(result, tmp_path / "r.xlsx"))
     summary = dict(book["概况"].iter_rows(values_only=True))
     assert summary["工单总数"] == 5 and summary["按时受理率"] == "50%" and summary["重办"] == 1
     rows = list(book["科室时效"].iter_rows(values_only=True))
-    assert rows[1] == ("社会救助科", 3, "67%", 1, "—", 0, 1, 1)
+    assert rows[1] == ("社会救助科", 3, "67%", 1, "—", 0, 1, 1, 0, "—")
     assert dict(list(book["渠道"].iter_rows(values_only=True))[1:]) == {"12345市民服务热线": 3, "信访": 1,
                                                                        "962200社区服务热线": 1}
     assert len(book.sheetnames) == 10

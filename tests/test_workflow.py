@@ -456,3 +456,45 @@ def test_too_high_demand_cannot_be_approved_without_evidence(desk, db):
             session.delete(attachment)
     refused = desk.do("陈刚", ApproveReply(t))
     assert refused.refusal.code == "missing" and "佐证材料" in refused.refusal.message
+
+
+def test_extension_asked_approved_and_followed(desk, clock):
+    from bot.workflow import ApproveExtension, RejectExtension, RequestExtension
+
+    t = desk.new("12345", "ordinary", received="2026-09-29T09:00")
+    clock.set("2026-09-29T10:00")
+    desk.to_department(t)
+    desk.ok("李强", Accept(t))
+    assert desk.due(t, "reply") == "2026-10-13T23:59:59+08:00"
+    assert desk.do("李强", RequestExtension(t, 0, "x")).refusal.code == "invalid"
+    assert desk.do("李强", RequestExtension(t, 11, "x")).refusal.code == "invalid"
+    assert desk.do("李强", RequestExtension(t, 3, " ")).refusal.code == "missing"
+    assert desk.do("周丽", RequestExtension(t, 3, "需街道配合核查")).refusal.code == "department"
+    desk.ok("李强", RequestExtension(t, 3, "需街道配合核查"))
+    assert desk.do("李强", RequestExtension(t, 2, "再延")).refusal.code == "invalid"  # one at a time
+    assert [m.member_id for m in desk.outbox(t) if m.template == "extension_request"] == [
+        desk.actors["陈刚"].member_id, desk.actors["钱进"].member_id]
+    assert desk.do("李强", ApproveExtension(t)).refusal.code == "role"
+    desk.ok("陈刚", ApproveExtension(t))
+    assert desk.due(t, "reply") == "2026-10-16T23:59:59+08:00"  # three more working days
+    assert desk.do("钱进", ApproveExtension(t)).refusal.code == "stale"  # decided already
+    stages = [s for s in desk.stages(t).values()]
+    assert desk.stages(t)["reply"].original_due_at is not None
+    assert len(stages) >= 1
+    # a second request, refused
+    desk.ok("李强", RequestExtension(t, 2, "还需时间"))
+    assert desk.do("陈刚", RejectExtension(t, " ")).refusal.code == "missing"
+    desk.ok("陈刚", RejectExtension(t, "请按期办结"))
+    assert desk.due(t, "reply") == "2026-10-16T23:59:59+08:00"
+
+
+def test_no_extension_once_the_deadline_passed(desk, clock):
+    from bot.workflow import RequestExtension
+
+    t = desk.new("962200", received="2026-09-29T09:00")
+    clock.set("2026-09-29T10:00")
+    desk.to_department(t, contact=False)
+    desk.ok("李强", Accept(t))
+    clock.set("2026-10-12T09:00")  # reply was due 10-10
+    refused = desk.do("李强", RequestExtension(t, 2, "来不及"))
+    assert refused.refusal.code == "too_late" and "期限已过" in refused.refusal.message
