@@ -54,6 +54,7 @@ class Planner:
     def tick(self, session: Session, now: datetime) -> TickReport:
         report = TickReport()
         self._warnings(session, now, report)
+        self._emergencies(session, now, report)
         self._sensitive(session, now, report)
         self._digest(session, now, report)
         self._weekly(session, now, report)
@@ -138,6 +139,29 @@ class Planner:
                         department_id=department_id, member_id=member_id,
                         ticket_id=items[0]["ticket_id"] if len(items) == 1 else None,
                         urgent=(audience, department_id, member_id) in urgent_batch)
+
+    # -- emergencies (办法 第十七条): again every few minutes until someone acknowledges --
+
+    def _emergencies(self, session: Session, now: datetime, report: TickReport) -> None:
+        every = timedelta(minutes=self.rules.flag("warnings", "emergency_repeat_minutes"))
+        most = self.rules.flag("warnings", "emergency_repeat_times")
+        for alert, ticket in queries.unacknowledged_alerts(session):
+            if alert.reminders_sent >= most or now < alert.raised_at + every * (alert.reminders_sent + 1):
+                continue
+            if not queries.bump_reminder(session, alert.id, alert.reminders_sent):
+                continue
+            n = alert.reminders_sent + 1
+            report.duties.append(f"emergency:{alert.id}:{n}")
+            context = {"ticket_id": ticket.id, "internal_no": ticket.internal_no, "channel": ticket.channel,
+                       "kind": ticket.kind, "round": n}
+            self._queue(session, report, Audience.OFFICE_GROUP, "emergency_alert", context, now,
+                        ticket_id=ticket.id, urgent=True)
+            leaders: list[int] = []
+            for role in (Role.MAIN_LEADER, Role.PETITION_LEADER, Role.BUSINESS_LEADER):
+                leaders += [m.id for m in queries.members_with_role(session, role.value) if m.id not in leaders]
+            for member_id in leaders:
+                self._queue(session, report, Audience.MEMBER, "emergency_alert", context, now,
+                            member_id=member_id, ticket_id=ticket.id, urgent=True)
 
     # -- sensitive cases (SPEC §5.3) --
 

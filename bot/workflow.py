@@ -38,6 +38,7 @@ from storage.models import (
     Attachment,
     DailyReport,
     Department,
+    EmergencyAlert,
     Extension,
     FormRecord,
     Member,
@@ -368,6 +369,21 @@ class RejectExtension:
     action = "reject_extension"
 
 
+@dataclass(frozen=True)
+class MarkEmergency:
+    """Mark a ticket 应急件 or 重大扬言 after intake; the alert goes out at once."""
+
+    ticket_id: int
+    major_threat: bool = False
+    action = "mark_emergency"
+
+
+@dataclass(frozen=True)
+class AcknowledgeEmergency:
+    ticket_id: int
+    action = "acknowledge_emergency"
+
+
 # --- the transition table ---------------------------------------------------
 
 ANY = None  # every channel
@@ -381,7 +397,7 @@ AFTER_ACCEPTANCE = frozenset(set(Status) - TERMINAL_STATUSES - {Status.RECEIVED,
 
 @dataclass(frozen=True)
 class Transition:
-    role: Role
+    role: Role | tuple[Role, ...]
     sources: frozenset[str]
     target: dict[str | None, str] | str | None  # None: the status does not change
     channels: frozenset[str] | None = ANY
@@ -428,6 +444,9 @@ TRANSITIONS: dict[str, Transition] = {
                          {P: Status.FINAL_REPLY, H: Status.APPROVAL_FORM}, channels={P, H}),
     "record_mail": _t(Role.OFFICE, Status.AWAITING_MAIL, Status.CLOSED, channels={P}),
     "record_daily_report": _t(Role.HANDLER, OPEN_WITH_DEPARTMENT, scoped=True),
+    "mark_emergency": _t(Role.OFFICE, OPEN_WITH_DEPARTMENT | {Status.RECEIVED}),
+    "acknowledge_emergency": _t((Role.OFFICE, Role.MAIN_LEADER, Role.PETITION_LEADER, Role.BUSINESS_LEADER),
+                                OPEN_WITH_DEPARTMENT | {Status.RECEIVED} | TERMINAL_STATUSES),
     "request_extension": _t(Role.HANDLER, WITH_DEPARTMENT | {Status.DISPATCHED}, scoped=True),
     "approve_extension": _t(Role.BUSINESS_LEADER, WITH_DEPARTMENT | {Status.DISPATCHED}, scoped=True),
     "reject_extension": _t(Role.BUSINESS_LEADER, WITH_DEPARTMENT | {Status.DISPATCHED}, scoped=True),
@@ -557,9 +576,11 @@ class Workflow:
 
     @staticmethod
     def _authorise(actor: Actor, transition: Transition, ticket: Ticket) -> None:
-        role = transition.role
-        if not actor.has_role(role):
-            raise Refused("role", text("refusal_role", role=label("role", role)), role=str(role))
+        roles = transition.role if isinstance(transition.role, tuple) else (transition.role,)
+        role = roles[0]
+        if not any(actor.has_role(r) for r in roles):
+            raise Refused("role", text("refusal_role", role="、".join(label("role", r) for r in roles)),
+                          role=str(role))
         if transition.department_scoped and not actor.has(role, ticket.department_id):
             raise Refused("department", text("refusal_department"), department_id=ticket.department_id)
 
@@ -734,13 +755,27 @@ class Workflow:
         outcome = Outcome(ok=True, action=c.action, ticket_id=ticket.id, internal_no=ticket.internal_no,
                           from_status=None, to_status=ticket.status)
         if ticket.emergency or ticket.major_threat:
-            self._to_office(outcome, ticket, "emergency_alert")
+            self._raise_alert(session, ticket, actor, now, outcome)
         event = self._event(session, ticket, actor, c.action, None, ticket.status, now,
                             {"external_no": ticket.external_no, "kind": ticket.kind})
         outcome.event_id = event.id
         outcome.data["dispatch_due"] = stages[0].due_at if stages[0] else None
         self._flush_messages(session, ticket, event, outcome)
         return outcome
+
+    def _raise_alert(self, session, ticket: Ticket, actor: Actor, now: datetime, outcome: Outcome) -> None:
+        """应急件 / 重大扬言 (办法 第十七条): at once to the office and every leader, to be acknowledged."""
+        session.add(EmergencyAlert(ticket_id=ticket.id, raised_at=now, raised_by_id=actor.member_id))
+        self._to_office(outcome, ticket, "emergency_alert", round=0)
+        for member_id in self._leaders(session):
+            self._to_member(outcome, ticket, member_id, "emergency_alert", round=0)
+
+    @staticmethod
+    def _leaders(session) -> list[int]:
+        ids: list[int] = []
+        for role in (Role.MAIN_LEADER, Role.PETITION_LEADER, Role.BUSINESS_LEADER):
+            ids += [m.id for m in queries.members_with_role(session, role.value) if m.id not in ids]
+        return ids
 
     # -- checks before the compare-and-set --
 
@@ -829,6 +864,14 @@ class Workflow:
     def _check_fail_review(self, session, actor, ticket, c: FailReview) -> None:
         if not [r for r in c.reasons if r.strip()]:
             raise self._missing(["review_reasons"], "ticket_field")
+
+    def _check_mark_emergency(self, session, actor, ticket, c: MarkEmergency) -> None:
+        if (ticket.major_threat if c.major_threat else ticket.emergency):
+            raise self._invalid(text("refusal_already_done"))
+
+    def _check_acknowledge_emergency(self, session, actor, ticket, c) -> None:
+        if queries.open_alert(session, ticket.id) is None:
+            raise self._stale(ticket.status)
 
     def _check_request_extension(self, session, actor, ticket, c: RequestExtension) -> None:
         most = self.rules.flag("workflow", "extension_max_working_days")
@@ -1081,6 +1124,22 @@ class Workflow:
         follow_up = "final_reply_due" if ticket.status == Status.FINAL_REPLY else "approval_form_due"
         self._to_office(outcome, ticket, follow_up, reviewer=actor.name)
         return {"comment": c.comment}
+
+    def _do_mark_emergency(self, session, actor, ticket, c: MarkEmergency, now, outcome):
+        if c.major_threat:
+            ticket.major_threat = ticket.sensitive = True
+        else:
+            ticket.emergency = True
+        for row in queries.open_stages(session, ticket.id):
+            row.urgent = True
+        self._raise_alert(session, ticket, actor, now, outcome)
+        return {"major_threat": c.major_threat}
+
+    def _do_acknowledge_emergency(self, session, actor, ticket, c, now, outcome):
+        alert = queries.open_alert(session, ticket.id)
+        alert.acknowledged_by_id, alert.acknowledged_at = actor.member_id, now
+        self._to_office(outcome, ticket, "emergency_acknowledged", by=actor.name)
+        return {"alert_id": alert.id}
 
     def _do_request_extension(self, session, actor, ticket, c: RequestExtension, now, outcome):
         stage = self._reply_stage(session, ticket)

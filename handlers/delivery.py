@@ -54,6 +54,8 @@ def buttons_for(template: str, ticket_id: int | None, context: dict, bot_usernam
             return keyboard([url_button("write_reply", link)])
         case "return_decided" if not context.get("approved"):
             return keyboard([url_button("write_reply", link)])
+        case "emergency_alert":
+            return keyboard([button("acknowledge", f"t:ack:{t}")])
         case "extension_request":
             return keyboard([button("approve_extension", f"t:xap:{t}"), button("reject_extension", f"t:xrj:{t}")])
         case "sensitive_ask" | "sensitive_remind":

@@ -29,6 +29,9 @@ DIRECT = {
     "plt": lambda t: wf.RecordPlatformReply(t),
     "dc": lambda t: wf.RecordDeptContact(t),
     "xap": lambda t: wf.ApproveExtension(t),
+    "ack": lambda t: wf.AcknowledgeEmergency(t),
+    "me": lambda t: wf.MarkEmergency(t),
+    "mt": lambda t: wf.MarkEmergency(t, major_threat=True),
 }
 
 

@@ -521,3 +521,30 @@ def extensions_between(session: Session, start: datetime, end: datetime) -> list
     return list(session.execute(
         select(Ticket.department_id, Extension.decision).join(Ticket, Ticket.id == Extension.ticket_id)
         .where(Extension.requested_at >= start, Extension.requested_at < end)))
+
+
+def open_alert(session: Session, ticket_id: int):
+    from storage.models import EmergencyAlert
+
+    return session.scalar(select(EmergencyAlert).where(EmergencyAlert.ticket_id == ticket_id,
+                                                       EmergencyAlert.acknowledged_at.is_(None))
+                          .order_by(EmergencyAlert.id.desc()).limit(1))
+
+
+def unacknowledged_alerts(session: Session):
+    from storage.models import EmergencyAlert
+
+    return list(session.execute(
+        select(EmergencyAlert, Ticket).join(Ticket, Ticket.id == EmergencyAlert.ticket_id)
+        .where(EmergencyAlert.acknowledged_at.is_(None)).order_by(EmergencyAlert.id)))
+
+
+def bump_reminder(session: Session, alert_id: int, seen: int) -> bool:
+    """Count one more reminder, only if nobody else did since it was read."""
+    from storage.models import EmergencyAlert
+
+    result = session.execute(update(EmergencyAlert)
+                             .where(EmergencyAlert.id == alert_id, EmergencyAlert.reminders_sent == seen,
+                                    EmergencyAlert.acknowledged_at.is_(None))
+                             .values(reminders_sent=seen + 1).execution_options(synchronize_session=False))
+    return result.rowcount == 1

@@ -205,3 +205,24 @@ async def test_extension_through_the_chat(chat):
     decided = chat.last_in("社会救助科群")
     assert "答复期限改为 10月16日（周五）" in decided.text
     assert chat.buttons(chat.last_in("钱进")) == []  # the other leader's copy was closed
+
+
+async def test_emergency_alert_acknowledged_in_chat(chat):
+    await chat.say("王芳", "/new")
+    for value in ("962200社区服务热线", "跳过", "☐应急件", "完成", "跳过"):
+        await chat.tap("王芳", chat.last_in("王芳"), value)
+    for value in ("962200-EMG-1",):
+        await chat.say("王芳", value)
+    await chat.tap("王芳", chat.last_in("王芳"), "刚刚")
+    for value in ("跳过", "跳过", "跳过"):
+        await chat.tap("王芳", chat.last_in("王芳"), value)
+    await chat.say("王芳", "永丰街道某小区燃气泄漏，多名老人被困")
+    await chat.tap("王芳", chat.last_in("王芳"), "确认登记")
+    alert = chat.last_in("郑华")
+    assert "紧急" in alert.text and chat.buttons(alert) == ["收到，已知悉"]
+    office_alert = chat.last_in("局办公室群")
+    assert "紧急" in office_alert.text
+    await chat.tap("郑华", alert, "收到，已知悉")
+    assert "郑华" in chat.current_text(alert) and chat.buttons(alert) == []
+    assert chat.buttons(chat.last_in("孙伟")) == []  # every other copy closed
+    assert "已由 郑华 确认" in chat.last_in("局办公室群").text

@@ -8,6 +8,9 @@ import pytest
 
 from bot.views import render_outbox
 from bot.workflow import (
+    Accept,
+    AcknowledgeEmergency,
+    ApproveExtension,
     ApproveReply,
     ApproveReturn,
     ApproveSignoff,
@@ -21,6 +24,7 @@ from bot.workflow import (
     RejectReply,
     RejectReturn,
     RejectSignoff,
+    RequestExtension,
     SubmitApprovalForm,
     SubmitFinalReply,
     SubmitReply,
@@ -69,6 +73,12 @@ def every_path(desk: Desk) -> None:
     desk.ok("李强", AskReturn(n, "不属本科", (EvidenceIn("document", "BQAD"),)))
     desk.ok("陈刚", ApproveReturn(n))
     desk.ok("王芳", CompleteReturn(n))
+    desk.ok("郑华", AcknowledgeEmergency(n))
+    x = desk.new("12345", "ordinary", **person, external_no="X1")
+    desk.to_department(x)
+    desk.ok("李强", Accept(x))
+    desk.ok("李强", RequestExtension(x, 2, "需核查"))
+    desk.ok("陈刚", ApproveExtension(x))
     q = desk.new("12345", "ordinary", **person, external_no="Q1")
     desk.to_department(q, "quhua")
     desk.accepted_with_reply(q, handler="冯涛")

@@ -130,14 +130,14 @@ def test_the_sensitive_round(desk, clock):
     assert len(queued(desk, "visit_reminder")) == 2  # office and department, for the major threat
     clock.set("2026-09-29T11:00")
     desk.ok("李强", RecordDailyReport(threat, "已电话安抚，情绪平稳"))
-    reminded = tick(desk, clock, "2026-09-29T15:00").duties
+    reminded = [d for d in tick(desk, clock, "2026-09-29T15:00").duties if d.startswith("sensitive")]
     assert reminded == [f"sensitive_remind:{major}:2026-09-29"]
     tick(desk, clock, "2026-09-29T17:00")
     report = queued(desk, "sensitive_daily")[-1].context
     progress = {i["internal_no"]: i["progress"] for i in report["items"]}
     assert progress == {"SJMZ-2026-000001": "已电话安抚，情绪平稳", "SJMZ-2026-000002": None}
     assert report["missing"] == ["SJMZ-2026-000002"]
-    assert not tick(desk, clock, "2026-09-29T18:00", restart=True).duties
+    assert not [d for d in tick(desk, clock, "2026-09-29T18:00", restart=True).duties if d.startswith("sensitive")]
     # 每日: the round goes on over the holiday
     assert f"sensitive_ask:{threat}:2026-10-01" in tick(desk, clock, "2026-10-01T09:30").duties
     with desk.db.session() as session:
@@ -188,3 +188,28 @@ def desk_stage(desk, stage_id):
         from storage.models import StageDeadline
 
         return session.get(StageDeadline, stage_id).stage
+
+
+def test_emergency_alerts_until_someone_acknowledges(desk, clock):
+    from bot.workflow import AcknowledgeEmergency, MarkEmergency
+
+    clock.set("2026-10-03T22:10")  # a holiday night
+    t = desk.new("962200", received="2026-10-03T22:05", emergency=True)
+    first = queued(desk, "emergency_alert")
+    leaders = {desk.actors[n].member_id for n in ("陈刚", "钱进", "吴军", "孙伟", "郑华")}
+    assert {r.member_id for r in first if r.audience == "member"} == leaders
+    assert [r.audience for r in first].count("office_group") == 1 and all(r.urgent for r in first)
+    assert not [d for d in tick(desk, clock, "2026-10-03T22:20").duties if d.startswith("emergency")]
+    assert [d for d in tick(desk, clock, "2026-10-03T22:26").duties if d.startswith("emergency")] != []
+    assert not [d for d in tick(desk, clock, "2026-10-03T22:30", restart=True).duties if d.startswith("emergency")]
+    assert desk.do("李强", AcknowledgeEmergency(t)).refusal.code == "role"
+    desk.ok("吴军", AcknowledgeEmergency(t))
+    assert desk.do("郑华", AcknowledgeEmergency(t)).refusal.code == "stale"
+    assert not [d for d in tick(desk, clock, "2026-10-03T23:30").duties if d.startswith("emergency")]
+    assert len(queued(desk, "emergency_alert")) == 2 * (1 + len(leaders))  # the alert, and once again
+    # marked later: a 12345 ticket that turns out to be an emergency
+    clock.set("2026-10-03T23:40")
+    u = desk.new("12345", "ordinary", external_no="U", received="2026-10-03T23:35")
+    desk.ok("王芳", MarkEmergency(u))
+    assert desk.do("王芳", MarkEmergency(u)).refusal.code == "invalid"
+    assert all(row.urgent for row in desk.stages(u).values())

@@ -413,7 +413,8 @@ def test_fallback_is_carried_to_the_ticket(desk, clock):
 def test_emergency_at_intake_alerts_the_office(desk):
     t = desk.new("962200", emergency=True)
     alerts = [m for m in desk.outbox(t) if m.template == "emergency_alert"]
-    assert len(alerts) == 1 and alerts[0].urgent is True
+    assert [m.audience for m in alerts].count("office_group") == 1 and all(m.urgent for m in alerts)
+    assert len([m for m in alerts if m.audience == "member"]) == 5  # every leader
 
 
 # --- privacy ----------------------------------------------------------------
