@@ -34,8 +34,8 @@ log = logging.getLogger(__name__)
 
 OUTBOX_INTERVAL = timedelta(seconds=5)
 SCAN_INTERVAL = timedelta(minutes=1)  # the database says what is due; this is only how often to look
-COMMANDS = ("start", "help", "todo", "mine", "ticket", "search", "stats", "new", "form", "whoami", "bind",
-            "cancel")
+COMMANDS = ("start", "help", "todo", "mine", "ticket", "search", "kb", "stats", "new", "form", "whoami",
+            "bind", "cancel")
 
 # Handler groups: 0 answers the update; 90 sends what the answer queued.
 ANSWER, DELIVER = 0, 90
@@ -57,6 +57,7 @@ def register(app: Application) -> None:
         CommandHandler("todo", member_required()(lookup.cmd_todo)),
         CommandHandler("search", member_required()(lookup.cmd_search)),
         CommandHandler("stats", member_required()(lookup.cmd_stats)),
+        CommandHandler("kb", member_required()(lookup.cmd_kb)),
         CallbackQueryHandler(lookup.on_stats_button, pattern=r"^st:"),
         CallbackQueryHandler(tickets.on_ticket_button, pattern=r"^t:"),
         CallbackQueryHandler(intake.on_first_contact, pattern=r"^fc:"),

@@ -144,6 +144,29 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_kb(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from bot import knowledge
+    from storage.db import Database
+
+    db = Database.from_env()
+    db.upgrade()
+    with db.session() as session:
+        if args.kb_command == "import":
+            for name in args.files:
+                try:
+                    drafts = knowledge.parse_file(name, Path(name).read_bytes())
+                except (knowledge.KnowledgeError, OSError) as exc:
+                    raise CliError(text("kb_failed", detail=exc)) from exc
+                added, updated = knowledge.save(session, drafts, None, datetime.now(load_rules().tz))
+                print(text("kb_cli_imported", name=name, added=added, updated=updated))
+        else:
+            for hit in knowledge.search(session, " ".join(args.query), limit=args.limit):
+                print(f"{hit.score:6.2f}  {hit.title}（{hit.source or ''}）[{hit.category or ''}]\n        {hit.snippet}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hotline-bot", description="Work orders of petitions, the 12345 and the 962200 hotlines")
     parser.add_argument("--rules", help="rules override file (TOML); default $HOTLINE_RULES")
@@ -178,6 +201,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--to", dest="end", required=True, help="last day, YYYY-MM-DD")
     p.add_argument("--out", required=True, help="the .xlsx file to write")
     p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("kb", help="the knowledge base: import entries, search")
+    kbsub = p.add_subparsers(dest="kb_command", required=True)
+    imp = kbsub.add_parser("import", help="Markdown (# 标题 per entry), .docx, or a 问题/答案 CSV")
+    imp.add_argument("files", nargs="+")
+    imp.set_defaults(func=cmd_kb)
+    find = kbsub.add_parser("search", help="ranked search, as /kb in chat")
+    find.add_argument("query", nargs="+")
+    find.add_argument("--limit", type=int, default=5)
+    find.set_defaults(func=cmd_kb)
 
     p = sub.add_parser("import", help="import tickets from a CSV or XLSX export")
     p.add_argument("file")

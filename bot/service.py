@@ -29,7 +29,7 @@ from bot.workflow import Actor, CreateTicket, Outcome, Workflow, jsonable
 from storage import queries
 from storage.db import Database
 from storage.models import Department, FormDraft, JoinRequest, Member, Outbox, Ticket, TicketEvent
-from templates import label, render
+from templates import label, render, text
 
 T = TypeVar("T")
 
@@ -325,6 +325,40 @@ class Hotline:
     def evidence_of(self, ticket_id: int, purpose: str | None = None) -> list:
         with self.db.session() as session:
             return queries.attachments_of(session, ticket_id, purpose)
+
+    # -- the knowledge base --
+
+    def kb_import(self, actor: Actor | None, name: str, data: bytes) -> tuple[int, int]:
+        from bot import knowledge
+
+        if actor is None or not actor.has_role(Role.OFFICE):
+            raise knowledge.KnowledgeError(text("import_only_office"))
+        drafts = knowledge.parse_file(name, data)
+        with self.db.session() as session:
+            result = knowledge.save(session, drafts, actor.member_id, self.now())
+            self._audit(session, actor, "kb_import", None, file=name, added=result[0], updated=result[1])
+            return result
+
+    def kb_search(self, query: str, limit: int = 5):
+        from bot import knowledge
+
+        with self.db.session() as session:
+            return knowledge.search(session, query, limit)
+
+    def kb_for_ticket(self, ticket_id: int, limit: int = 3):
+        """Entries that may be the basis of a ticket's reply: searched with its content, its category first."""
+        from bot import knowledge
+
+        with self.db.session() as session:
+            ticket = queries.ticket(session, ticket_id)
+            query = " ".join(filter(None, [ticket.business_category, ticket.content[:200]]))
+            return knowledge.search(session, query, limit)
+
+    def kb_entry(self, entry_id: int):
+        with self.db.session() as session:
+            from storage.models import KnowledgeEntry
+
+            return session.get(KnowledgeEntry, entry_id)
 
     # -- drafts of chat forms --
 

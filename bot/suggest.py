@@ -1,4 +1,5 @@
-"""The department to suggest at dispatch: by category, by the citizen's earlier tickets, by habit."""
+"""The department to suggest at dispatch: by category, by the citizen's earlier tickets, by what the
+knowledge base says the content is about, and by where the category usually goes."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from sqlmodel import Session
 from storage import queries
 from storage.models import Department, Ticket
 
+KNOWLEDGE_WEIGHT = 1.5
 CATEGORY_WEIGHT = 3.0
 CITIZEN_WEIGHT = 2.0
 HABIT_WEIGHT = 1.0
@@ -20,12 +22,18 @@ def suggest_departments(session: Session, ticket: Ticket) -> list[tuple[Departme
     history = queries.dispatch_history(session, ticket.phone, ticket.business_category,
                                        ticket.received_at - timedelta(days=HISTORY_DAYS))
     category_total = sum(h.get("category", 0) for h in history.values()) or 1
+    # what the knowledge base says the content is about
+    from bot.knowledge import search
+
+    hits = search(session, ticket.content[:200], limit=1)
+    known = hits[0].category if hits else None
     scored = []
     for department in queries.departments(session):
         h = history.get(department.id, {})
         score = (CATEGORY_WEIGHT * (ticket.business_category in (department.categories or []))
                  + CITIZEN_WEIGHT * h.get("citizen", 0)
-                 + HABIT_WEIGHT * h.get("category", 0) / category_total)
+                 + HABIT_WEIGHT * h.get("category", 0) / category_total
+                 + KNOWLEDGE_WEIGHT * (known is not None and known in (department.categories or [])))
         scored.append((department, score))
     scored.sort(key=lambda pair: (-pair[1], pair[0].id))
     return scored

@@ -125,6 +125,9 @@ async def show_private(context: Context, actor: Actor, draft, chat_id: int) -> N
     elif step.kind == "evidence":
         question += "\n" + text("form_evidence_hint")
         rows.append([button("done", "fx:done")])
+    if draft.flow == "reply" and step.key == "basis":  # a policy from the knowledge base as the basis
+        hits = await hotline(context).run(hotline(context).kb_for_ticket, draft.ticket_id)
+        rows += [[button("", f"f:basis:kb{hit.id}", "📚 " + hit.title[:40])] for hit in hits]
     if step.optional and step.kind not in ("evidence", "flags"):
         rows.append([button("skip", "fx:skip")])
     rows.append([button("cancel", "fx:cancel")])
@@ -195,6 +198,9 @@ async def on_choice(update: Update, context: Context, actor: Actor, draft) -> No
         return
     await update.callback_query.answer()
     step = chatforms.step(draft.flow, key)
+    if step.key == "basis" and value.startswith("kb") and value[2:].isdigit():
+        await pick_basis(update, context, actor, draft, step, int(value[2:]))
+        return
     if step.kind == "flags":
         flags = set(draft.data.get("flags", []))
         if value in FLAGS:
@@ -205,6 +211,23 @@ async def on_choice(update: Update, context: Context, actor: Actor, draft) -> No
         await show(update, context, actor, draft)
         return
     await answer(update, context, actor, draft, step, value)
+
+
+async def pick_basis(update: Update, context: Context, actor: Actor, draft, step: Step, entry_id: int) -> None:
+    """The chosen entry is cited as the reply's basis and remembered as its knowledge reference."""
+    from bot.knowledge import citation
+
+    h = hotline(context)
+    entry = await h.run(h.kb_entry, entry_id)
+    if entry is None or not entry.current:
+        await alert(update, text("button_stale"))
+        return
+    values = {"basis": citation(entry), "knowledge_ref": f"{entry.key}@{entry.version}"[:64]}
+    outcome = await h.run(h.do, actor, SaveReply(draft.ticket_id, values))
+    if not outcome.ok:
+        await reply(update, context, outcome.refusal.message)
+        return
+    await advance(update, context, actor, draft, step)
 
 
 async def on_text(update: Update, context: Context, actor: Actor, draft) -> None:

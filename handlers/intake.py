@@ -9,6 +9,7 @@ from telegram import Update
 
 from bot.domain import Role
 from bot.importer import ImportFailed
+from bot.knowledge import KnowledgeError, is_knowledge_csv
 from bot.service import failed_import_lines
 from bot.workflow import Actor, Dispatch, RecordFirstContact
 from handlers.common import (
@@ -30,6 +31,7 @@ from templates import label, text
 CONTACT_CODES = {"contacted": ("contacted", None), "switched_off": ("not_contacted", "switched_off"),
                  "no_answer": ("not_contacted", "no_answer")}
 IMPORT_SUFFIXES = (".csv", ".xlsx")
+KB_SUFFIXES = (".md", ".markdown", ".docx")
 
 
 async def cmd_new(update: Update, context: Context, actor: Actor) -> None:
@@ -156,8 +158,11 @@ async def on_paste(update: Update, context: Context, actor: Actor) -> bool:
 async def on_file(update: Update, context: Context, actor: Actor) -> bool:
     """A CSV/XLSX export sent by the office: imported whole or not at all."""
     document = update.effective_message.document
-    if document is None or not (document.file_name or "").lower().endswith(IMPORT_SUFFIXES):
+    name = (document.file_name or "").lower() if document else ""
+    if document is None or not name.endswith(IMPORT_SUFFIXES + KB_SUFFIXES):
         return False
+    if name.endswith(KB_SUFFIXES):
+        return await on_kb_file(update, context, actor, document)
     if not actor.has_role(Role.OFFICE):
         await reply(update, context, text("import_only_office"))
         return True
@@ -165,6 +170,8 @@ async def on_file(update: Update, context: Context, actor: Actor) -> bool:
     status = await reply(update, context, text("import_started", name=document.file_name))
     file = await context.bot.get_file(document.file_id)
     data = bytes(await file.download_as_bytearray())
+    if is_knowledge_csv(data):
+        return await on_kb_file(update, context, actor, document, data)
     loop = asyncio.get_running_loop()
 
     def progress(done: int, total: int) -> None:
@@ -181,4 +188,19 @@ async def on_file(update: Update, context: Context, actor: Actor) -> bool:
     summary = [*report.repeats, report.lines()[-1]]
     await say(context, update.effective_chat.id, "\n".join(summary).replace("<", "&lt;"))
     await status.edit_text(text("import_progress", done=len(report.imported), total=report.rows))
+    return True
+
+
+async def on_kb_file(update: Update, context: Context, actor: Actor, document, data: bytes | None = None) -> bool:
+    """Policies, guides (.md, .docx) or a question/answer CSV from the office: into the knowledge base."""
+    h = hotline(context)
+    if data is None:
+        file = await context.bot.get_file(document.file_id)
+        data = bytes(await file.download_as_bytearray())
+    try:
+        added, updated = await h.run(h.kb_import, actor, document.file_name, data)
+    except KnowledgeError as err:
+        await reply(update, context, text("kb_failed", detail=str(err)).replace("<", "&lt;"))
+        return True
+    await reply(update, context, text("kb_imported", added=added, updated=updated))
     return True

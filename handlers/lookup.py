@@ -132,3 +132,15 @@ async def send_stats(update: Update, context: Context, start: date, end: date) -
     body, png = await h.run(h.stats_message, start, end)
     await context.bot.send_photo(update.effective_chat.id, png)
     await reply(update, context, body)
+
+
+async def cmd_kb(update: Update, context: Context, actor: Actor) -> None:
+    """/kb 低保 申请条件: the knowledge base, ranked, with a snippet around the hit."""
+    query = " ".join(context.args or []).strip()
+    if not query:
+        await reply(update, context, text("usage_kb"))
+        return
+    h = hotline(context)
+    hits = await h.run(h.kb_search, query)
+    await h.run(h.audit, actor, "kb_search", None, query=query, found=len(hits))
+    await reply(update, context, render("kb_results", query=query, hits=hits))

@@ -481,3 +481,27 @@ class EmergencyAlert(SQLModel, table=True):
     acknowledged_by_id: int | None = _fk("member.id")
     acknowledged_at: datetime | None = _when()
     reminders_sent: int = 0
+
+
+# --- the knowledge base (SPEC §6, 办法 第十八条) ------------------------------
+
+
+class KnowledgeEntry(SQLModel, table=True):
+    """A policy, interpretation, FAQ, guide or service institution; an update adds a version."""
+
+    __tablename__ = "knowledge_entry"
+    __table_args__ = (UniqueConstraint("key", "version", name="uq_knowledge_version"),
+                      Index("ix_knowledge_current", "current", "category"))
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=160)  # the same entry across versions: source + title
+    version: int = 1
+    current: bool = True
+    kind: str = Field(default="policy", max_length=16)  # policy, faq, guide, institution
+    title: str = Field(max_length=200)
+    source: str | None = Field(default=None, max_length=200)
+    published: date | None = None
+    category: str | None = Field(default=None, max_length=32)
+    body: str = ""
+    tokens: str = ""  # the words of title and body, for ranking
+    created_by_id: int | None = _fk("member.id")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -548,3 +548,28 @@ def bump_reminder(session: Session, alert_id: int, seen: int) -> bool:
                                     EmergencyAlert.acknowledged_at.is_(None))
                              .values(reminders_sent=seen + 1).execution_options(synchronize_session=False))
     return result.rowcount == 1
+
+
+# --- the knowledge base -----------------------------------------------------
+
+
+def knowledge_current(session: Session, category: str | None = None):
+    from storage.models import KnowledgeEntry
+
+    query = select(KnowledgeEntry).where(KnowledgeEntry.current.is_(True))
+    if category:
+        query = query.where(KnowledgeEntry.category == category)
+    return list(session.scalars(query.order_by(KnowledgeEntry.id)))
+
+
+def knowledge_current_by_key(session: Session, key: str):
+    from storage.models import KnowledgeEntry
+
+    return session.scalar(select(KnowledgeEntry).where(KnowledgeEntry.key == key, KnowledgeEntry.current.is_(True)))
+
+
+def knowledge_versions(session: Session, key: str):
+    from storage.models import KnowledgeEntry
+
+    return list(session.scalars(select(KnowledgeEntry).where(KnowledgeEntry.key == key)
+                                .order_by(KnowledgeEntry.version)))

@@ -1,0 +1,229 @@
+"""The knowledge base (办法 第十八条; SPEC §6): policies, FAQ, guides, searched from the chat.
+
+Entries come from Markdown (one per `# 标题` heading), Word (.docx, the first
+paragraph is the title) or a CSV of question/answer; each has a title,
+source, date and category (lines `来源：` `日期：` `类别：` in the text, or
+columns). An entry with the same source and title as an earlier one is a new
+version; the old one is kept, no longer current.
+
+Ranking: the words of the title (counted twice) and the body are cut with
+jieba (search mode); a query is cut the same way and scored with BM25 (k1 1.5,
+b 0.75) over the current entries, plus 1 for each typed term found verbatim in
+the title. The snippet is the text around the first term found in the body.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from sqlmodel import Session
+
+from storage import queries
+from storage.models import KnowledgeEntry
+
+K1, B = 1.5, 0.75
+SNIPPET = 40
+META = {"来源": "source", "日期": "published", "类别": "category", "类型": "kind", "发布日期": "published"}
+KINDS = {"政策": "policy", "政策解读": "policy", "问答": "faq", "便民问答": "faq", "办事指南": "guide",
+         "指南": "guide", "服务机构": "institution"}
+
+
+class KnowledgeError(ValueError):
+    pass
+
+
+@dataclass
+class Draft:
+    title: str
+    body: str
+    source: str | None = None
+    published: date | None = None
+    category: str | None = None
+    kind: str = "policy"
+
+
+@dataclass
+class Hit:
+    id: int
+    key: str
+    version: int
+    title: str
+    source: str | None
+    published: date | None
+    category: str | None
+    score: float
+    snippet: str
+
+
+def _jieba():
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    return jieba
+
+
+def words(text: str) -> list[str]:
+    """Search words: jieba's search-mode cut, without single characters and punctuation."""
+    return [w.lower() for w in _jieba().lcut_for_search(text or "")
+            if len(w.strip()) >= 2 and not re.fullmatch(r"[\W_]+", w)]
+
+
+def _meta(draft: Draft, line: str) -> bool:
+    match = re.match(r"^\s*([\u4e00-\u9fff]{2,4})\s*[:：]\s*(.+?)\s*$", line)
+    if not match or match.group(1) not in META:
+        return False
+    field, value = META[match.group(1)], match.group(2)
+    if field == "published":
+        try:
+            draft.published = date.fromisoformat(value.replace("/", "-").replace(".", "-"))
+        except ValueError as exc:
+            raise KnowledgeError(f"{draft.title}：日期 {value}") from exc
+    elif field == "kind":
+        draft.kind = KINDS.get(value, "policy")
+    else:
+        setattr(draft, field, value)
+    return True
+
+
+def _from_lines(title: str, lines: list[str]) -> Draft:
+    draft = Draft(title=title.strip(), body="")
+    body = [line for line in lines if not _meta(draft, line)]
+    draft.body = "\n".join(body).strip()
+    return draft
+
+
+def parse_markdown(text: str) -> list[Draft]:
+    drafts, title, lines = [], None, []
+    for line in text.splitlines():
+        if line.startswith("# "):
+            if title is not None:
+                drafts.append(_from_lines(title, lines))
+            title, lines = line[2:], []
+        elif title is not None:
+            lines.append(line)
+    if title is not None:
+        drafts.append(_from_lines(title, lines))
+    return drafts
+
+
+def parse_docx(data: bytes) -> list[Draft]:
+    from docx import Document
+
+    paragraphs = [p.text for p in Document(io.BytesIO(data)).paragraphs if p.text.strip()]
+    if not paragraphs:
+        return []
+    return [_from_lines(paragraphs[0], paragraphs[1:])]
+
+
+def parse_csv(data: bytes) -> list[Draft]:
+    text = data.decode("utf-8-sig") if not data.startswith(b"\xff") else data.decode("utf-16")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    drafts = []
+    for number, row in enumerate(rows, start=2):
+        question, answer = (row.get("问题") or "").strip(), (row.get("答案") or "").strip()
+        if not question or not answer:
+            raise KnowledgeError(f"第{number}行：问题和答案都不能为空")
+        draft = Draft(title=(row.get("标题") or question).strip(), body=f"问：{question}\n答：{answer}", kind="faq")
+        for column, value in row.items():
+            if column in META and value:
+                _meta(draft, f"{column}：{value}")
+        drafts.append(draft)
+    return drafts
+
+
+def is_knowledge_csv(data: bytes) -> bool:
+    head = data[:400].decode("utf-8-sig", errors="ignore").splitlines()[:1]
+    return bool(head) and "问题" in head[0] and "答案" in head[0]
+
+
+def parse_file(name: str, data: bytes) -> list[Draft]:
+    suffix = Path(name).suffix.lower()
+    if suffix in (".md", ".markdown", ".txt"):
+        drafts = parse_markdown(data.decode("utf-8-sig"))
+    elif suffix == ".docx":
+        drafts = parse_docx(data)
+    elif suffix == ".csv":
+        drafts = parse_csv(data)
+    else:
+        raise KnowledgeError(f"{name}：只支持 .md、.docx 和 问题/答案 CSV")
+    if not drafts:
+        raise KnowledgeError(f"{name}：没有找到条目（Markdown 每条以“# 标题”开头）")
+    return drafts
+
+
+def save(session: Session, drafts: list[Draft], member_id: int | None, now) -> tuple[int, int]:
+    """(new entries, new versions); unchanged entries are left alone."""
+    added = updated = 0
+    for draft in drafts:
+        key = f"{draft.source or ''}|{draft.title}"[:160]
+        current = queries.knowledge_current_by_key(session, key)
+        if current is not None and (current.body, current.category, current.published) == (
+                draft.body, draft.category, draft.published):
+            continue
+        version = 1
+        if current is not None:
+            current.current = False
+            version = current.version + 1
+            updated += 1
+        else:
+            added += 1
+        tokens = " ".join(words(draft.title) * 2 + words(draft.body))
+        session.add(KnowledgeEntry(key=key, version=version, kind=draft.kind, title=draft.title,
+                                   source=draft.source, published=draft.published, category=draft.category,
+                                   body=draft.body, tokens=tokens, created_by_id=member_id, created_at=now))
+        session.flush()
+    return added, updated
+
+
+def snippet(body: str, terms: list[str]) -> str:
+    flat = re.sub(r"\s+", " ", body)
+    positions = [flat.lower().find(t) for t in terms if flat.lower().find(t) >= 0]
+    if not positions:
+        return flat[:SNIPPET * 2] + ("…" if len(flat) > SNIPPET * 2 else "")
+    at = min(positions)
+    start, end = max(0, at - SNIPPET), min(len(flat), at + SNIPPET)
+    return ("…" if start else "") + flat[start:end] + ("…" if end < len(flat) else "")
+
+
+def search(session: Session, query: str, limit: int = 5, category: str | None = None) -> list[Hit]:
+    terms = list(dict.fromkeys(words(query)))
+    typed = [t.lower() for t in query.split() if t.strip()]
+    if not terms and not typed:
+        return []
+    entries = queries.knowledge_current(session, category)
+    if not entries:
+        return []
+    documents = [Counter(e.tokens.split()) for e in entries]
+    average = sum(sum(d.values()) for d in documents) / len(documents) or 1
+    df = Counter(t for d in documents for t in set(d) if t in terms)
+    hits = []
+    for entry, counts in zip(entries, documents, strict=True):
+        length = sum(counts.values())
+        score = 0.0
+        for term in terms:
+            tf = counts.get(term, 0)
+            if not tf:
+                continue
+            idf = math.log(1 + (len(documents) - df[term] + 0.5) / (df[term] + 0.5))
+            score += idf * tf * (K1 + 1) / (tf + K1 * (1 - B + B * length / average))
+        score += sum(1.0 for t in typed if t in entry.title.lower())
+        if score > 0:
+            hits.append(Hit(entry.id, entry.key, entry.version, entry.title, entry.source, entry.published,
+                            entry.category, round(score, 3), snippet(entry.body, typed + terms)))
+    hits.sort(key=lambda h: (-h.score, h.id))
+    return hits[:limit]
+
+
+def citation(hit_or_entry) -> str:
+    """How a reply cites an entry as its basis: 《标题》（来源，日期）."""
+    parts = [p for p in (hit_or_entry.source,
+                         hit_or_entry.published.isoformat() if hit_or_entry.published else None) if p]
+    return f"《{hit_or_entry.title}》" + (f"（{'，'.join(parts)}）" if parts else "")
