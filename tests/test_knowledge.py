@@ -110,8 +110,7 @@ async def test_kb_in_chat_and_cited_in_a_reply(chat, db):
     await chat.tap("王芳", chat.last_in("王芳"), "⭐社会救助科")
     await chat.tap("李强", chat.last_in("社会救助科群"), "受理")
     await chat.say("李强", "/start r1")
-    for how, value in [("tap", "求助类或投诉类办结报告（附件3一）"), ("tap", "刚刚"), ("tap", "电话"), ("tap", "跳过"),
-                       ("tap", "跳过"), ("tap", "属实"), ("tap", "跳过"), ("tap", "跳过"), ("tap", "跳过")]:
+    for value in ("求助类或投诉类办结报告（附件3一）", "刚刚", "电话", "跳过", "跳过", "属实", "跳过", "跳过", "跳过"):
         await chat.tap("李强", chat.last_in("李强"), value)
     basis = chat.last_in("李强")
     assert "处置依据" in basis.text

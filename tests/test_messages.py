@@ -103,7 +103,7 @@ def test_every_template_renders_and_groups_never_see_personal_data(desk):
                if p.name.endswith(".j2") and not p.name.startswith("_")}
     chat_only = {"ticket_detail", "listing", "join_request", "join_approved", "delivery_failed", "stats",
                  "weekly_stats", "deadline_warnings", "digest", "sensitive_ask", "sensitive_remind",
-                 "sensitive_daily", "visit_reminder", "visit_recorded", "burst"}
+                 "sensitive_daily", "visit_reminder", "visit_recorded", "burst", "kb_results"}
     assert used == shipped - chat_only  # every workflow message has a template, and no template is dead
 
 
