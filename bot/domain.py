@@ -87,6 +87,7 @@ class Stage(StrEnum):
     OVERALL = "overall"
     SUPERVISION_CREATE = "supervision_create"
     SUPERVISION_REPLY = "supervision_reply"
+    PROBLEM_REPORT = "problem_report"
 
 
 # Who owns each stage: the office or the ticket's department.
@@ -101,6 +102,7 @@ STAGE_OWNER = {
     Stage.OVERALL: "department",
     Stage.SUPERVISION_CREATE: "office",
     Stage.SUPERVISION_REPLY: "department",
+    Stage.PROBLEM_REPORT: "department",
 }
 
 
@@ -215,3 +217,15 @@ class SupervisionTrigger(StrEnum):
 class FollowUpLevel(StrEnum):
     CITY = "city"
     DISTRICT = "district"
+
+
+class ProblemKind(StrEnum):
+    DISSATISFIED = "dissatisfied"  # 规程 三(三)1、4: 不满意 / 回访不满意
+    REPEAT_NOT_FACTUAL = "repeat_not_factual"  # 规程 三(三)5: 重复件不属实, 申请结单
+
+
+class ProblemStatus(StrEnum):
+    REQUESTED = "requested"  # the department is to report
+    SUBMITTED = "submitted"  # waiting for the business leader's signature
+    SIGNED = "signed"  # waiting for the office's verification
+    VERIFIED = "verified"  # the office checked it (dissatisfied) / applied to close (repeat)

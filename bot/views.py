@@ -20,7 +20,15 @@ def ticket_view(session: Session, ticket: Ticket, calc: DeadlineCalculator, priv
     for row in queries.open_stages(session, ticket.id):
         deadlines.append({"stage": row.stage, "due": calc.local(row.due_at), "fallback": row.calendar_fallback,
                           "fallback_year": calc.local(row.due_at).year})
+    history = []
+    for link in queries.links_of(session, ticket.id):
+        other = queries.ticket(session, link.related_ticket_id if link.ticket_id == ticket.id else link.ticket_id)
+        history.append({"internal_no": other.internal_no, "channel": other.channel, "status": other.status,
+                        "received_at": calc.local(other.received_at), "satisfaction": other.satisfaction,
+                        "matched_on": link.matched_on})
+    history.sort(key=lambda h: h["received_at"])
     return {
+        "history": history,
         "id": ticket.id,
         "internal_no": ticket.internal_no,
         "external_no": ticket.external_no,

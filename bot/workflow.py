@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlmodel import Session
 
@@ -25,28 +25,36 @@ from bot.domain import (
     Channel,
     ContactStatus,
     NotContactedReason,
+    ProblemKind,
+    ProblemStatus,
     ReplyStatus,
     ReplyTemplate,
     ReturnInitiator,
     Role,
     Stage,
     Status,
+    SupervisionTrigger,
 )
 from bot.rules import Rules
 from storage import queries
 from storage.models import (
     Attachment,
+    Collaboration,
     DailyReport,
     Department,
     EmergencyAlert,
     Extension,
+    FollowUp,
     FormRecord,
     Member,
     Outbox,
+    ProblemReport,
     Reply,
     StageDeadline,
+    Supervision,
     Ticket,
     TicketEvent,
+    TicketLink,
     TicketReturn,
     Visit,
 )
@@ -384,6 +392,110 @@ class AcknowledgeEmergency:
     action = "acknowledge_emergency"
 
 
+@dataclass(frozen=True)
+class RecordFollowUp:
+    """The city or district follow-up result of a closed ticket (回访)."""
+
+    ticket_id: int
+    level: str  # city | district
+    result: str  # satisfied | dissatisfied | acknowledged | not_rated
+    note: str | None = None
+    action = "record_follow_up"
+
+
+@dataclass(frozen=True)
+class RequestRepeatClosure:
+    """The office asks the department to prove a repeat ticket not factual, to apply to close it."""
+
+    ticket_id: int
+    action = "request_repeat_closure"
+
+
+@dataclass(frozen=True)
+class SubmitProblemReport:
+    ticket_id: int
+    reasons: str
+    work_done: str
+    evidence: tuple[EvidenceIn, ...] = ()
+    action = "submit_problem_report"
+
+
+@dataclass(frozen=True)
+class SignProblemReport:
+    ticket_id: int
+    action = "sign_problem_report"
+
+
+@dataclass(frozen=True)
+class ReturnProblemReport:
+    ticket_id: int
+    comment: str
+    action = "return_problem_report"
+
+
+@dataclass(frozen=True)
+class VerifyProblemReport:
+    ticket_id: int
+    note: str | None = None
+    action = "verify_problem_report"
+
+
+@dataclass(frozen=True)
+class LinkTickets:
+    ticket_id: int
+    other_id: int
+    action = "link_tickets"
+
+
+@dataclass(frozen=True)
+class UnlinkTickets:
+    ticket_id: int
+    other_id: int
+    action = "unlink_tickets"
+
+
+@dataclass(frozen=True)
+class ProposeSupervision:
+    """A leader's instruction (or the office) makes a ticket a 督办件 to be created."""
+
+    ticket_id: int
+    instruction: str
+    trigger: str = "leader_instruction"
+    action = "propose_supervision"
+
+
+@dataclass(frozen=True)
+class CreateSupervision:
+    ticket_id: int
+    action = "create_supervision"
+
+
+@dataclass(frozen=True)
+class ReplySupervision:
+    ticket_id: int
+    text: str
+    action = "reply_supervision"
+
+
+@dataclass(frozen=True)
+class RecordCollaboration:
+    """协同件 (办法 第十八条): the ticket is coordinated with another body (who, how); recorded when."""
+
+    ticket_id: int
+    body: str
+    method: str = ""
+    action = "record_collaboration"
+
+
+@dataclass(frozen=True)
+class HandBack:
+    """协同件 that cannot be coordinated: handed back to 12345 with the reason (办法 第十八条)."""
+
+    ticket_id: int
+    reason: str
+    action = "hand_back"
+
+
 # --- the transition table ---------------------------------------------------
 
 ANY = None  # every channel
@@ -447,6 +559,21 @@ TRANSITIONS: dict[str, Transition] = {
     "mark_emergency": _t(Role.OFFICE, OPEN_WITH_DEPARTMENT | {Status.RECEIVED}),
     "acknowledge_emergency": _t((Role.OFFICE, Role.MAIN_LEADER, Role.PETITION_LEADER, Role.BUSINESS_LEADER),
                                 OPEN_WITH_DEPARTMENT | {Status.RECEIVED} | TERMINAL_STATUSES),
+    "record_follow_up": _t(Role.OFFICE, Status.CLOSED),
+    "request_repeat_closure": _t(Role.OFFICE, OPEN_WITH_DEPARTMENT - {Status.DISPATCHED}),
+    "submit_problem_report": _t(Role.HANDLER, set(Status) - {Status.RECEIVED, Status.RETURNED}, scoped=True),
+    "sign_problem_report": _t(Role.BUSINESS_LEADER, set(Status) - {Status.RECEIVED, Status.RETURNED}, scoped=True),
+    "return_problem_report": _t(Role.BUSINESS_LEADER, set(Status) - {Status.RECEIVED, Status.RETURNED},
+                                scoped=True),
+    "verify_problem_report": _t(Role.OFFICE, set(Status) - {Status.RECEIVED, Status.RETURNED}),
+    "link_tickets": _t(Role.OFFICE, set(Status)),
+    "unlink_tickets": _t(Role.OFFICE, set(Status)),
+    "propose_supervision": _t((Role.MAIN_LEADER, Role.PETITION_LEADER, Role.BUSINESS_LEADER, Role.OFFICE),
+                              set(Status) - {Status.RECEIVED, Status.RETURNED}),
+    "create_supervision": _t(Role.OFFICE, set(Status) - {Status.RECEIVED, Status.RETURNED}),
+    "reply_supervision": _t(Role.HANDLER, set(Status) - {Status.RECEIVED, Status.RETURNED}, scoped=True),
+    "record_collaboration": _t(Role.OFFICE, OPEN_WITH_DEPARTMENT | {Status.RECEIVED}),
+    "hand_back": _t(Role.OFFICE, OPEN_WITH_DEPARTMENT | {Status.RECEIVED}, Status.RETURNED, channels={H}),
     "request_extension": _t(Role.HANDLER, WITH_DEPARTMENT | {Status.DISPATCHED}, scoped=True),
     "approve_extension": _t(Role.BUSINESS_LEADER, WITH_DEPARTMENT | {Status.DISPATCHED}, scoped=True),
     "reject_extension": _t(Role.BUSINESS_LEADER, WITH_DEPARTMENT | {Status.DISPATCHED}, scoped=True),
@@ -756,12 +883,37 @@ class Workflow:
                           from_status=None, to_status=ticket.status)
         if ticket.emergency or ticket.major_threat:
             self._raise_alert(session, ticket, actor, now, outcome)
+        self._match_repeats(session, ticket, now, outcome)
         event = self._event(session, ticket, actor, c.action, None, ticket.status, now,
                             {"external_no": ticket.external_no, "kind": ticket.kind})
         outcome.event_id = event.id
         outcome.data["dispatch_due"] = stages[0].due_at if stages[0] else None
         self._flush_messages(session, ticket, event, outcome)
         return outcome
+
+    def _match_repeats(self, session, ticket: Ticket, now: datetime, outcome: Outcome) -> None:
+        """规程 三(三)5: link earlier tickets of the same citizen, in any channel (phone; name and address;
+        or name and similar content)."""
+        from bot.knowledge import words
+
+        since = ticket.received_at - timedelta(days=self.rules.flag("workflow", "repeat_window_days"))
+        threshold = self.rules.flag("workflow", "repeat_content_similarity")
+        mine = set(words(ticket.content))
+        found = []
+        for other in queries.repeat_candidates(session, ticket, since):
+            matched = [key for key in ("phone", "citizen_name", "address")
+                       if getattr(ticket, key) and getattr(other, key) == getattr(ticket, key)]
+            theirs = set(words(other.content))
+            if mine and theirs and len(mine & theirs) / len(mine | theirs) >= threshold:
+                matched.append("content")
+            if "phone" in matched or {"citizen_name", "address"} <= set(matched) or {"citizen_name", "content"} <= set(
+                    matched):
+                session.add(TicketLink(ticket_id=ticket.id, related_ticket_id=other.id, matched_on=matched,
+                                       created_at=now))
+                found.append(other.internal_no)
+        if found:
+            ticket.repeat = True
+            self._to_office(outcome, ticket, "repeat_found", earlier=found)
 
     def _raise_alert(self, session, ticket: Ticket, actor: Actor, now: datetime, outcome: Outcome) -> None:
         """应急件 / 重大扬言 (办法 第十七条): at once to the office and every leader, to be acknowledged."""
@@ -864,6 +1016,83 @@ class Workflow:
     def _check_fail_review(self, session, actor, ticket, c: FailReview) -> None:
         if not [r for r in c.reasons if r.strip()]:
             raise self._missing(["review_reasons"], "ticket_field")
+
+    def _check_record_follow_up(self, session, actor, ticket, c: RecordFollowUp) -> None:
+        if c.level not in ("city", "district") or c.result not in _choices("satisfaction"):
+            raise self._invalid(f"{c.level}/{c.result}")
+        if c.result == "dissatisfied" and queries.open_problem(session, ticket.id) is not None:
+            raise self._invalid(text("refusal_problem_open"))
+
+    def _check_request_repeat_closure(self, session, actor, ticket, c) -> None:
+        if not ticket.repeat:
+            raise self._invalid(text("refusal_not_repeat"))
+        if queries.open_problem(session, ticket.id) is not None:
+            raise self._invalid(text("refusal_problem_open"))
+
+    def _problem(self, session, ticket, status: str):
+        problem = queries.open_problem(session, ticket.id)
+        if problem is None or problem.status != status:
+            raise self._stale(ticket.status)
+        return problem
+
+    def _check_submit_problem_report(self, session, actor, ticket, c: SubmitProblemReport) -> None:
+        self._problem(session, ticket, ProblemStatus.REQUESTED)
+        missing = [k for k, v in (("problem_reasons", c.reasons), ("work_done", c.work_done)) if not v.strip()]
+        if not c.evidence:
+            missing.append("problem_evidence")
+        if missing:
+            raise self._missing(missing, "ticket_field")
+
+    def _check_sign_problem_report(self, session, actor, ticket, c) -> None:
+        self._problem(session, ticket, ProblemStatus.SUBMITTED)
+
+    def _check_return_problem_report(self, session, actor, ticket, c) -> None:
+        self._check_comment(session, actor, ticket, c)
+        self._problem(session, ticket, ProblemStatus.SUBMITTED)
+
+    def _check_verify_problem_report(self, session, actor, ticket, c) -> None:
+        self._problem(session, ticket, ProblemStatus.SIGNED)
+
+    def _check_link_tickets(self, session, actor, ticket, c: LinkTickets) -> None:
+        other = queries.ticket(session, c.other_id)
+        if other is None or other.id == ticket.id:
+            raise Refused("not_found", text("refusal_not_found"))
+        link = queries.link_between(session, ticket.id, other.id)
+        if link is not None and link.unlinked_at is None:
+            raise self._invalid(text("refusal_already_done"))
+
+    def _check_unlink_tickets(self, session, actor, ticket, c: UnlinkTickets) -> None:
+        link = queries.link_between(session, ticket.id, c.other_id)
+        if link is None or link.unlinked_at is not None:
+            raise self._invalid(text("refusal_not_linked"))
+
+    def _check_propose_supervision(self, session, actor, ticket, c: ProposeSupervision) -> None:
+        if not c.instruction.strip():
+            raise self._missing(["instruction"], "ticket_field")
+        if queries.open_supervision(session, ticket.id) is not None:
+            raise self._invalid(text("refusal_supervised"))
+        if ticket.department_id is None:
+            raise self._invalid(text("refusal_no_department"))
+
+    def _check_create_supervision(self, session, actor, ticket, c) -> None:
+        supervision = queries.open_supervision(session, ticket.id)
+        if supervision is None or supervision.status != "proposed":
+            raise self._stale(ticket.status)
+
+    def _check_reply_supervision(self, session, actor, ticket, c: ReplySupervision) -> None:
+        supervision = queries.open_supervision(session, ticket.id)
+        if supervision is None or supervision.status != "created":
+            raise self._stale(ticket.status)
+        if not c.text.strip():
+            raise self._missing(["supervision_reply"], "ticket_field")
+
+    def _check_record_collaboration(self, session, actor, ticket, c: RecordCollaboration) -> None:
+        if not c.body.strip():
+            raise self._missing(["collab_body"], "ticket_field")
+
+    def _check_hand_back(self, session, actor, ticket, c: HandBack) -> None:
+        if not c.reason.strip():
+            raise self._missing(["hand_back_reason"], "ticket_field")
 
     def _check_mark_emergency(self, session, actor, ticket, c: MarkEmergency) -> None:
         if (ticket.major_threat if c.major_threat else ticket.emergency):
@@ -1124,6 +1353,127 @@ class Workflow:
         follow_up = "final_reply_due" if ticket.status == Status.FINAL_REPLY else "approval_form_due"
         self._to_office(outcome, ticket, follow_up, reviewer=actor.name)
         return {"comment": c.comment}
+
+    def _do_record_follow_up(self, session, actor, ticket, c: RecordFollowUp, now, outcome):
+        session.add(FollowUp(ticket_id=ticket.id, level=c.level, result=c.result, note=c.note,
+                             recorded_by_id=actor.member_id, recorded_at=now))
+        ticket.satisfaction = c.result
+        if c.result == "dissatisfied":
+            self._open_problem(session, ticket, actor, ProblemKind.DISSATISFIED, now, outcome)
+            self._propose_supervision(session, ticket, actor, SupervisionTrigger.UNSATISFIED,
+                                      text("supervision_unsatisfied"), now, outcome)
+        return {"level": c.level, "result": c.result}
+
+    def _open_problem(self, session, ticket, actor, kind: str, now, outcome) -> None:
+        session.add(ProblemReport(ticket_id=ticket.id, kind=kind, status=ProblemStatus.REQUESTED.value))
+        row = self._open_stage(session, ticket, Stage.PROBLEM_REPORT, now)
+        self._to_department(outcome, ticket, "problem_request", kind=kind, due=self._due(row))
+        if ticket.handler_id:
+            self._to_member(outcome, ticket, ticket.handler_id, "problem_request", kind=kind, due=self._due(row))
+
+    def _do_request_repeat_closure(self, session, actor, ticket, c, now, outcome):
+        self._open_problem(session, ticket, actor, ProblemKind.REPEAT_NOT_FACTUAL, now, outcome)
+        return {}
+
+    def _do_submit_problem_report(self, session, actor, ticket, c: SubmitProblemReport, now, outcome):
+        problem = queries.open_problem(session, ticket.id)
+        problem.reasons, problem.work_done = c.reasons.strip(), c.work_done.strip()
+        problem.status, problem.author_id, problem.submitted_at = ProblemStatus.SUBMITTED.value, actor.member_id, now
+        evidence = self._add_evidence(session, actor, ticket, c.evidence, "problem_evidence", problem.id, now)
+        self._close_stages(session, ticket, [Stage.PROBLEM_REPORT], now)
+        self._to_role(session, outcome, ticket, Role.BUSINESS_LEADER, "problem_for_signature",
+                      department_id=ticket.department_id, kind=problem.kind, by=actor.name,
+                      reasons=problem.reasons, work_done=problem.work_done, evidence=len(evidence))
+        return {"problem_id": problem.id, "evidence": evidence}
+
+    def _do_sign_problem_report(self, session, actor, ticket, c, now, outcome):
+        problem = queries.open_problem(session, ticket.id)
+        problem.status, problem.leader_id, problem.signed_at = ProblemStatus.SIGNED.value, actor.member_id, now
+        self._to_office(outcome, ticket, "problem_for_verification", kind=problem.kind, leader=actor.name,
+                        reasons=problem.reasons, work_done=problem.work_done)
+        return {"problem_id": problem.id}
+
+    def _do_return_problem_report(self, session, actor, ticket, c: ReturnProblemReport, now, outcome):
+        problem = queries.open_problem(session, ticket.id)
+        problem.status = ProblemStatus.REQUESTED.value
+        self._reopen_stage(session, ticket, Stage.PROBLEM_REPORT)
+        self._to_department(outcome, ticket, "problem_returned", leader=actor.name, comment=c.comment, kind=problem.kind)
+        return {"problem_id": problem.id, "comment": c.comment}
+
+    def _do_verify_problem_report(self, session, actor, ticket, c: VerifyProblemReport, now, outcome):
+        problem = queries.open_problem(session, ticket.id)
+        problem.status, problem.verified_by_id, problem.verified_at = ProblemStatus.VERIFIED.value, actor.member_id, now
+        problem.verification = c.note
+        if problem.kind == ProblemKind.REPEAT_NOT_FACTUAL:
+            problem.close_applied_at = now  # 申请结单: the form goes with the office's application
+            self._to_office(outcome, ticket, "close_application", problem_id=problem.id)
+        return {"problem_id": problem.id, "note": c.note}
+
+    def _do_link_tickets(self, session, actor, ticket, c: LinkTickets, now, outcome):
+        link = queries.link_between(session, ticket.id, c.other_id)
+        if link is None:
+            session.add(TicketLink(ticket_id=ticket.id, related_ticket_id=c.other_id, matched_on=["office"],
+                                   created_by_id=actor.member_id, created_at=now))
+        else:
+            link.unlinked_at = link.unlinked_by_id = None
+        ticket.repeat = True
+        return {"other_id": c.other_id}
+
+    def _do_unlink_tickets(self, session, actor, ticket, c: UnlinkTickets, now, outcome):
+        link = queries.link_between(session, ticket.id, c.other_id)
+        link.unlinked_at, link.unlinked_by_id = now, actor.member_id
+        session.flush()
+        ticket.repeat = bool(queries.links_of(session, ticket.id))
+        return {"other_id": c.other_id}
+
+    def _propose_supervision(self, session, ticket, actor, trigger: str, instruction: str, now, outcome) -> None:
+        if queries.open_supervision(session, ticket.id) is not None:
+            return
+        supervision = Supervision(ticket_id=ticket.id, trigger=trigger, instruction=instruction, proposed_at=now,
+                                  department_id=ticket.department_id)
+        session.add(supervision)
+        session.flush()
+        row = self._open_stage(session, ticket, Stage.SUPERVISION_CREATE, now)
+        row.supervision_id = supervision.id
+        self._to_office(outcome, ticket, "supervision_proposed", trigger=trigger, instruction=instruction,
+                        by=actor.name if actor else "", due=self._due(row))
+
+    def _do_propose_supervision(self, session, actor, ticket, c: ProposeSupervision, now, outcome):
+        self._propose_supervision(session, ticket, actor, c.trigger, c.instruction.strip(), now, outcome)
+        return {"trigger": c.trigger, "instruction": c.instruction.strip()}
+
+    def _do_create_supervision(self, session, actor, ticket, c, now, outcome):
+        supervision = queries.open_supervision(session, ticket.id)
+        supervision.status, supervision.created_by_id, supervision.created_at = "created", actor.member_id, now
+        self._close_stages(session, ticket, [Stage.SUPERVISION_CREATE], now)
+        row = self._open_stage(session, ticket, Stage.SUPERVISION_REPLY, now)
+        row.supervision_id = supervision.id
+        self._to_department(outcome, ticket, "supervision_card", instruction=supervision.instruction,
+                            trigger=supervision.trigger, due=self._due(row))
+        return {"supervision_id": supervision.id}
+
+    def _do_reply_supervision(self, session, actor, ticket, c: ReplySupervision, now, outcome):
+        supervision = queries.open_supervision(session, ticket.id)
+        supervision.status, supervision.reply, supervision.replied_at = "replied", c.text.strip(), now
+        self._close_stages(session, ticket, [Stage.SUPERVISION_REPLY], now)
+        self._to_office(outcome, ticket, "supervision_replied", by=actor.name, reply=c.text.strip())
+        return {"supervision_id": supervision.id}
+
+    def _do_record_collaboration(self, session, actor, ticket, c: RecordCollaboration, now, outcome):
+        session.add(Collaboration(ticket_id=ticket.id, body=c.body.strip(), method=c.method.strip() or None,
+                                  recorded_by_id=actor.member_id, recorded_at=now))
+        ticket.handling_class = "collaboration"
+        return {"body": c.body.strip(), "method": c.method}
+
+    def _do_hand_back(self, session, actor, ticket, c: HandBack, now, outcome):
+        session.add(Collaboration(ticket_id=ticket.id, body="12345", handed_back=True, reason=c.reason.strip(),
+                                  recorded_by_id=actor.member_id, recorded_at=now))
+        ticket.handling_class = "collaboration"
+        self._close_stages(session, ticket, None, now, cancel=True)
+        ticket.closed_at = now
+        if ticket.department_id is not None:
+            self._to_department(outcome, ticket, "returned")
+        return {"reason": c.reason.strip()}
 
     def _do_mark_emergency(self, session, actor, ticket, c: MarkEmergency, now, outcome):
         if c.major_threat:

@@ -573,3 +573,79 @@ def knowledge_versions(session: Session, key: str):
 
     return list(session.scalars(select(KnowledgeEntry).where(KnowledgeEntry.key == key)
                                 .order_by(KnowledgeEntry.version)))
+
+
+# --- problem tickets --------------------------------------------------------
+
+
+def open_problem(session: Session, ticket_id: int):
+    from storage.models import ProblemReport
+
+    return session.scalar(select(ProblemReport).where(ProblemReport.ticket_id == ticket_id,
+                                                      ProblemReport.status != "verified")
+                          .order_by(ProblemReport.id.desc()).limit(1))
+
+
+def problems(session: Session, statuses: Sequence[str] | None = None):
+    """(report, ticket) of problem reports, oldest first."""
+    from storage.models import ProblemReport
+
+    query = select(ProblemReport, Ticket).join(Ticket, Ticket.id == ProblemReport.ticket_id)
+    if statuses is not None:
+        query = query.where(ProblemReport.status.in_(list(statuses)))
+    return list(session.execute(query.order_by(ProblemReport.id)))
+
+
+def repeat_candidates(session: Session, ticket: Ticket, since: datetime, limit: int = 50) -> list[Ticket]:
+    """Earlier tickets sharing the phone, the name or the address."""
+    conditions = []
+    if ticket.phone:
+        conditions.append(Ticket.phone == ticket.phone)
+    if ticket.citizen_name:
+        conditions.append(Ticket.citizen_name == ticket.citizen_name)
+    if ticket.address:
+        conditions.append(Ticket.address == ticket.address)
+    if not conditions:
+        return []
+    condition = conditions[0]
+    for other in conditions[1:]:
+        condition = condition | other
+    return list(session.scalars(select(Ticket).where(condition, Ticket.id != ticket.id, Ticket.received_at >= since)
+                                .order_by(Ticket.received_at.desc()).limit(limit)))
+
+
+def links_of(session: Session, ticket_id: int, active: bool = True):
+    from storage.models import TicketLink
+
+    query = select(TicketLink).where((TicketLink.ticket_id == ticket_id) | (TicketLink.related_ticket_id == ticket_id))
+    if active:
+        query = query.where(TicketLink.unlinked_at.is_(None))
+    return list(session.scalars(query.order_by(TicketLink.id)))
+
+
+def link_between(session: Session, a: int, b: int):
+    from storage.models import TicketLink
+
+    return session.scalar(select(TicketLink).where(
+        ((TicketLink.ticket_id == a) & (TicketLink.related_ticket_id == b))
+        | ((TicketLink.ticket_id == b) & (TicketLink.related_ticket_id == a))))
+
+
+def open_supervision(session: Session, ticket_id: int):
+    from storage.models import Supervision
+
+    return session.scalar(select(Supervision).where(Supervision.ticket_id == ticket_id,
+                                                    Supervision.status.in_(["proposed", "created"]))
+                          .order_by(Supervision.id.desc()).limit(1))
+
+
+def overdue_replies_without_supervision(session: Session, now: datetime) -> list[Ticket]:
+    """Tickets whose department reply is overdue (no approved extension keeps it open) and not yet supervised."""
+    from storage.models import Supervision
+
+    supervised = select(Supervision.ticket_id)
+    return list(session.scalars(
+        select(Ticket).join(StageDeadline, StageDeadline.ticket_id == Ticket.id)
+        .where(StageDeadline.open.is_(True), StageDeadline.stage == "reply", StageDeadline.due_at < now,
+               Ticket.id.not_in(supervised))
+        .order_by(Ticket.id)))

@@ -16,18 +16,26 @@ from bot.workflow import (
     ApproveSignoff,
     AskReturn,
     CompleteReturn,
+    CreateSupervision,
     EvidenceIn,
     FailReview,
     PassReview,
+    RecordFollowUp,
     RecordMail,
     RecordPlatformReply,
     RejectReply,
     RejectReturn,
     RejectSignoff,
+    ReplySupervision,
     RequestExtension,
+    RequestRepeatClosure,
+    ReturnProblemReport,
+    SignProblemReport,
     SubmitApprovalForm,
     SubmitFinalReply,
+    SubmitProblemReport,
     SubmitReply,
+    VerifyProblemReport,
 )
 from storage import queries
 from tests.desk import Desk
@@ -79,6 +87,19 @@ def every_path(desk: Desk) -> None:
     desk.ok("李强", Accept(x))
     desk.ok("李强", RequestExtension(x, 2, "需核查"))
     desk.ok("陈刚", ApproveExtension(x))
+    photo = (EvidenceIn("photo", "AgAC"),)
+    desk.ok("王芳", RecordFollowUp(p, "city", "dissatisfied"))
+    desk.ok("李强", SubmitProblemReport(p, "市民要求超出政策", "已三次上门解释", photo))
+    desk.ok("陈刚", ReturnProblemReport(p, "请补充会议纪要"))
+    desk.ok("李强", SubmitProblemReport(p, "市民要求超出政策", "已三次上门解释并附会议纪要", photo))
+    desk.ok("陈刚", SignProblemReport(p))
+    desk.ok("王芳", VerifyProblemReport(p, "属实，科室已履职"))
+    desk.ok("王芳", CreateSupervision(p))
+    desk.ok("李强", ReplySupervision(p, "已再次上门沟通"))
+    desk.ok("王芳", RequestRepeatClosure(x))
+    desk.ok("李强", SubmitProblemReport(x, "反映事项不属实", "已核查台账", photo))
+    desk.ok("陈刚", SignProblemReport(x))
+    desk.ok("王芳", VerifyProblemReport(x))
     q = desk.new("12345", "ordinary", **person, external_no="Q1")
     desk.to_department(q, "quhua")
     desk.accepted_with_reply(q, handler="冯涛")
@@ -103,7 +124,7 @@ def test_every_template_renders_and_groups_never_see_personal_data(desk):
                if p.name.endswith(".j2") and not p.name.startswith("_")}
     chat_only = {"ticket_detail", "listing", "join_request", "join_approved", "delivery_failed", "stats",
                  "weekly_stats", "deadline_warnings", "digest", "sensitive_ask", "sensitive_remind",
-                 "sensitive_daily", "visit_reminder", "visit_recorded", "burst", "kb_results"}
+                 "sensitive_daily", "visit_reminder", "visit_recorded", "burst", "kb_results", "problem_summary"}
     assert used == shipped - chat_only  # every workflow message has a template, and no template is dead
 
 
