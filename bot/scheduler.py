@@ -54,6 +54,7 @@ class Planner:
     def tick(self, session: Session, now: datetime) -> TickReport:
         report = TickReport()
         self._warnings(session, now, report)
+        self._supervision(session, now, report)
         self._emergencies(session, now, report)
         self._sensitive(session, now, report)
         self._digest(session, now, report)
@@ -139,6 +140,26 @@ class Planner:
                         department_id=department_id, member_id=member_id,
                         ticket_id=items[0]["ticket_id"] if len(items) == 1 else None,
                         urgent=(audience, department_id, member_id) in urgent_batch)
+
+    # -- supervision (办法 第十六条): an overdue reply with no approved extension is proposed, once --
+
+    def _supervision(self, session: Session, now: datetime, report: TickReport) -> None:
+        if not self.in_working_hours(now):
+            return
+        from bot.workflow import Actor, ProposeSupervision, Refused, Workflow
+        from templates import text
+
+        workflow = Workflow(self.rules, self.calc, lambda: now)
+        for ticket in queries.overdue_replies_without_supervision(session, now):
+            if not queries.claim(session, f"supervise_overdue:{ticket.id}", now):
+                continue
+            try:
+                with session.begin_nested():
+                    workflow.execute(session, Actor.system(), ProposeSupervision(
+                        ticket.id, text("supervision_overdue"), trigger="overdue"))
+            except Refused:
+                continue
+            report.duties.append(f"supervise_overdue:{ticket.id}")
 
     # -- emergencies (办法 第十七条): again every few minutes until someone acknowledges --
 
