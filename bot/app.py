@@ -25,7 +25,7 @@ from telegram.ext import (
 )
 
 from bot.service import Hotline
-from handlers import intake, lookup, org, router, tickets
+from handlers import intake, lookup, org, problems, router, tickets
 from handlers.common import Context, actor_of, member_required
 from handlers.delivery import Deliverer
 from templates import labels
@@ -34,8 +34,8 @@ log = logging.getLogger(__name__)
 
 OUTBOX_INTERVAL = timedelta(seconds=5)
 SCAN_INTERVAL = timedelta(minutes=1)  # the database says what is due; this is only how often to look
-COMMANDS = ("start", "help", "todo", "mine", "ticket", "search", "kb", "stats", "new", "form", "whoami",
-            "bind", "cancel")
+COMMANDS = ("start", "help", "todo", "mine", "ticket", "search", "kb", "stats", "new", "form", "problems", "link",
+            "unlink", "whoami", "bind", "cancel")
 
 # Handler groups: 0 answers the update; 90 sends what the answer queued.
 ANSWER, DELIVER = 0, 90
@@ -58,6 +58,10 @@ def register(app: Application) -> None:
         CommandHandler("search", member_required()(lookup.cmd_search)),
         CommandHandler("stats", member_required()(lookup.cmd_stats)),
         CommandHandler("kb", member_required()(lookup.cmd_kb)),
+        CommandHandler("link", member_required()(problems.cmd_link)),
+        CommandHandler("unlink", member_required()(problems.cmd_unlink)),
+        CommandHandler("problems", member_required()(problems.cmd_problems)),
+        CallbackQueryHandler(problems.on_follow_up, pattern=r"^fu:"),
         CallbackQueryHandler(lookup.on_stats_button, pattern=r"^st:"),
         CallbackQueryHandler(tickets.on_ticket_button, pattern=r"^t:"),
         CallbackQueryHandler(intake.on_first_contact, pattern=r"^fc:"),

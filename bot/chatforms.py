@@ -65,7 +65,13 @@ RETURN_STEPS: tuple[Step, ...] = (
     Step("evidence", "evidence"),
 )
 
-FLOWS = {"reply": REPLY_STEPS, "intake": INTAKE_STEPS, "return": RETURN_STEPS}
+PROBLEM_STEPS: tuple[Step, ...] = (
+    Step("reasons", "text"),
+    Step("work_done", "text"),
+    Step("evidence", "evidence"),
+)
+
+FLOWS = {"reply": REPLY_STEPS, "intake": INTAKE_STEPS, "return": RETURN_STEPS, "problem": PROBLEM_STEPS}
 
 
 def steps_for(flow: str, channel: str | None) -> list[Step]:

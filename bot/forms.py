@@ -21,7 +21,7 @@ from storage import queries
 from storage.models import Department, Member, Ticket
 from templates import fill, form_spec, label, text
 
-FORMS = (1, 2, 3, 4)
+FORMS = (1, 2, 3, 4, 5)
 LETTER_KEYS = ("facts", "reasons", "requests", "findings", "judgement", "review_body")
 RESOLVED = {"solved": "solved", "explained": "explained", "filed": "filed", "too_high": "too_high"}
 
@@ -49,6 +49,12 @@ def form_data(session: Session, ticket: Ticket, calc: DeadlineCalculator, privat
     department = session.get(Department, ticket.department_id) if ticket.department_id else None
     dispatched = next((e for e in queries.events_of(session, ticket.id) if e.action == "dispatch"), None)
     form = queries.latest_form(session, ticket.id)
+    problem = next((r for r, _ in reversed(queries.problems(session)) if r.ticket_id == ticket.id), None)
+    history = []
+    for link in queries.links_of(session, ticket.id):
+        other = queries.ticket(session, link.related_ticket_id if link.ticket_id == ticket.id else link.ticket_id)
+        history.append({"internal_no": other.internal_no, "received": _fmt(calc, other.received_at, time=False),
+                        "status": label("status", other.status)})
 
     def get(key, default=None):
         value = getattr(reply, key) if reply is not None else None
@@ -103,6 +109,13 @@ def form_data(session: Session, ticket: Ticket, calc: DeadlineCalculator, privat
         "signoff_date": _fmt(calc, form.signed_at, time=False) if form else "",
         "signoff_comment": "",
         "note": "",
+        "history": history,
+        "problem_reasons": problem.reasons if problem else "",
+        "problem_work_done": problem.work_done if problem else "",
+        "problem_author": _name(session, problem.author_id) if problem else "",
+        "problem_leader": _name(session, problem.leader_id) if problem and problem.signed_at else "",
+        "problem_signed": _fmt(calc, problem.signed_at, time=False) if problem else "",
+        "problem_verification": (problem.verification or "") if problem else "",
         "today": _fmt(calc, datetime.now(calc.rules.tz), time=False),
     }
 
@@ -187,3 +200,28 @@ def form_for_ticket(ticket: Ticket, reply_template: str | None = None) -> tuple[
     if ticket.channel == "12345":
         return (1, 3, 4)
     return (1, 3)
+
+
+def summary_docx(rows: list[dict], path: Path) -> Path:
+    """The office's report on dissatisfied and unreplied tickets (规程 三(三)4), as a table."""
+    document = Document()
+    document.styles["Normal"].font.name = "SimSun"
+    heading = document.add_paragraph()
+    heading.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    run = heading.add_run(text("summary_title"))
+    run.bold = True
+    run.font.size = Pt(16)
+    table = document.add_table(rows=1, cols=6)
+    table.style = "Table Grid"
+    for cell, title in zip(table.rows[0].cells, text("summary_columns").split("|"), strict=True):
+        cell.text = title
+    for row in rows:
+        cells = table.add_row().cells
+        values = (row["internal_no"], row["department"], label("problem_kind", row["kind"]),
+                  label("problem_status", row["status"]) + (text("summary_overdue") if row["overdue"] else ""),
+                  row.get("reasons") or "", row.get("verification") or "")
+        for cell, value in zip(cells, values, strict=True):
+            cell.text = value
+    path.parent.mkdir(parents=True, exist_ok=True)
+    document.save(path)
+    return path

@@ -58,6 +58,7 @@ class Delivery:
     forms: list[int]
     problem: str | None = None
     chart: bool = False
+    summary: bool = False
 
 
 class Hotline:
@@ -220,7 +221,27 @@ class Hotline:
         Status.LEADER_SIGNOFF: [("approve_signoff", "signoff_request")],
         Status.AWAITING_MAIL: [("record_mail", "mail_due")],
         Status.PLATFORM_REPLY: [("record_platform_reply", "platform_reply_due")],
+        Status.CLOSED: [("record_follow_up", "follow_up")],
     }
+    # further buttons on /ticket for whoever may use them: (action, button, verb)
+    MORE_ACTIONS = (("propose_supervision", "propose_supervision", "svp"),
+                    ("record_collaboration", "record_collaboration", "clb"),
+                    ("hand_back", "hand_back", "hb"),
+                    ("request_repeat_closure", "request_repeat_closure", "rrc"),
+                    ("mark_emergency", "mark_emergency", "me"))
+
+    def more_actions(self, actor: Actor | None, ticket_id: int) -> list[tuple[str, str]]:
+        """(button, verb) of the further actions the asker may take on the ticket now."""
+        ticket = self.ticket(ticket_id)
+        out = []
+        for action, key, verb in self.MORE_ACTIONS:
+            if action == "request_repeat_closure" and not ticket.repeat:
+                continue
+            if action == "mark_emergency" and ticket.emergency:
+                continue
+            if self.can(actor, action, ticket_id) is None:
+                out.append((key, verb))
+        return out
 
     def next_step_for(self, actor: Actor | None, ticket_id: int) -> str | None:
         """The buttons the asker can use on the ticket now (by message template), or None."""
@@ -325,6 +346,39 @@ class Hotline:
     def evidence_of(self, ticket_id: int, purpose: str | None = None) -> list:
         with self.db.session() as session:
             return queries.attachments_of(session, ticket_id, purpose)
+
+    # -- problem tickets --
+
+    def problem_rows(self) -> list[dict]:
+        """Every problem report, with 'overdue' when the department has not reported in time (未回复)."""
+        from storage.models import Department
+
+        rows = []
+        with self.db.session() as session:
+            for report, ticket in queries.problems(session):
+                stage = queries.latest_stage(session, ticket.id, "problem_report")
+                department = session.get(Department, ticket.department_id) if ticket.department_id else None
+                rows.append({"ticket_id": ticket.id, "internal_no": ticket.internal_no, "kind": report.kind,
+                             "status": report.status, "department": department.name if department else "",
+                             "reasons": report.reasons, "verification": report.verification,
+                             "overdue": bool(stage and stage.open and stage.due_at < self.now())})
+        return rows
+
+    def problem_summary(self, actor: Actor | None) -> int | None:
+        """Queue the office's report to the petition-line and main leaders; None when not the office."""
+        if actor is None or not actor.has_role(Role.OFFICE):
+            return None
+        rows = self.problem_rows()
+        with self.db.session() as session:
+            event = self._audit(session, actor, "problem_summary", None, count=len(rows))
+            for role in (Role.PETITION_LEADER, Role.MAIN_LEADER):
+                for member in queries.members_with_role(session, role.value):
+                    self._queue(session, event, Audience.MEMBER, "problem_summary", {"rows": rows},
+                                member_id=member.id)
+        return len(rows)
+
+    def problem_summary_file(self, rows: list[dict]) -> Path:
+        return forms.summary_docx(rows, self.files_dir / f"不满意及未回复工单核查-{self.calc.local(self.now()):%Y%m%d}.docx")
 
     # -- the knowledge base --
 
@@ -483,12 +537,15 @@ class Hotline:
             problem = None if chat_id else "no_group_bound"
         text = render_outbox(session, row, self.calc)
         attached = []
-        if row.ticket_id and row.template == "signoff_request":
+        if row.ticket_id and row.template == "close_application":
+            attached = [5]
+        elif row.ticket_id and row.template == "signoff_request":
             attached = [int(row.context.get("form", 4))]
         elif row.ticket_id and row.template == "reply_for_approval":
             attached = [1]  # the handling form (附件1) goes with the reply to the leader
         return Delivery(row.id, chat_id, text, row.template, row.ticket_id, row.audience, dict(row.context),
-                        attached, problem, chart=row.template == "weekly_stats")
+                        attached, problem, chart=row.template == "weekly_stats",
+                        summary=row.template == "problem_summary")
 
     def mark_sent(self, outbox_id: int, chat_id: int, message_id: int, buttons: bool) -> None:
         with self.db.session() as session:

@@ -79,4 +79,6 @@ def render_outbox(session: Session, row: Outbox, calc: DeadlineCalculator) -> st
         result = stats.compute(session, calc, date.fromisoformat(row.context["from"]),
                                date.fromisoformat(row.context["to"]), row.created_at)
         extra["stats"] = stats.render_text(result)
+    if row.template == "problem_summary":
+        extra["rows"] = row.context["rows"]
     return render(row.template, m=row.context, t=view, form=form, **extra)

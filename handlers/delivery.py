@@ -54,6 +54,18 @@ def buttons_for(template: str, ticket_id: int | None, context: dict, bot_usernam
             return keyboard([url_button("write_reply", link)])
         case "return_decided" if not context.get("approved"):
             return keyboard([url_button("write_reply", link)])
+        case "problem_request" | "problem_returned":
+            return keyboard([button("submit_problem_report", f"t:prb:{t}")])
+        case "problem_for_signature":
+            return keyboard([button("sign", f"t:psg:{t}"), button("reject", f"t:prt:{t}")])
+        case "problem_for_verification":
+            return keyboard([button("verify", f"t:pvf:{t}")])
+        case "supervision_proposed":
+            return keyboard([button("create_supervision", f"t:svc:{t}")])
+        case "supervision_card":
+            return keyboard([button("reply_supervision", f"t:svr:{t}")])
+        case "follow_up":
+            return keyboard([button("", f"fu:{t}:{level}", name) for level, name in labels("follow_up_level").items()])
         case "emergency_alert":
             return keyboard([button("acknowledge", f"t:ack:{t}")])
         case "extension_request":
@@ -105,6 +117,10 @@ class Deliverer:
         try:
             for number in d.forms:  # the form first, so the message with the buttons is the last one
                 path = await hotline.run(hotline.form_file, d.ticket_id, number, d.audience == "member")
+                with open(path, "rb") as fh:
+                    await bot.send_document(d.chat_id, fh, filename=path.name)
+            if d.summary:
+                path = await hotline.run(hotline.problem_summary_file, d.context["rows"])
                 with open(path, "rb") as fh:
                     await bot.send_document(d.chat_id, fh, filename=path.name)
             if d.chart:

@@ -15,12 +15,22 @@ from bot import chatforms
 from bot.chatforms import Step
 from bot.forms import render_text
 from bot.parsing import parse_local_time
-from bot.workflow import Actor, AskReturn, CreateTicket, EvidenceIn, SaveReply, SubmitReply
+from bot.workflow import (
+    Actor,
+    AskReturn,
+    CreateTicket,
+    EvidenceIn,
+    SaveReply,
+    SubmitProblemReport,
+    SubmitReply,
+)
 from handlers.common import Context, alert, button, hotline, in_rows, keyboard, reply, say
 from templates import label, labels, text
 
 FLAGS = ("city_urged", "sensitive", "major_threat", "repeat", "review", "emergency")
-STEP_LABELS = {"reply": "reply_step", "intake": "intake_step", "return": "return_step"}
+STEP_LABELS = {"reply": "reply_step", "intake": "intake_step", "return": "return_step", "problem": "problem_step"}
+# forms that end by submitting: flow -> the action checked before it starts
+SUBMITTED = {"return": "ask_return", "problem": "submit_problem_report"}
 
 
 # -- starting -----------------------------------------------------------------
@@ -42,13 +52,16 @@ async def start_reply(update: Update, context: Context, actor: Actor, ticket_id:
     await show(update, context, actor, draft)
 
 
-async def start_return(update: Update, context: Context, actor: Actor | None, ticket_id: int) -> None:
+async def start_return(update: Update, context: Context, actor: Actor | None, ticket_id: int,
+                       flow: str = "return") -> None:
+    """A short form in private chat that ends by submitting with evidence: a return request or a report."""
     h = hotline(context)
-    refusal = await h.run(h.can, actor, "ask_return", ticket_id)
+    refusal = await h.run(h.can, actor, SUBMITTED[flow], ticket_id)
     if refusal is not None:
         await alert(update, refusal.message)
         return
-    draft = await h.run(h.put_draft, actor.member_id, "return", ticket_id, "reason", {"evidence": []})
+    first = chatforms.steps_for(flow, None)[0].key
+    draft = await h.run(h.put_draft, actor.member_id, flow, ticket_id, first, {"evidence": []})
     from handlers.tickets import ask_or_link
 
     await ask_or_link(update, context, lambda: show_private(context, actor, draft, update.effective_user.id))
@@ -357,7 +370,7 @@ async def on_control(update: Update, context: Context, actor: Actor, draft) -> N
     if verb in ("skip", "done") and step is not None:
         if verb == "skip" and not step.optional:
             return
-        if draft.flow == "return" and step.key == "evidence":
+        if draft.flow in SUBMITTED and step.key == "evidence":
             await submit_return(update, context, actor, draft)
             return
         await advance(update, context, actor, draft, step)
@@ -385,14 +398,15 @@ async def on_control(update: Update, context: Context, actor: Actor, draft) -> N
 async def submit_return(update: Update, context: Context, actor: Actor, draft) -> None:
     h = hotline(context)
     items = tuple(EvidenceIn(**item) for item in draft.data.get("evidence", []))
-    outcome = await h.run(h.do, actor, AskReturn(draft.ticket_id, draft.data.get("reason", ""), items))
+    d = draft.data
+    command = (AskReturn(draft.ticket_id, d.get("reason", ""), items) if draft.flow == "return"
+               else SubmitProblemReport(draft.ticket_id, d.get("reasons", ""), d.get("work_done", ""), items))
+    outcome = await h.run(h.do, actor, command)
     if not outcome.ok:
         await reply(update, context, outcome.refusal.message)
-        if outcome.refusal.code == "missing" and "reason" not in draft.data:
-            await show(update, context, actor, draft)
         return
-    await h.run(h.drop_draft, actor.member_id, "return")
-    await reply(update, context, text("return_submitted", internal_no=outcome.internal_no))
+    await h.run(h.drop_draft, actor.member_id, draft.flow)
+    await reply(update, context, text(f"{draft.flow}_submitted", internal_no=outcome.internal_no))
     await context.application.bot_data["deliverer"].close_buttons(outcome.ticket_id)
 
 

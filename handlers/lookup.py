@@ -45,6 +45,11 @@ async def cmd_ticket(update: Update, context: Context, actor: Actor) -> None:
         markup = keyboard([url_button("write_reply", deep_link(context, f"r{ticket.id}"))])
     else:
         markup = buttons_for(step, ticket.id, {"notice_due": True}, context.bot.username) if step else None
+    if is_private(update):
+        more = await h.run(h.more_actions, actor, ticket.id)
+        rows = list(markup.inline_keyboard) if markup else []
+        rows += [[button(key, f"t:{verb}:{ticket.id}") for key, verb in more[i:i + 2]] for i in range(0, len(more), 2)]
+        markup = keyboard(*rows) if rows else None
     await reply(update, context, body, markup)
 
 

@@ -26,7 +26,7 @@ async def on_private_media(update: Update, context: Context, actor: Actor) -> No
         return
     h = hotline(context)
     draft = await h.run(h.draft, actor.member_id)
-    if draft is not None and draft.flow in ("reply", "return"):
+    if draft is not None and draft.flow in ("reply", "return", "problem"):
         await forms.on_media(update, context, actor, draft)
 
 

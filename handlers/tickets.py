@@ -32,6 +32,9 @@ DIRECT = {
     "ack": lambda t: wf.AcknowledgeEmergency(t),
     "me": lambda t: wf.MarkEmergency(t),
     "mt": lambda t: wf.MarkEmergency(t, major_threat=True),
+    "psg": lambda t: wf.SignProblemReport(t),
+    "svc": lambda t: wf.CreateSupervision(t),
+    "rrc": lambda t: wf.RequestRepeatClosure(t),
 }
 
 
@@ -51,6 +54,13 @@ PROMPTS = {
     "ext": ("request_extension", ["ext_days", "ext_reason"],
             lambda t, v: wf.RequestExtension(t, _days(v["ext_days"]), v["ext_reason"])),
     "xrj": ("reject_extension", ["comment"], lambda t, v: wf.RejectExtension(t, v["comment"])),
+    "prt": ("return_problem_report", ["comment"], lambda t, v: wf.ReturnProblemReport(t, v["comment"])),
+    "pvf": ("verify_problem_report", ["verify_note"], lambda t, v: wf.VerifyProblemReport(t, v["verify_note"])),
+    "svp": ("propose_supervision", ["instruction"], lambda t, v: wf.ProposeSupervision(t, v["instruction"])),
+    "svr": ("reply_supervision", ["supervision_reply"], lambda t, v: wf.ReplySupervision(t, v["supervision_reply"])),
+    "clb": ("record_collaboration", ["collab_body", "collab_method"],
+            lambda t, v: wf.RecordCollaboration(t, v["collab_body"], v["collab_method"])),
+    "hb": ("hand_back", ["hand_back_reason"], lambda t, v: wf.HandBack(t, v["hand_back_reason"])),
     "fco": ("record_first_contact", ["note"],
             lambda t, v: wf.RecordFirstContact(t, "not_contacted", "other", v["note"])),
 }
@@ -62,7 +72,7 @@ def parse_data(data: str | None) -> tuple[str, int] | None:
     parts = (data or "").split(":")
     if len(parts) != 3 or parts[0] != "t" or not parts[2].isdigit():
         return None
-    if parts[1] not in DIRECT and parts[1] not in PROMPTS and parts[1] not in FORMS and parts[1] not in ("ret",):
+    if parts[1] not in DIRECT and parts[1] not in PROMPTS and parts[1] not in FORMS and parts[1] not in ("ret", "prb"):
         return None
     return parts[1], int(parts[2])
 
@@ -83,10 +93,10 @@ async def on_ticket_button(update: Update, context: Context) -> None:
         return
     verb, ticket_id = parsed
     h = hotline(context)
-    if verb == "ret":
+    if verb in ("ret", "prb"):
         from handlers.forms import start_return
 
-        await start_return(update, context, actor, ticket_id)
+        await start_return(update, context, actor, ticket_id, "return" if verb == "ret" else "problem")
         return
     if verb in PROMPTS:
         await start_prompt(update, context, actor, verb, ticket_id)
