@@ -1,8 +1,10 @@
 """`hotline-bot demo`: a scripted day of the bureau, through the real bot and the local Bot API server.
 
-One ticket of each channel goes from intake to closing through every role,
-and one is returned; the conversation is printed as the users see it, with
-the Word forms it produced. No token and no network are needed.
+One ticket of each channel goes from intake to closing through every role
+(the 12345 one with an extension, and a knowledge-base search), one is
+returned, the 962200 one comes back dissatisfied from the follow-up, and the
+same citizen calls again (a repeat); the conversation is printed as the users
+see it, with the Word forms it produced. No token and no network are needed.
 """
 
 from __future__ import annotations
@@ -92,6 +94,11 @@ async def day(chat: Chat, clock: DemoClock) -> None:
                                       ("tap", "确认登记"), ("tap", "已联"), ("tap", "⭐社会救助科")])
     clock.tick(20)
     await chat.tap("李强", chat.last_in(group), "受理")
+    await chat.tap("李强", chat.last_in(group), "申请延期")
+    await steps(chat, clock, "李强", [("say", "2"), ("say", "需等待街道入户核查结果")])
+    clock.tick(10)
+    await chat.tap("陈刚", last_with_buttons(chat, "陈刚"), "同意延期")
+    await chat.say("李强", "/kb 低保 审批时限")
     await chat.say("李强", "/start r1")
     await steps(chat, clock, "李强", [("tap", "求助类或投诉类办结报告（附件3一）"), *HOTLINE_REPLY, ("tap", "提交审批")])
     clock.tick(30)
@@ -147,6 +154,20 @@ async def day(chat: Chat, clock: DemoClock) -> None:
     await chat.tap(office, chat.last_in("局办公室群"), "审核通过")
     await chat.tap(office, chat.last_in("局办公室群"), "已完成系统答复")
 
+    # the district's follow-up finds the citizen dissatisfied: report, signature, verification, the leaders told
+    clock.tick(30)
+    await chat.say(office, "/ticket SJMZ-2026-000003")
+    await steps(chat, clock, office, [("tap", "区级回访"), ("tap", "区级回访·不满意")])
+    await chat.tap("周丽", chat.last_in("养老服务科群"), "提交情况报告")
+    await steps(chat, clock, "周丽", [("say", "市民希望当场办理，津贴须本人提交申请材料"),
+                                      ("say", "电话两次说明申请流程，并告知可通过一网通办在线申请"),
+                                      ("photo", ""), ("tap", "完成")])
+    clock.tick(15)
+    await chat.tap("吴军", last_with_buttons(chat, "吴军"), "签字确认")
+    await chat.tap(office, chat.last_in("局办公室群"), "核查通过")
+    await chat.say(office, "科室已履职到位，已向市民再次解释")
+    await chat.say(office, "/problems")
+
     # 4. a return: the department asks, the leader agrees, the office returns it
     clock.tick(20)
     await chat.say(office, "/new")
@@ -163,6 +184,14 @@ async def day(chat: Chat, clock: DemoClock) -> None:
     await chat.tap("陈刚", last_with_buttons(chat, "陈刚"), "同意退单")
     clock.tick(10)
     await chat.tap(office, chat.last_in("局办公室群"), "已按原渠道退回")
+
+    # 5. the same citizen calls again: the new ticket is linked to the earlier one and shows its history
+    clock.tick(20)
+    await chat.say(office, "/new")
+    await steps(chat, clock, office, [("tap", "12345市民服务热线"), ("tap", "普通工单"), ("tap", "完成"),
+                                      ("tap", "社会救助"), ("say", "2026092900789"), ("tap", "刚刚"),
+                                      ("say", "张三"), ("say", "13812345678"), ("say", "岳阳街道人民路100弄5号101室"),
+                                      ("say", "再次来电询问其母亲低保审批进度。"), ("tap", "确认登记")])
 
 
 async def run_demo(out_dir: Path | None = None, echo=print) -> int:
@@ -187,10 +216,13 @@ async def run_demo(out_dir: Path | None = None, echo=print) -> int:
     for name, user_id in people.items():
         api.started_private.add(user_id)
         api.private(api.user(user_id, name))
+    policies = Path(__file__).resolve().parent.parent / "examples" / "kb" / "policies.md"
     try:
+        if policies.exists():  # the knowledge base the office keeps (examples/kb in the repository)
+            await chat.send_file("王芳", "policies.md", policies.read_bytes())
         await day(chat, clock)
         produced = []
-        for ticket_id, numbers in ((1, (1, 3, 4)), (2, (1, 2)), (3, (1, 3))):
+        for ticket_id, numbers in ((1, (1, 3, 4)), (2, (1, 2)), (3, (1, 3)), (5, (1,))):
             for number in numbers:
                 produced.append(await hotline.run(hotline.form_file, ticket_id, number, True))
     finally:
@@ -199,7 +231,7 @@ async def run_demo(out_dir: Path | None = None, echo=print) -> int:
     echo(chat.transcript())
     echo("")
     with db.session() as session:
-        for ticket_id in (1, 2, 3, 4):
+        for ticket_id in (1, 2, 3, 4, 5):
             ticket = queries.ticket(session, ticket_id)
             echo(f"{ticket.internal_no} {ticket.channel:8} {ticket.status}")
     echo("")

@@ -590,12 +590,15 @@ class Hotline:
                      "department_id": row.department_id, "member_id": row.member_id},
                     dedupe_key=f"delivery_failed:{where}")
 
-    def open_buttons(self, ticket_id: int, keep: tuple[int, int] | None = None) -> list[tuple[int, int, int, str]]:
+    def open_buttons(self, ticket_id: int, keep: tuple[int, int] | None = None,
+                     templates: set[str] | None = None) -> list[tuple[int, int, int, str]]:
         """(outbox id, chat id, message id, text) of sent messages whose buttons are still open."""
         out = []
         with self.db.session() as session:
             for row in queries.open_buttons(session, ticket_id):
                 if keep and (row.chat_id, row.telegram_message_id) == keep:
+                    continue
+                if templates is not None and row.template not in templates:
                     continue
                 out.append((row.id, row.chat_id, row.telegram_message_id, render_outbox(session, row, self.calc)))
         return out

@@ -145,10 +145,11 @@ class Deliverer:
         await hotline.run(hotline.mark_sent, d.id, d.chat_id, message.message_id, markup is not None)
         return True
 
-    async def close_buttons(self, ticket_id: int, keep: tuple[int, int] | None = None) -> None:
-        """Old buttons of a ticket that moved on are taken away, with a line saying so."""
+    async def close_buttons(self, ticket_id: int, keep: tuple[int, int] | None = None,
+                            templates: set[str] | None = None) -> None:
+        """Old buttons of a ticket that moved on (or of the messages a decision settled) are taken away."""
         hotline, bot = self.hotline, self.application.bot
-        rows = await hotline.run(hotline.open_buttons, ticket_id, keep)
+        rows = await hotline.run(hotline.open_buttons, ticket_id, keep, templates)
         if not rows:
             return
         ticket = await hotline.run(hotline.ticket, ticket_id)

@@ -65,6 +65,23 @@ PROMPTS = {
             lambda t, v: wf.RecordFirstContact(t, "not_contacted", "other", v["note"])),
 }
 FORMS = {"af": 4, "fr": 2}
+# Actions that leave the status as it is settle only the messages that asked for them; a status change
+# settles every open button of the ticket.
+SETTLES = {
+    "acknowledge_emergency": {"emergency_alert"},
+    "approve_extension": {"extension_request"},
+    "reject_extension": {"extension_request"},
+    "sign_problem_report": {"problem_for_signature"},
+    "return_problem_report": {"problem_for_signature"},
+    "verify_problem_report": {"problem_for_verification"},
+    "submit_problem_report": {"problem_request", "problem_returned"},
+    "record_daily_report": {"sensitive_ask", "sensitive_remind"},
+    "create_supervision": {"supervision_proposed"},
+    "reply_supervision": {"supervision_card"},
+    "send_acceptance_notice": {"accepted"},
+    "record_visit": {"visit_reminder"},
+    "record_follow_up": set(),
+}
 log = logging.getLogger(__name__)
 
 
@@ -119,14 +136,18 @@ async def after(update: Update, context: Context, outcome: Outcome, actor: Actor
             await say(context, update.effective_chat.id, outcome.refusal.message)
         return
     done = label("action", outcome.action)
-    keep = None
     if query and query.message and origin is None:
         origin = (query.message.chat_id, query.message.message_id)
         await query.answer(text("done_alert", action=done))
+    moved = outcome.from_status != outcome.to_status
+    settles = None if moved else SETTLES.get(outcome.action, set())
+    h = hotline(context)
     if origin:
-        keep = origin
-        await mark_decided(context, origin, outcome, actor)
-    await context.application.bot_data["deliverer"].close_buttons(outcome.ticket_id, keep)
+        row = await h.run(h.outbox_for_message, *origin)
+        if moved or (row is not None and row.template in settles):
+            await mark_decided(context, origin, outcome, actor)
+    if settles is None or settles:
+        await context.application.bot_data["deliverer"].close_buttons(outcome.ticket_id, origin, settles)
     if not query:
         await say(context, update.effective_chat.id, text("done_alert", action=done) + f"：{outcome.internal_no}")
 

@@ -199,6 +199,7 @@ async def test_extension_through_the_chat(chat):
     await chat.say("李强", "3")
     assert "延期理由" in chat.last_in("李强").text
     await chat.say("李强", "需街道配合入户核查")
+    assert chat.buttons(group_card) == ["填写答复", "申请延期", "申请退单"]  # the card still serves the handler
     request = chat.last_in("陈刚")
     assert "延期申请" in request.text and "10月13日（周二） → 10月16日（周五）" in request.text
     await chat.tap("陈刚", request, "同意延期")
