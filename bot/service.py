@@ -228,7 +228,8 @@ class Hotline:
                     ("record_collaboration", "record_collaboration", "clb"),
                     ("hand_back", "hand_back", "hb"),
                     ("request_repeat_closure", "request_repeat_closure", "rrc"),
-                    ("mark_emergency", "mark_emergency", "me"))
+                    ("mark_emergency", "mark_emergency", "me"),
+                    ("mark_emergency", "mark_major_threat", "mt"))
 
     def more_actions(self, actor: Actor | None, ticket_id: int) -> list[tuple[str, str]]:
         """(button, verb) of the further actions the asker may take on the ticket now."""
@@ -237,7 +238,7 @@ class Hotline:
         for action, key, verb in self.MORE_ACTIONS:
             if action == "request_repeat_closure" and not ticket.repeat:
                 continue
-            if action == "mark_emergency" and ticket.emergency:
+            if key == "mark_emergency" and ticket.emergency or key == "mark_major_threat" and ticket.major_threat:
                 continue
             if self.can(actor, action, ticket_id) is None:
                 out.append((key, verb))

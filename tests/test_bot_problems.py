@@ -138,3 +138,18 @@ async def test_supervision_by_a_leader_and_collaboration(chat, db):
     await chat.say("王芳", "属住建部门职责，协调未果")
     await chat.say("王芳", "/ticket SJMZ-2026-000001")
     assert "已退单" in chat.last_in("王芳").text
+
+
+async def test_not_factual_reply_needs_evidence_in_chat(chat, db):
+    t = ticket(chat, db, "H-NF", channel="12345", kind="ordinary", phone="13700001234")
+    h = chat.app.bot_data["hotline"]
+    handler = actor(db, 2001)
+    assert h.do(handler, Accept(t)).ok
+    assert h.do(handler, SaveReply(t, {**FULL_REPLY, "contact_time": h.now(), "result": "not_true",
+                                       "summary": ""})).ok
+    await chat.say("李强", "/start r1")
+    preview = chat.last_in("李强")
+    await chat.tap("李强", preview, "提交审批")
+    assert "缺少：开展工作过程及情况（办结汇报）、佐证材料" in chat.last_in("李强").text
+    await chat.say("王芳", "/ticket SJMZ-2026-000001")
+    assert {"标记应急件", "标记重大扬言", "督办"} <= set(chat.buttons(chat.last_in("王芳")))
