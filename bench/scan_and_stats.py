@@ -126,7 +126,8 @@ def main() -> None:
     report = timed("scan at 10:00 (the day's warnings)", lambda: scan(now))
     again = timed("scan again (all already sent)", lambda: scan(now + timedelta(minutes=1)))
     print(f"  warnings: night {len(quiet.warnings)}, day {len(report.warnings)}, again {len(again.warnings)}; "
-          f"messages queued {report.messages}")
+          f"supervision proposed: {sum(d.startswith('supervise') for d in report.duties)} then "
+          f"{sum(d.startswith('supervise') for d in again.duties)}")
     today = now.date()
 
     def stats(days: int, topics: bool = True):

@@ -23,6 +23,8 @@ from bot.workflow import jsonable
 from storage import queries
 from storage.models import Department, Outbox, StageDeadline, Ticket, WarningSent
 
+SUPERVISION_BATCH = 100  # proposals per scan: a backlog is worked off minute by minute, never in one long lock
+
 WAITING_OFFICE = (Status.RECEIVED, Status.DEPT_REPLIED, Status.APPROVAL_FORM, Status.FINAL_REPLY,
                   Status.AWAITING_MAIL, Status.PLATFORM_REPLY, Status.RETURN_APPROVED)
 WAITING_LEADER = (Status.REPLY_DRAFTED, Status.RETURN_REQUESTED, Status.LEADER_SIGNOFF)
@@ -150,7 +152,7 @@ class Planner:
         from templates import text
 
         workflow = Workflow(self.rules, self.calc, lambda: now)
-        for ticket in queries.overdue_replies_without_supervision(session, now):
+        for ticket in queries.overdue_replies_without_supervision(session, now, SUPERVISION_BATCH):
             if not queries.claim(session, f"supervise_overdue:{ticket.id}", now):
                 continue
             try:

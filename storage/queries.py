@@ -639,7 +639,7 @@ def open_supervision(session: Session, ticket_id: int):
                           .order_by(Supervision.id.desc()).limit(1))
 
 
-def overdue_replies_without_supervision(session: Session, now: datetime) -> list[Ticket]:
+def overdue_replies_without_supervision(session: Session, now: datetime, limit: int = 100) -> list[Ticket]:
     """Tickets whose department reply is overdue (no approved extension keeps it open) and not yet supervised."""
     from storage.models import Supervision
 
@@ -648,4 +648,4 @@ def overdue_replies_without_supervision(session: Session, now: datetime) -> list
         select(Ticket).join(StageDeadline, StageDeadline.ticket_id == Ticket.id)
         .where(StageDeadline.open.is_(True), StageDeadline.stage == "reply", StageDeadline.due_at < now,
                Ticket.id.not_in(supervised))
-        .order_by(Ticket.id)))
+        .order_by(Ticket.id).limit(limit)))
