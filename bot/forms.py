@@ -16,7 +16,7 @@ from docx.shared import Pt
 from sqlmodel import Session
 
 from bot.deadlines import DeadlineCalculator
-from bot.privacy import mask_address, mask_name, mask_phone, scrub_text
+from bot.privacy import mask_address, mask_name, mask_phone, scrub_all, scrub_text
 from storage import queries
 from storage.models import Department, Member, Ticket
 from templates import fill, form_spec, label, text
@@ -44,7 +44,13 @@ def _name(session: Session, member_id: int | None) -> str:
 
 
 def form_data(session: Session, ticket: Ticket, calc: DeadlineCalculator, private: bool = True) -> dict:
-    """Everything the four forms show, from the ticket, its current reply and its signed forms."""
+    """Everything the forms show, from the ticket, its current reply and its signed forms; for a group,
+    every text field is scrubbed of the citizen's details too."""
+    data = _form_data(session, ticket, calc, private)
+    return data if private else scrub_all(data, ticket.citizen_name, ticket.address, ticket.phone)
+
+
+def _form_data(session: Session, ticket: Ticket, calc: DeadlineCalculator, private: bool) -> dict:
     reply = queries.current_reply(session, ticket.id)
     department = session.get(Department, ticket.department_id) if ticket.department_id else None
     dispatched = next((e for e in queries.events_of(session, ticket.id) if e.action == "dispatch"), None)

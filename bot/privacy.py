@@ -50,3 +50,14 @@ def scrub_text(text: str | None, name: str | None = None, address: str | None = 
     text = _ID_NUMBER.sub(lambda m: m.group(0)[:4] + "*" * (len(m.group(0)) - 8) + m.group(0)[-4:], text)
     text = _PHONE.sub(lambda m: f"{m.group(1)}****{m.group(3)}", text)
     return text
+
+
+def scrub_all(value, name: str | None = None, address: str | None = None, phone: str | None = None):
+    """Every string inside a value (dicts and lists too) scrubbed as free text for a group."""
+    if isinstance(value, str):
+        return scrub_text(value, name, address, phone)
+    if isinstance(value, dict):
+        return {k: scrub_all(v, name, address, phone) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [scrub_all(v, name, address, phone) for v in value]
+    return value

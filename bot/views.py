@@ -7,7 +7,7 @@ from sqlmodel import Session
 from bot import forms
 from bot.deadlines import DeadlineCalculator
 from bot.domain import Audience
-from bot.privacy import mask_address, mask_name, mask_phone, scrub_text
+from bot.privacy import mask_address, mask_name, mask_phone, scrub_all, scrub_text
 from storage import queries
 from storage.models import Department, Member, Outbox, Ticket
 from templates import render
@@ -65,6 +65,9 @@ def render_outbox(session: Session, row: Outbox, calc: DeadlineCalculator) -> st
     private = row.audience == Audience.MEMBER
     ticket = queries.ticket(session, row.ticket_id) if row.ticket_id else None
     view = ticket_view(session, ticket, calc, private) if ticket else None
+    context = row.context
+    if not private and ticket is not None:  # what people typed (reasons, comments) may name the citizen
+        context = scrub_all(context, ticket.citizen_name, ticket.address, ticket.phone)
     form = None
     if ticket is not None and row.template in FORM_OF:
         key = FORM_OF[row.template]
@@ -76,9 +79,9 @@ def render_outbox(session: Session, row: Outbox, calc: DeadlineCalculator) -> st
 
         from bot import stats
 
-        result = stats.compute(session, calc, date.fromisoformat(row.context["from"]),
-                               date.fromisoformat(row.context["to"]), row.created_at)
+        result = stats.compute(session, calc, date.fromisoformat(context["from"]),
+                               date.fromisoformat(context["to"]), row.created_at)
         extra["stats"] = stats.render_text(result)
     if row.template == "problem_summary":
-        extra["rows"] = row.context["rows"]
-    return render(row.template, m=row.context, t=view, form=form, **extra)
+        extra["rows"] = context["rows"]
+    return render(row.template, m=context, t=view, form=form, **extra)

@@ -127,3 +127,24 @@ async def test_overflow_is_split_under_the_limit(chat):
     assert all(len(p.text) <= 4096 for p in parts)
     assert "".join(p.text for p in parts).count("低保申请材料多次被退回") == 410  # nothing lost at the cuts
     assert chat.buttons(parts[-1]) == ["受理", "申请退单"] and chat.buttons(parts[0]) == []
+
+
+async def test_what_people_type_is_scrubbed_for_groups_too(chat):
+    card = await dispatched(chat)
+    await chat.tap("李强", card, "受理")
+    await chat.say("李强", "/start r1")
+    for how, value in [("tap", "求助类或投诉类办结报告（附件3一）"), ("tap", "刚刚"), ("tap", "电话"), ("tap", "跳过"),
+                       ("tap", "跳过"), ("tap", "属实"), ("say", "张三住人民路100弄5号101室，电话13812345678"),
+                       ("tap", "跳过"), ("tap", "跳过"), ("say", "《上海市社会救助办法》"), ("say", "已联系张三本人"),
+                       ("tap", "完成"), ("tap", "跳过"), ("tap", "实际解决"), ("tap", "接受"), ("tap", "满意"),
+                       ("tap", "完成"), ("tap", "提交审批")]:
+        if how == "tap":
+            await chat.tap("李强", chat.last_in("李强"), value)
+        else:
+            await chat.say("李强", value)
+    await chat.tap("陈刚", chat.last_in("陈刚"), "退回")
+    await chat.say("陈刚", "张三（13812345678）的情况请再核实")
+    rejected = chat.last_in("社会救助科群")
+    assert "138****5678" in rejected.text and "13812345678" not in rejected.text and "张*" in rejected.text
+    private = chat.last_in("李强")
+    assert "13812345678" in private.text  # the handler's own private chat keeps what was typed
