@@ -341,7 +341,7 @@ class Hotline:
             ticket = queries.ticket(session, ticket_id)
             data = forms.form_data(session, ticket, self.calc, private)
             suffix = "" if private else "-masked"
-            path = self.files_dir / f"{ticket.internal_no}-附件{number}{suffix}.docx"
+            path = self.files_dir / text("form_file", internal_no=ticket.internal_no, number=number, suffix=suffix)
             return forms.render_docx(number, data, path)
 
     def evidence_of(self, ticket_id: int, purpose: str | None = None) -> list:
@@ -379,7 +379,8 @@ class Hotline:
         return len(rows)
 
     def problem_summary_file(self, rows: list[dict]) -> Path:
-        return forms.summary_docx(rows, self.files_dir / f"不满意及未回复工单核查-{self.calc.local(self.now()):%Y%m%d}.docx")
+        name = text("summary_file", day=f"{self.calc.local(self.now()):%Y%m%d}")
+        return forms.summary_docx(rows, self.files_dir / name)
 
     # -- the knowledge base --
 
@@ -654,4 +655,4 @@ class Hotline:
 
 def failed_import_lines(error: ImportFailed, limit: int = 20) -> list[str]:
     lines = error.lines()
-    return lines[:limit] + ([f"…（共 {len(lines)} 处）"] if len(lines) > limit else [])
+    return lines[:limit] + ([text("import_more_errors", count=len(lines))] if len(lines) > limit else [])

@@ -15,7 +15,7 @@ from sqlmodel import Session
 
 from bot.deadlines import DeadlineCalculator
 from storage import queries
-from templates import label, labels, render
+from templates import label, labels, render, text
 
 # Words that say nothing about a topic in a citizen's complaint.
 STOPWORDS = frozenset(["来电", "反映", "市民", "要求", "表示", "希望", "问题", "情况", "工单", "相关", "进行", "目前", "现在", "已经", "没有", "一直", "无法", "能否", "是否", "如何", "怎么", "什么", "为何", "因为", "所以", "但是", "而且", "以及", "或者", "其中", "这个", "那个", "自己", "我们", "他们", "她们", "本人", "其母", "其父", "母亲", "父亲", "之前", "之后", "来信", "来访", "咨询", "投诉", "一个", "两个", "多次", "仍然", "尚未", "不能", "可以", "需要", "提交", "办理", "处理", "协调", "帮助", "尽快", "及时", "关于", "对于"])
@@ -197,12 +197,12 @@ def chart_png(stats: Stats) -> bytes:
         departments = [(stats.departments.get(d, str(d)), n) for d, n in stats.by_department.most_common()]
         left.barh([n for n, _ in departments][::-1] or ["—"], [v for _, v in departments][::-1] or [0],
                   color="#3b6fb6")
-        left.set_title("各承办科室工单量")
+        left.set_title(text("chart_departments"))
         classes = list(labels("handling_class"))
         right.bar([label("handling_class", c) for c in classes], [stats.by_class.get(c, 0) for c in classes],
                   color="#d9822b")
-        right.set_title("办理类型")
-        fig.suptitle(f"{stats.start:%Y-%m-%d} 至 {stats.end:%Y-%m-%d}  共 {stats.total} 件")
+        right.set_title(text("chart_classes"))
+        fig.suptitle(text("chart_title", start=stats.start.isoformat(), end=stats.end.isoformat(), total=stats.total))
         fig.tight_layout()
         out = io.BytesIO()
         fig.savefig(out, format="png")
@@ -216,16 +216,19 @@ def workbook(stats: Stats, path: Path) -> Path:
     from openpyxl.styles import Font
 
     book = Workbook()
+    w = labels("workbook")
     summary = book.active
-    summary.title = "概况"
-    rows = [("统计期间", f"{stats.start:%Y-%m-%d} 至 {stats.end:%Y-%m-%d}"), ("工单总数", stats.total),
-            ("按时受理率", _pct(stats.rate("accept"))), ("按时答复率", _pct(stats.rate("reply"))),
-            ("退单", sum(stats.returns.values())), ("重办", stats.redo), ("延期", sum(stats.extensions.values())),
-            ("满意率", _pct(stats.satisfaction_rate))]
+    summary.title = w["summary"]
+    rows = [(w["period"], text("period_range", start=stats.start.isoformat(), end=stats.end.isoformat())),
+            (w["total"], stats.total), (w["accept"], _pct(stats.rate("accept"))),
+            (w["reply"], _pct(stats.rate("reply"))), (w["returns"], sum(stats.returns.values())),
+            (w["redo"], stats.redo), (w["extensions"], sum(stats.extensions.values())),
+            (w["satisfaction"], _pct(stats.satisfaction_rate))]
     for row in rows:
         summary.append(row)
 
-    def sheet(title: str, header: tuple, data: list[tuple]) -> None:
+    def sheet(key: str, data: list[tuple]) -> None:
+        title, *header = w[key].split("|")
         ws = book.create_sheet(title)
         ws.append(header)
         for cell in ws[1]:
@@ -233,21 +236,18 @@ def workbook(stats: Stats, path: Path) -> Path:
         for row in data:
             ws.append(row)
 
-    sheet("办理类型", ("类型", "件数"), [(label("handling_class", c), stats.by_class.get(c, 0))
-                                    for c in labels("handling_class")])
-    sheet("渠道", ("渠道", "件数"), [(label("channel", c), n) for c, n in stats.by_channel.most_common()])
-    sheet("工单类型", ("类型", "件数"), [(label("kind", k, "（无）"), n) for k, n in stats.by_kind.most_common()])
-    sheet("业务类别", ("类别", "件数"), [("（未分类）" if c == "-" else c, n) for c, n in stats.by_category.most_common()])
-    sheet("承办科室", ("科室", "件数"), [(stats.departments.get(d, str(d)), n) for d, n in stats.by_department.most_common()])
-    sheet("状态", ("状态", "件数"), [(label("status", s), n) for s, n in stats.by_status.most_common()])
-    sheet("科室时效", ("科室", "件数", "按时受理率", "受理超期", "按时答复率", "答复超期", "退单", "重办", "延期",
-                   "满意率"),
-          [(r["department"], r["tickets"], _pct(r["accept_on_time"]), r["accept_late"], _pct(r["reply_on_time"]),
-            r["reply_late"], r["returns"], r["redo"], r["extensions"], _pct(r["satisfaction"]))
-           for r in stats.department_rows()])
-    sheet("满意度", ("评价", "件数"), [(label("satisfaction", k), stats.satisfaction.get(k, 0))
-                                  for k in labels("satisfaction")])
-    sheet("热点词", ("词", "涉及工单数"), stats.topics)
+    sheet("classes", [(label("handling_class", c), stats.by_class.get(c, 0)) for c in labels("handling_class")])
+    sheet("channels", [(label("channel", c), n) for c, n in stats.by_channel.most_common()])
+    sheet("kinds", [(label("kind", k, w["no_kind"]), n) for k, n in stats.by_kind.most_common()])
+    sheet("categories", [(w["no_category"] if c == "-" else c, n) for c, n in stats.by_category.most_common()])
+    sheet("departments", [(stats.departments.get(d, str(d)), n) for d, n in stats.by_department.most_common()])
+    sheet("statuses", [(label("status", s), n) for s, n in stats.by_status.most_common()])
+    sheet("scoreboard", [(r["department"], r["tickets"], _pct(r["accept_on_time"]), r["accept_late"],
+                          _pct(r["reply_on_time"]), r["reply_late"], r["returns"], r["redo"], r["extensions"],
+                          _pct(r["satisfaction"])) for r in stats.department_rows()])
+    sheet("satisfaction_sheet", [(label("satisfaction", k), stats.satisfaction.get(k, 0))
+                                 for k in labels("satisfaction")])
+    sheet("topics", stats.topics)
     path.parent.mkdir(parents=True, exist_ok=True)
     book.save(path)
     return path

@@ -157,7 +157,7 @@ async def _current(context: Context, draft, step: Step) -> str | None:
     if value in (None, "", [], {}):
         return None
     if isinstance(value, list):
-        return "；".join(value) if step.kind == "points" else f"{len(value)} 项"
+        return "；".join(value) if step.kind == "points" else text("items_count", count=len(value))
     if isinstance(value, datetime):
         return f"{h.calc.local(value):%m-%d %H:%M}"
     if step.kind == "choice" and step.group and step.key != "business_category":

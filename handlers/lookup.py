@@ -75,7 +75,7 @@ async def cmd_form(update: Update, context: Context, actor: Actor) -> None:
 async def cmd_mine(update: Update, context: Context, actor: Actor) -> None:
     h = hotline(context)
     rows = await h.run(h.mine, actor)
-    await reply(update, context, render("listing", groups={"我的工单": rows}))
+    await reply(update, context, render("listing", groups={text("listing_mine"): rows}))
 
 
 async def cmd_todo(update: Update, context: Context, actor: Actor) -> None:
@@ -91,7 +91,7 @@ async def cmd_search(update: Update, context: Context, actor: Actor) -> None:
         return
     h = hotline(context)
     rows = await h.run(h.search, actor, words)
-    await reply(update, context, render("listing", groups={"搜索：" + " ".join(words): rows}))
+    await reply(update, context, render("listing", groups={text("listing_search", words=" ".join(words)): rows}))
 
 
 STATS_ROLES = (Role.OFFICE, Role.BUSINESS_LEADER, Role.PETITION_LEADER, Role.MAIN_LEADER, Role.ADMIN)

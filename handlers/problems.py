@@ -74,4 +74,3 @@ async def cmd_problems(update: Update, context: Context, actor: Actor) -> None:
     await reply(update, context, text("problems_sent", count=count))
 
 
-__all__ = ["on_follow_up", "cmd_link", "cmd_unlink", "cmd_problems", "button"]
