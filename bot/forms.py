@@ -43,14 +43,15 @@ def _name(session: Session, member_id: int | None) -> str:
     return member.name if member else ""
 
 
-def form_data(session: Session, ticket: Ticket, calc: DeadlineCalculator, private: bool = True) -> dict:
+def form_data(session: Session, ticket: Ticket, calc: DeadlineCalculator, private: bool = True,
+              now: datetime | None = None) -> dict:
     """Everything the forms show, from the ticket, its current reply and its signed forms; for a group,
     every text field is scrubbed of the citizen's details too."""
-    data = _form_data(session, ticket, calc, private)
+    data = _form_data(session, ticket, calc, private, now or datetime.now(calc.rules.tz))
     return data if private else scrub_all(data, ticket.citizen_name, ticket.address, ticket.phone)
 
 
-def _form_data(session: Session, ticket: Ticket, calc: DeadlineCalculator, private: bool) -> dict:
+def _form_data(session: Session, ticket: Ticket, calc: DeadlineCalculator, private: bool, now: datetime) -> dict:
     reply = queries.current_reply(session, ticket.id)
     department = session.get(Department, ticket.department_id) if ticket.department_id else None
     dispatched = next((e for e in queries.events_of(session, ticket.id) if e.action == "dispatch"), None)
@@ -122,8 +123,18 @@ def _form_data(session: Session, ticket: Ticket, calc: DeadlineCalculator, priva
         "problem_leader": _name(session, problem.leader_id) if problem and problem.signed_at else "",
         "problem_signed": _fmt(calc, problem.signed_at, time=False) if problem else "",
         "problem_verification": (problem.verification or "") if problem else "",
-        "today": _fmt(calc, datetime.now(calc.rules.tz), time=False),
+        "today": _fmt(calc, form.signed_at if form and form.signed_at else now, time=False),
     }
+
+
+def _chinese_font(document) -> None:
+    """宋体 for Chinese text too: python-docx's font.name sets only the Latin font, so set w:eastAsia."""
+    from docx.oxml.ns import qn
+
+    style = document.styles["Normal"]
+    style.font.name = "SimSun"
+    style.font.size = Pt(11)
+    style.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), "宋体")
 
 
 def _cells(row: dict) -> list[tuple[str, int]]:
@@ -164,9 +175,7 @@ def render_docx(number: int, data: dict, path: Path) -> Path:
     """The form as a Word document that keeps the seed's table layout."""
     spec = form_spec(number)
     document = Document()
-    style = document.styles["Normal"]
-    style.font.name = "SimSun"
-    style.font.size = Pt(11)
+    _chinese_font(document)
     document.add_paragraph(spec["name"])
     heading = document.add_paragraph()
     heading.alignment = WD_ALIGN_PARAGRAPH.CENTER
@@ -211,7 +220,7 @@ def form_for_ticket(ticket: Ticket, reply_template: str | None = None) -> tuple[
 def summary_docx(rows: list[dict], path: Path) -> Path:
     """The office's report on dissatisfied and unreplied tickets (规程 三(三)4), as a table."""
     document = Document()
-    document.styles["Normal"].font.name = "SimSun"
+    _chinese_font(document)
     heading = document.add_paragraph()
     heading.alignment = WD_ALIGN_PARAGRAPH.CENTER
     run = heading.add_run(text("summary_title"))

@@ -262,7 +262,7 @@ class Hotline:
 
         with self.db.session() as session:
             ticket = queries.ticket(session, ticket_id)
-            values = forms.form_data(session, ticket, self.calc) if ticket else {}
+            values = forms.form_data(session, ticket, self.calc, True, self.now()) if ticket else {}
         command = SubmitApprovalForm(ticket_id, values) if number == 4 else SubmitFinalReply(ticket_id, values)
         return self.do(actor, command)
 
@@ -334,12 +334,12 @@ class Hotline:
             full = private_chat and self.may_see_full(actor, ticket)
             if full:
                 self._audit(session, actor, "view_full", ticket.id, form=number)
-            return forms.render_text(number, forms.form_data(session, ticket, self.calc, full))
+            return forms.render_text(number, forms.form_data(session, ticket, self.calc, full, self.now()))
 
     def form_file(self, ticket_id: int, number: int, private: bool) -> Path:
         with self.db.session() as session:
             ticket = queries.ticket(session, ticket_id)
-            data = forms.form_data(session, ticket, self.calc, private)
+            data = forms.form_data(session, ticket, self.calc, private, self.now())
             suffix = "" if private else "-masked"
             path = self.files_dir / text("form_file", internal_no=ticket.internal_no, number=number, suffix=suffix)
             return forms.render_docx(number, data, path)

@@ -72,7 +72,7 @@ def render_outbox(session: Session, row: Outbox, calc: DeadlineCalculator) -> st
     if ticket is not None and row.template in FORM_OF:
         key = FORM_OF[row.template]
         number = int(row.context[key]) if key else (2 if ticket.channel == "petition" else 3)
-        form = forms.render_text(number, forms.form_data(session, ticket, calc, private))
+        form = forms.render_text(number, forms.form_data(session, ticket, calc, private, row.created_at))
     extra = {}
     if row.template == "weekly_stats":
         from datetime import date

@@ -26,7 +26,7 @@ def closed_12345(db, workflow, org):
 
 def data_of(desk, t, private=True):
     with desk.db.session() as session:
-        return form_data(session, queries.ticket(session, t), desk.workflow.calc, private)
+        return form_data(session, queries.ticket(session, t), desk.workflow.calc, private, desk.now())
 
 
 def test_form4_docx_keeps_the_table(closed_12345, tmp_path):
@@ -74,6 +74,7 @@ def test_form2_petition_letter(db, workflow, org, tmp_path):
     text = render_text(2, data)
     assert text.splitlines()[1] == "张三："
     assert "30 日内向上一级行政机关提出复查申请" in text
+    assert text.splitlines()[-1] == "2026年09月29日"  # the letter is dated by the bot's clock, not the machine's
     document = Document(render_docx(2, data, tmp_path / "f2.docx"))
     assert any(p.text == "上海市松江区民政局" for p in document.paragraphs)
 
