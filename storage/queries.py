@@ -649,3 +649,11 @@ def overdue_replies_without_supervision(session: Session, now: datetime, limit: 
         .where(StageDeadline.open.is_(True), StageDeadline.stage == "reply", StageDeadline.due_at < now,
                Ticket.id.not_in(supervised))
         .order_by(Ticket.id).limit(limit)))
+
+
+def recent_dispatched(session: Session, before: datetime, since: datetime, limit: int = 500):
+    """(department id, content) of the latest dispatched tickets, for 'where similar tickets went'."""
+    return list(session.execute(
+        select(Ticket.department_id, Ticket.content)
+        .where(Ticket.department_id.is_not(None), Ticket.received_at >= since, Ticket.received_at <= before)
+        .order_by(Ticket.received_at.desc()).limit(limit)))

@@ -122,3 +122,18 @@ async def test_kb_in_chat_and_cited_in_a_reply(chat, db):
     assert reply.basis == "《上海市城乡居民最低生活保障申请条件》（上海市民政局，2024-07-01）"
     assert reply.knowledge_ref == "上海市民政局|上海市城乡居民最低生活保障申请条件@1"
     assert "依据（政策、法规）" not in chat.last_in("李强").text  # moved on to the next step
+
+
+def test_dispatch_suggestion_follows_similar_tickets(db, workflow, org):
+    desk = Desk(db, workflow, org)
+    for n in range(2):
+        earlier = desk.new("12345", "ordinary", external_no=f"E{n}", phone=f"1390000000{n}",
+                           content="小区门牌号码与地图标注的路名不一致，要求更正路名")
+        desk.to_department(earlier, "quhua")
+    t = desk.new("12345", "ordinary", external_no="NEW", phone="13900000009",
+                 content="我家门牌上的路名和地图不一致，希望更正")
+    with db.session() as session:
+        from bot.suggest import suggest_departments
+
+        ranked = suggest_departments(session, queries.ticket(session, t))
+    assert ranked[0][0].name == "区划地名科" and ranked[0][1] > 0
