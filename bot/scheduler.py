@@ -58,6 +58,7 @@ class Planner:
         self._warnings(session, now, report)
         self._supervision(session, now, report)
         self._emergencies(session, now, report)
+        self._visits(session, now, report)
         self._sensitive(session, now, report)
         self._digest(session, now, report)
         self._weekly(session, now, report)
@@ -186,6 +187,20 @@ class Planner:
                 self._queue(session, report, Audience.MEMBER, "emergency_alert", context, now,
                             member_id=member_id, ticket_id=ticket.id, urgent=True)
 
+    # -- planned visits: when their time comes, the office and the department hear it --
+
+    def _visits(self, session: Session, now: datetime, report: TickReport) -> None:
+        for visit, ticket in queries.visits_due(session, now):
+            if not queries.claim(session, f"visit_due:{visit.id}", now):
+                continue
+            report.duties.append(f"visit_due:{visit.id}")
+            context = {"ticket_id": ticket.id, "internal_no": ticket.internal_no, "visitors": visit.visitors,
+                       "when": self.calc.local(visit.scheduled_for)}
+            self._queue(session, report, Audience.OFFICE_GROUP, "visit_due", {**context, "office": True}, now,
+                        ticket_id=ticket.id, urgent=True)
+            self._queue(session, report, Audience.DEPARTMENT_GROUP, "visit_due", context, now,
+                        department_id=ticket.department_id, ticket_id=ticket.id, urgent=True)
+
     # -- sensitive cases (SPEC §5.3) --
 
     def _report_day(self, day: date) -> bool:
@@ -204,7 +219,8 @@ class Planner:
         for ticket in tickets:
             if ticket.received_at > now:
                 continue
-            context = {"ticket_id": ticket.id, "internal_no": ticket.internal_no, "day": today.isoformat()}
+            context = {"ticket_id": ticket.id, "internal_no": ticket.internal_no, "day": today.isoformat(),
+                       "planned": queries.planned_visit(session, ticket.id) is not None}
             if local >= ask and queries.claim(session, f"sensitive_ask:{ticket.id}:{today}", now):
                 report.duties.append(f"sensitive_ask:{ticket.id}:{today}")
                 self._queue(session, report, Audience.DEPARTMENT_GROUP, "sensitive_ask", context, now,

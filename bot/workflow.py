@@ -35,6 +35,7 @@ from bot.domain import (
     Status,
     SupervisionTrigger,
 )
+from bot.parsing import parse_local_time
 from bot.rules import Rules
 from storage import queries
 from storage.models import (
@@ -345,6 +346,16 @@ class RecordDailyReport:
 
 
 @dataclass(frozen=True)
+class ScheduleVisit:
+    """The visit to calm a major threat (上门疏导), planned: when (as typed) and who goes."""
+
+    ticket_id: int
+    when: str
+    visitors: str
+    action = "schedule_visit"
+
+
+@dataclass(frozen=True)
 class RecordVisit:
     """The visit to calm a major threat (上门疏导), done."""
 
@@ -578,6 +589,7 @@ TRANSITIONS: dict[str, Transition] = {
     "approve_extension": _t(Role.BUSINESS_LEADER, WITH_DEPARTMENT | {Status.DISPATCHED}, scoped=True),
     "reject_extension": _t(Role.BUSINESS_LEADER, WITH_DEPARTMENT | {Status.DISPATCHED}, scoped=True),
     "record_visit": _t(Role.OFFICE, OPEN_WITH_DEPARTMENT),
+    "schedule_visit": _t(Role.OFFICE, OPEN_WITH_DEPARTMENT),
     "record_platform_reply": _t(Role.OFFICE, Status.PLATFORM_REPLY, Status.CLOSED, channels={H, N}),
 }
 
@@ -1131,6 +1143,12 @@ class Workflow:
         if not c.text.strip():
             raise self._missing(["progress"], "ticket_field")
 
+    def _check_schedule_visit(self, session, actor, ticket, c: ScheduleVisit) -> None:
+        if parse_local_time(c.when, self.calc.local(self.now()), future=True) is None:
+            raise self._invalid(text("refusal_visit_time"))
+        if not c.visitors.strip():
+            raise self._missing(["visitors"], "ticket_field")
+
     def _check_record_visit(self, session, actor, ticket, c: RecordVisit) -> None:
         if not c.note.strip():
             raise self._missing(["visit_note"], "ticket_field")
@@ -1549,9 +1567,20 @@ class Workflow:
             report.text, report.author_id, report.created_at = c.text.strip(), actor.member_id, now
         return {"day": today.isoformat(), "text": c.text.strip()}
 
-    def _do_record_visit(self, session, actor, ticket, c: RecordVisit, now, outcome):
-        session.add(Visit(ticket_id=ticket.id, visited_at=now, visitors=actor.name, note=c.note.strip(),
+    def _do_schedule_visit(self, session, actor, ticket, c: ScheduleVisit, now, outcome):
+        when = parse_local_time(c.when, self.calc.local(now), future=True)
+        session.add(Visit(ticket_id=ticket.id, scheduled_for=_utc(when), visitors=c.visitors.strip(),
                           recorded_by_id=actor.member_id))
+        self._to_department(outcome, ticket, "visit_scheduled", when=when, visitors=c.visitors.strip())
+        return {"when": when, "visitors": c.visitors.strip()}
+
+    def _do_record_visit(self, session, actor, ticket, c: RecordVisit, now, outcome):
+        planned = queries.planned_visit(session, ticket.id)
+        if planned is not None:
+            planned.visited_at, planned.note, planned.recorded_by_id = now, c.note.strip(), actor.member_id
+        else:
+            session.add(Visit(ticket_id=ticket.id, visited_at=now, visitors=actor.name, note=c.note.strip(),
+                              recorded_by_id=actor.member_id))
         self._to_department(outcome, ticket, "visit_recorded", note=c.note.strip(), by=actor.name)
         return {"note": c.note.strip()}
 

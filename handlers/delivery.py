@@ -73,6 +73,9 @@ def buttons_for(template: str, ticket_id: int | None, context: dict, bot_usernam
         case "sensitive_ask" | "sensitive_remind":
             return keyboard([button("daily_report", f"t:sr:{t}")])
         case "visit_reminder" if context.get("office"):
+            plan = [] if context.get("planned") else [button("schedule_visit", f"t:vsc:{t}")]
+            return keyboard(plan + [button("record_visit", f"t:vis:{t}")])
+        case "visit_due" if context.get("office"):
             return keyboard([button("record_visit", f"t:vis:{t}")])
         case "join_request":
             request = context["request_id"]

@@ -51,6 +51,8 @@ PROMPTS = {
     "ore": ("office_return", ["reason", "belongs_to"], lambda t, v: wf.OfficeReturn(t, v["reason"], v["belongs_to"])),
     "sr": ("record_daily_report", ["progress"], lambda t, v: wf.RecordDailyReport(t, v["progress"])),
     "vis": ("record_visit", ["visit_note"], lambda t, v: wf.RecordVisit(t, v["visit_note"])),
+    "vsc": ("schedule_visit", ["visit_time", "visitors"], lambda t, v: wf.ScheduleVisit(t, v["visit_time"],
+                                                                                       v["visitors"])),
     "ext": ("request_extension", ["ext_days", "ext_reason"],
             lambda t, v: wf.RequestExtension(t, _days(v["ext_days"]), v["ext_reason"])),
     "xrj": ("reject_extension", ["comment"], lambda t, v: wf.RejectExtension(t, v["comment"])),
@@ -79,7 +81,8 @@ SETTLES = {
     "create_supervision": {"supervision_proposed"},
     "reply_supervision": {"supervision_card"},
     "send_acceptance_notice": {"accepted"},
-    "record_visit": {"visit_reminder"},
+    "record_visit": {"visit_reminder", "visit_due"},
+    "schedule_visit": {"visit_reminder"},
     "record_follow_up": set(),
 }
 log = logging.getLogger(__name__)

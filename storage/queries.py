@@ -657,3 +657,16 @@ def recent_dispatched(session: Session, before: datetime, since: datetime, limit
         select(Ticket.department_id, Ticket.content)
         .where(Ticket.department_id.is_not(None), Ticket.received_at >= since, Ticket.received_at <= before)
         .order_by(Ticket.received_at.desc()).limit(limit)))
+
+
+def planned_visit(session: Session, ticket_id: int) -> Visit | None:
+    return session.scalar(select(Visit).where(Visit.ticket_id == ticket_id, Visit.visited_at.is_(None),
+                                              Visit.scheduled_for.is_not(None)).order_by(Visit.id).limit(1))
+
+
+def visits_due(session: Session, now: datetime):
+    """(visit, ticket) of planned visits whose time has come and that are not recorded as done."""
+    return list(session.execute(select(Visit, Ticket).join(Ticket, Ticket.id == Visit.ticket_id)
+                                .where(Visit.visited_at.is_(None), Visit.scheduled_for <= now,
+                                       Ticket.closed_at.is_(None))
+                                .order_by(Visit.id)))

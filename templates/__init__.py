@@ -34,6 +34,8 @@ def _when(moment) -> str:
 
 def _at(moment) -> str:
     """10月14日（周三）09:30, always with the time."""
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
     return f"{_day(moment)}{moment:%H:%M}" if moment else "—"
 
 

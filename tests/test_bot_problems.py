@@ -153,3 +153,19 @@ async def test_not_factual_reply_needs_evidence_in_chat(chat, db):
     assert "缺少：开展工作过程及情况（办结汇报）、佐证材料" in chat.last_in("李强").text
     await chat.say("王芳", "/ticket SJMZ-2026-000001")
     assert {"标记应急件", "标记重大扬言", "督办"} <= set(chat.buttons(chat.last_in("王芳")))
+
+
+async def test_visit_planned_from_the_reminder(chat, db, clock):
+    clock.moment = local("2026-09-29T08:00")
+    ticket(chat, db, "P-MT", channel="petition", phone="13600009999", major_threat=True)
+    clock.moment = local("2026-09-29T09:00")
+    h = chat.app.bot_data["hotline"]
+    await h.run(h.tick)
+    await chat.app.bot_data["deliverer"].flush()
+    reminder = [s for s in chat.api.in_chat(-1001) if "上门疏导" in s.text][-1]
+    assert chat.buttons(reminder) == ["安排上门", "已上门疏导"]
+    await chat.tap("王芳", reminder, "安排上门")
+    await chat.say("王芳", "明天 14:00")
+    await chat.say("王芳", "王芳、李强")
+    assert "已安排上门疏导：9月30日（周三）14:00，王芳、李强" in chat.last_in("社会救助科群").text
+    assert chat.buttons(reminder) == []

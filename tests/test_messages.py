@@ -30,6 +30,7 @@ from bot.workflow import (
     RequestExtension,
     RequestRepeatClosure,
     ReturnProblemReport,
+    ScheduleVisit,
     SignProblemReport,
     SubmitApprovalForm,
     SubmitFinalReply,
@@ -87,6 +88,7 @@ def every_path(desk: Desk) -> None:
     desk.ok("李强", Accept(x))
     desk.ok("李强", RequestExtension(x, 2, "需核查"))
     desk.ok("陈刚", ApproveExtension(x))
+    desk.ok("王芳", ScheduleVisit(x, "明天 14:00", "王芳、李强"))
     photo = (EvidenceIn("photo", "AgAC"),)
     desk.ok("王芳", RecordFollowUp(p, "city", "dissatisfied"))
     desk.ok("李强", SubmitProblemReport(p, "市民要求超出政策", "已三次上门解释", photo))
@@ -124,7 +126,7 @@ def test_every_template_renders_and_groups_never_see_personal_data(desk):
                if p.name.endswith(".j2") and not p.name.startswith("_")}
     chat_only = {"ticket_detail", "listing", "join_request", "join_approved", "delivery_failed", "stats",
                  "weekly_stats", "deadline_warnings", "digest", "sensitive_ask", "sensitive_remind",
-                 "sensitive_daily", "visit_reminder", "visit_recorded", "burst", "kb_results", "problem_summary"}
+                 "sensitive_daily", "visit_reminder", "visit_recorded", "burst", "kb_results", "problem_summary", "visit_due"}
     assert used == shipped - chat_only  # every workflow message has a template, and no template is dead
 
 

@@ -21,3 +21,11 @@ def test_not_times():
     assert parse_local_time("2026-13-01 09:00", NOW) is None
     assert parse_local_time("今天 18:00", NOW) is None  # in the future
     assert parse_local_time("hello", NOW) is None
+
+
+def test_future_times_for_plans():
+    assert parse_local_time("明天 14:00", NOW, future=True) == local("2026-10-10T14:00")
+    assert parse_local_time("10月12日 9:30", NOW, future=True) == local("2026-10-12T09:30")
+    assert parse_local_time("9月1日 9:30", NOW, future=True) == local("2027-09-01T09:30")
+    assert parse_local_time("昨天 9:00", NOW, future=True) is None
+    assert parse_local_time("明天 14:00", NOW) is None  # a contact time cannot be tomorrow

@@ -213,3 +213,27 @@ def test_emergency_alerts_until_someone_acknowledges(desk, clock):
     desk.ok("王芳", MarkEmergency(u))
     assert desk.do("王芳", MarkEmergency(u)).refusal.code == "invalid"
     assert all(row.urgent for row in desk.stages(u).values())
+
+
+def test_a_major_threat_visit_planned_reminded_and_recorded(desk, clock):
+    from bot.workflow import RecordVisit, ScheduleVisit
+
+    t = desk.new("petition", external_no="MT", received="2026-09-29T08:00", major_threat=True)
+    clock.set("2026-09-29T08:10")
+    desk.to_department(t)
+    tick(desk, clock, "2026-09-29T09:00")
+    assert [r.context.get("planned") for r in queued(desk, "visit_reminder")] == [False, False]
+    assert desk.do("王芳", ScheduleVisit(t, "昨天 9:00", "王芳、李强")).refusal.code == "invalid"  # not in the past
+    assert desk.do("王芳", ScheduleVisit(t, "明天 14:00", " ")).refusal.code == "missing"
+    assert desk.do("李强", ScheduleVisit(t, "明天 14:00", "李强")).refusal.code == "role"
+    desk.ok("王芳", ScheduleVisit(t, "明天 14:00", "王芳、李强"))
+    assert not [d for d in tick(desk, clock, "2026-09-30T13:59").duties if d.startswith("visit_due")]
+    assert [d for d in tick(desk, clock, "2026-09-30T14:00").duties if d.startswith("visit_due")] == ["visit_due:1"]
+    assert queued(desk, "visit_reminder")[-1].context["planned"] is True
+    assert not [d for d in tick(desk, clock, "2026-09-30T14:30", restart=True).duties if d.startswith("visit")]
+    clock.set("2026-09-30T16:00")
+    desk.ok("王芳", RecordVisit(t, "已上门，情绪平稳，承诺不再上访"))
+    tick(desk, clock, "2026-10-01T09:00")
+    assert len(queued(desk, "visit_reminder")) == 4  # 09-29 and 09-30; none after the visit
+    with desk.db.session() as session:
+        assert queries.planned_visit(session, t) is None
