@@ -644,6 +644,25 @@ class Hotline:
                 key = label("role", role) + (f"（{session.get(Department, department_id).name}）"
                                              if department_id else "")
                 out[key] = self._listing(session, tickets)
+            # the problem track and supervision wait outside the ticket's status
+            waiting = {Role.HANDLER: "requested", Role.BUSINESS_LEADER: "submitted", Role.OFFICE: "signed"}
+            for role, department_id in actor.roles:
+                status = waiting.get(Role(role))
+                if status is None:
+                    continue
+                rows = [t for r, t in queries.problems(session, [status])
+                        if department_id is None or t.department_id == department_id]
+                if rows:
+                    out[text("todo_problems", status=label("problem_status", status))] = self._listing(session, rows)
+            if actor.has_role(Role.OFFICE):
+                proposed = queries.supervisions_in(session, "proposed")
+                if proposed:
+                    out[text("todo_supervision_proposed")] = self._listing(session, proposed)
+            for role, department_id in actor.roles:
+                if role == Role.HANDLER:
+                    created = [t for t in queries.supervisions_in(session, "created") if t.department_id == department_id]
+                    if created:
+                        out[text("todo_supervision_created")] = self._listing(session, created)
         return out
 
     def search(self, actor: Actor, words: list[str]) -> list[dict]:

@@ -670,3 +670,10 @@ def visits_due(session: Session, now: datetime):
                                 .where(Visit.visited_at.is_(None), Visit.scheduled_for <= now,
                                        Ticket.closed_at.is_(None))
                                 .order_by(Visit.id)))
+
+
+def supervisions_in(session: Session, status: str) -> list[Ticket]:
+    from storage.models import Supervision
+
+    return list(session.scalars(select(Ticket).join(Supervision, Supervision.ticket_id == Ticket.id)
+                                .where(Supervision.status == status).order_by(Ticket.id)))

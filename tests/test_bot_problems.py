@@ -169,3 +169,16 @@ async def test_visit_planned_from_the_reminder(chat, db, clock):
     await chat.say("王芳", "王芳、李强")
     assert "已安排上门疏导：9月30日（周三）14:00，王芳、李强" in chat.last_in("社会救助科群").text
     assert chat.buttons(reminder) == []
+
+
+async def test_todo_lists_the_problem_track_and_supervision(chat, db):
+    t = ticket(chat, db, "N-T", close=True)
+    h = chat.app.bot_data["hotline"]
+    from bot.workflow import ProposeSupervision, RecordFollowUp
+
+    assert h.do(actor(db, 1001), RecordFollowUp(t, "city", "dissatisfied")).ok
+    await chat.say("李强", "/todo")
+    assert "情况报告·待科室报告" in chat.last_in("李强").text
+    await chat.say("王芳", "/todo")
+    assert "督办件待建立" in chat.last_in("王芳").text
+    assert not h.do(actor(db, 4002), ProposeSupervision(t, "再督")).ok  # one supervision at a time
