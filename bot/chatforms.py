@@ -17,6 +17,7 @@ class Step:
     group: str | None = None  # labels group of the choices
     optional: bool = False
     channels: tuple[str, ...] | None = None  # only for these channels
+    kinds: tuple[str, ...] | None = None  # only for these 12345 kinds
 
 
 HOTLINES = ("12345", "962200")
@@ -49,6 +50,7 @@ REPLY_STEPS: tuple[Step, ...] = (
 INTAKE_STEPS: tuple[Step, ...] = (
     Step("channel", "choice", "channel"),
     Step("kind", "choice", "kind", channels=("12345",)),
+    Step("tags", "choice", "tag", optional=True, channels=("12345",), kinds=("tagged",)),
     Step("service_category", "choice", "service_category", optional=True, channels=("962200",)),
     Step("flags", "flags", "flag"),
     Step("business_category", "choice", "business_category", optional=True),
@@ -74,16 +76,17 @@ PROBLEM_STEPS: tuple[Step, ...] = (
 FLOWS = {"reply": REPLY_STEPS, "intake": INTAKE_STEPS, "return": RETURN_STEPS, "problem": PROBLEM_STEPS}
 
 
-def steps_for(flow: str, channel: str | None) -> list[Step]:
-    return [s for s in FLOWS[flow] if s.channels is None or channel is None or channel in s.channels]
+def steps_for(flow: str, channel: str | None, kind: str | None = None) -> list[Step]:
+    return [s for s in FLOWS[flow] if (s.channels is None or channel is None or channel in s.channels)
+            and (s.kinds is None or kind in s.kinds)]
 
 
 def step(flow: str, key: str) -> Step | None:
     return next((s for s in FLOWS[flow] if s.key == key), None)
 
 
-def next_step(flow: str, channel: str | None, after: str | None) -> Step | None:
-    steps = steps_for(flow, channel)
+def next_step(flow: str, channel: str | None, after: str | None, kind: str | None = None) -> Step | None:
+    steps = steps_for(flow, channel, kind)
     if after is None:
         return steps[0] if steps else None
     keys = [s.key for s in steps]
@@ -93,8 +96,8 @@ def next_step(flow: str, channel: str | None, after: str | None) -> Step | None:
     return steps[index] if index < len(steps) else None
 
 
-def position(flow: str, channel: str | None, key: str) -> tuple[int, int]:
-    keys = [s.key for s in steps_for(flow, channel)]
+def position(flow: str, channel: str | None, key: str, kind: str | None = None) -> tuple[int, int]:
+    keys = [s.key for s in steps_for(flow, channel, kind)]
     return (keys.index(key) + 1 if key in keys else 0), len(keys)
 
 

@@ -92,6 +92,8 @@ def _choices(context: Context, step: Step, channel: str | None) -> list[tuple[st
         return [(k, label("kind", k)) for k in h.rules.kinds(channel)]
     if step.key == "business_category":
         return [(str(i), name) for i, name in enumerate(h.rules.flag("lists", "business_categories"))]
+    if step.key == "tags":
+        return [(str(i), name) for i, name in enumerate(h.rules.flag("lists", "tags"))]
     if step.key == "template":  # hotlines: one of the two reports of 附件3
         return [(k, v) for k, v in labels(step.group).items() if k != "petition"]
     return list(labels(step.group).items())
@@ -99,6 +101,10 @@ def _choices(context: Context, step: Step, channel: str | None) -> list[tuple[st
 
 def _channel(draft, ticket) -> str | None:
     return ticket.channel if ticket is not None else draft.data.get("channel")
+
+
+def _kind(draft, ticket) -> str | None:
+    return ticket.kind if ticket is not None else draft.data.get("kind")
 
 
 async def show(update: Update, context: Context, actor: Actor, draft) -> None:
@@ -117,7 +123,7 @@ async def show_private(context: Context, actor: Actor, draft, chat_id: int) -> N
         return
     step = chatforms.step(draft.flow, draft.step)
     channel = _channel(draft, ticket)
-    n, total = chatforms.position(draft.flow, channel, step.key)
+    n, total = chatforms.position(draft.flow, channel, step.key, _kind(draft, ticket))
     current = await _current(context, draft, step)
     question = text("form_step", n=n, total=total, field=label(STEP_LABELS[draft.flow], step.key), current=current)
     rows = []
@@ -185,10 +191,12 @@ async def confirm(context: Context, draft, chat_id: int) -> None:
     d = draft.data
     h = hotline(context)
     lines = [text("paste_parsed") if d.get("pasted") else ""]
-    for step in chatforms.steps_for("intake", d.get("channel")):
+    for step in chatforms.steps_for("intake", d.get("channel"), d.get("kind")):
         value = d.get(step.key)
         if step.key == "flags":
             shown = "、".join(label("flag", f) for f in value or []) or "—"
+        elif step.key == "tags":
+            shown = "、".join(value or []) or "—"
         elif step.kind == "choice" and value and step.key != "business_category":
             shown = label(step.group, value, str(value))
         elif step.kind == "time" and value:
@@ -265,6 +273,8 @@ async def answer(update: Update, context: Context, actor: Actor, draft, step: St
         return
     if step.key == "business_category" and raw is not None:
         value = h.rules.flag("lists", "business_categories")[int(raw)]
+    if step.key == "tags" and raw is not None:
+        value = [h.rules.flag("lists", "tags")[int(raw)]]
     if raw in (None, "") and not step.optional and step.kind not in ("points",):
         await reply(update, context, text("form_required"))
         return
@@ -291,6 +301,8 @@ async def answer(update: Update, context: Context, actor: Actor, draft, step: St
         if step.key == "channel":
             data.pop("kind", None)
             data.pop("service_category", None)
+        if step.key in ("channel", "kind"):
+            data.pop("tags", None)
         draft = await h.run(h.put_draft, actor.member_id, draft.flow, draft.ticket_id, step.key, data)
     await advance(update, context, actor, draft, step)
 
@@ -298,7 +310,7 @@ async def answer(update: Update, context: Context, actor: Actor, draft, step: St
 async def advance(update: Update, context: Context, actor: Actor, draft, step: Step) -> None:
     h = hotline(context)
     ticket = await h.run(h.ticket, draft.ticket_id) if draft.ticket_id else None
-    following = chatforms.next_step(draft.flow, _channel(draft, ticket), step.key)
+    following = chatforms.next_step(draft.flow, _channel(draft, ticket), step.key, _kind(draft, ticket))
     if draft.data.get("editing") or following is None:
         end = {"reply": "preview", "intake": "confirm"}.get(draft.flow)
         if end is None:  # the return form ends by submitting
@@ -376,7 +388,7 @@ async def on_control(update: Update, context: Context, actor: Actor, draft) -> N
         await advance(update, context, actor, draft, step)
     elif verb == "edit":
         ticket = await h.run(h.ticket, draft.ticket_id) if draft.ticket_id else None
-        steps = chatforms.steps_for(draft.flow, _channel(draft, ticket))
+        steps = chatforms.steps_for(draft.flow, _channel(draft, ticket), _kind(draft, ticket))
         buttons = [button("", f"fe:{s.key}", label(STEP_LABELS[draft.flow], s.key)[:30]) for s in steps]
         await say(context, update.effective_chat.id, text("form_step", n="…", total=len(steps),
                                                           field=label("button", "edit"), current=None),
@@ -418,6 +430,7 @@ def intake_command(data: dict, tz) -> CreateTicket:
         content=data.get("content", ""), kind=data.get("kind"), citizen_name=data.get("citizen_name"),
         phone=data.get("phone"), address=data.get("address"), source=data.get("source"),
         service_category=data.get("service_category"), business_category=data.get("business_category"),
+        tags=tuple(data.get("tags") or ()),
         **{flag: flag in data.get("flags", []) for flag in FLAGS},
     )
 

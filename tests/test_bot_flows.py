@@ -227,3 +227,27 @@ async def test_emergency_alert_acknowledged_in_chat(chat):
     assert "郑华" in chat.current_text(alert) and chat.buttons(alert) == []
     assert chat.buttons(chat.last_in("孙伟")) == []  # every other copy closed
     assert "已由 郑华 确认" in chat.last_in("局办公室群").text
+
+
+async def test_a_tagged_ticket_gets_its_tag_from_a_button(chat, db):
+    await chat.say("王芳", "/new")
+    await chat.tap("王芳", chat.last_in("王芳"), "12345市民服务热线")
+    await chat.tap("王芳", chat.last_in("王芳"), "标签工单")
+    tags = chat.last_in("王芳")
+    assert "工单标签" in tags.text and chat.buttons(tags)[:2] == ["中国政府网民留言", "一网通办找茬"]
+    await chat.tap("王芳", tags, "一网通办找茬")
+    for value in ("完成", "跳过"):
+        await chat.tap("王芳", chat.last_in("王芳"), value)
+    await chat.say("王芳", "2026092900999")
+    await chat.tap("王芳", chat.last_in("王芳"), "刚刚")
+    for value in ("跳过", "跳过", "跳过"):
+        await chat.tap("王芳", chat.last_in("王芳"), value)
+    await chat.say("王芳", "一网通办找茬：婚姻登记预约页面打不开")
+    confirm = chat.last_in("王芳")
+    assert "工单标签：一网通办找茬" in confirm.text
+    await chat.tap("王芳", confirm, "确认登记")
+    from storage import queries
+
+    with db.session() as session:
+        ticket = queries.ticket_by_external(session, "12345", "2026092900999")
+        assert ticket.kind == "tagged" and ticket.tags == ["一网通办找茬"]
