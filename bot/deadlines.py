@@ -86,6 +86,3 @@ class DeadlineCalculator:
             return None
         return self.compute(rule, event_at, overall)
 
-    def working_days_left(self, now: datetime, due_at: datetime) -> int:
-        """Whole working days from now's date to the due date (0 = due today)."""
-        return self.calendar.working_days_between(self.local(now).date(), self.local(due_at).date())

@@ -75,6 +75,22 @@ class Status(StrEnum):
 
 TERMINAL_STATUSES = frozenset({Status.RETURNED, Status.CLOSED})
 
+# What each role waits for, by the ticket's status (/todo, the morning digest).
+WAITING_FOR = {
+    Role.OFFICE: (Status.RECEIVED, Status.DEPT_REPLIED, Status.APPROVAL_FORM, Status.FINAL_REPLY,
+                  Status.AWAITING_MAIL, Status.PLATFORM_REPLY, Status.RETURN_APPROVED),
+    Role.HANDLER: (Status.DISPATCHED, Status.ACCEPTED),
+    Role.BUSINESS_LEADER: (Status.REPLY_DRAFTED, Status.RETURN_REQUESTED),
+    Role.PETITION_LEADER: (Status.LEADER_SIGNOFF,),
+}
+
+
+# The ticket's yes/no flags (SPEC §2), in the order forms and imports show them.
+TICKET_FLAGS = ("city_urged", "sensitive", "major_threat", "repeat", "review", "emergency")
+
+# The leaders an emergency alert goes to (办法 第十七条), most senior first.
+LEADER_ROLES = (Role.MAIN_LEADER, Role.PETITION_LEADER, Role.BUSINESS_LEADER)
+
 
 class Stage(StrEnum):
     DISPATCH = "dispatch"

@@ -208,14 +208,6 @@ def render_docx(number: int, data: dict, path: Path) -> Path:
     return path
 
 
-def form_for_ticket(ticket: Ticket, reply_template: str | None = None) -> tuple[int, ...]:
-    """Which forms a ticket produces: 附件1 always; 附件2 for petitions; 附件3 for hotlines; 附件4 for 12345."""
-    if ticket.channel == "petition":
-        return (1, 2)
-    if ticket.channel == "12345":
-        return (1, 3, 4)
-    return (1, 3)
-
 
 def summary_docx(rows: list[dict], path: Path) -> Path:
     """The office's report on dissatisfied and unreplied tickets (规程 三(三)4), as a table."""

@@ -16,6 +16,7 @@ from datetime import datetime
 from pathlib import Path
 
 from bot.deadlines import DeadlineCalculator
+from bot.domain import TICKET_FLAGS
 from bot.rules import Rules
 from bot.workflow import Actor, CreateTicket, Refused, Workflow
 from storage import queries
@@ -51,7 +52,7 @@ COLUMNS = (
     Column("service_category", ("服务类别",)),
     Column("business_category", ("业务类别",)),
 )
-FLAGS = ("city_urged", "sensitive", "major_threat", "repeat", "review", "emergency")
+FLAGS = TICKET_FLAGS
 TIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y-%m-%dT%H:%M:%S",
                 "%Y-%m-%dT%H:%M", "%Y年%m月%d日 %H:%M", "%Y年%m月%d日%H时%M分")
 

@@ -17,7 +17,7 @@ from datetime import date, datetime, time, timedelta
 from sqlmodel import Session
 
 from bot.deadlines import DeadlineCalculator
-from bot.domain import Audience, Role, Status
+from bot.domain import LEADER_ROLES, WAITING_FOR, Audience, Role
 from bot.rules import Rules
 from bot.workflow import jsonable
 from storage import queries
@@ -25,9 +25,8 @@ from storage.models import Department, Outbox, StageDeadline, Ticket, WarningSen
 
 SUPERVISION_BATCH = 100  # proposals per scan: a backlog is worked off minute by minute, never in one long lock
 
-WAITING_OFFICE = (Status.RECEIVED, Status.DEPT_REPLIED, Status.APPROVAL_FORM, Status.FINAL_REPLY,
-                  Status.AWAITING_MAIL, Status.PLATFORM_REPLY, Status.RETURN_APPROVED)
-WAITING_LEADER = (Status.REPLY_DRAFTED, Status.RETURN_REQUESTED, Status.LEADER_SIGNOFF)
+WAITING_OFFICE = WAITING_FOR[Role.OFFICE]
+WAITING_LEADER = WAITING_FOR[Role.BUSINESS_LEADER] + WAITING_FOR[Role.PETITION_LEADER]
 
 
 @dataclass
@@ -180,10 +179,7 @@ class Planner:
                        "kind": ticket.kind, "round": n}
             self._queue(session, report, Audience.OFFICE_GROUP, "emergency_alert", context, now,
                         ticket_id=ticket.id, urgent=True)
-            leaders: list[int] = []
-            for role in (Role.MAIN_LEADER, Role.PETITION_LEADER, Role.BUSINESS_LEADER):
-                leaders += [m.id for m in queries.members_with_role(session, role.value) if m.id not in leaders]
-            for member_id in leaders:
+            for member_id in queries.members_with_any_role(session, [r.value for r in LEADER_ROLES]):
                 self._queue(session, report, Audience.MEMBER, "emergency_alert", context, now,
                             member_id=member_id, ticket_id=ticket.id, urgent=True)
 

@@ -20,7 +20,7 @@ from sqlmodel import Session
 from bot import forms
 from bot.calendar import WorkCalendar
 from bot.deadlines import DeadlineCalculator
-from bot.domain import DEPARTMENT_ROLES, Audience, Role, Status
+from bot.domain import DEPARTMENT_ROLES, WAITING_FOR, Audience, Role, Status
 from bot.importer import ImportFailed, ImportReport, import_rows, parse_rows, read_table
 from bot.rules import Rules
 from bot.suggest import suggest_departments
@@ -34,14 +34,6 @@ from templates import label, render, text
 T = TypeVar("T")
 
 MAX_ATTEMPTS = 12
-WAITING_FOR = {
-    # what a role waits for, by status
-    Role.OFFICE: (Status.RECEIVED, Status.DEPT_REPLIED, Status.APPROVAL_FORM, Status.FINAL_REPLY,
-                  Status.AWAITING_MAIL, Status.PLATFORM_REPLY, Status.RETURN_APPROVED),
-    Role.HANDLER: (Status.DISPATCHED, Status.ACCEPTED),
-    Role.BUSINESS_LEADER: (Status.REPLY_DRAFTED, Status.RETURN_REQUESTED),
-    Role.PETITION_LEADER: (Status.LEADER_SIGNOFF,),
-}
 
 
 @dataclass

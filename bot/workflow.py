@@ -19,6 +19,7 @@ from sqlmodel import Session
 
 from bot.deadlines import Deadline, DeadlineCalculator
 from bot.domain import (
+    LEADER_ROLES,
     STAGE_OWNER,
     TERMINAL_STATUSES,
     Audience,
@@ -568,7 +569,7 @@ TRANSITIONS: dict[str, Transition] = {
     "record_mail": _t(Role.OFFICE, Status.AWAITING_MAIL, Status.CLOSED, channels={P}),
     "record_daily_report": _t(Role.HANDLER, OPEN_WITH_DEPARTMENT, scoped=True),
     "mark_emergency": _t(Role.OFFICE, OPEN_WITH_DEPARTMENT | {Status.RECEIVED}),
-    "acknowledge_emergency": _t((Role.OFFICE, Role.MAIN_LEADER, Role.PETITION_LEADER, Role.BUSINESS_LEADER),
+    "acknowledge_emergency": _t((Role.OFFICE, *LEADER_ROLES),
                                 OPEN_WITH_DEPARTMENT | {Status.RECEIVED} | TERMINAL_STATUSES),
     "record_follow_up": _t(Role.OFFICE, Status.CLOSED),
     "request_repeat_closure": _t(Role.OFFICE, OPEN_WITH_DEPARTMENT - {Status.DISPATCHED}),
@@ -579,7 +580,7 @@ TRANSITIONS: dict[str, Transition] = {
     "verify_problem_report": _t(Role.OFFICE, set(Status) - {Status.RECEIVED, Status.RETURNED}),
     "link_tickets": _t(Role.OFFICE, set(Status)),
     "unlink_tickets": _t(Role.OFFICE, set(Status)),
-    "propose_supervision": _t((Role.MAIN_LEADER, Role.PETITION_LEADER, Role.BUSINESS_LEADER, Role.OFFICE),
+    "propose_supervision": _t((*LEADER_ROLES, Role.OFFICE),
                               set(Status) - {Status.RECEIVED, Status.RETURNED}),
     "create_supervision": _t(Role.OFFICE, set(Status) - {Status.RECEIVED, Status.RETURNED}),
     "reply_supervision": _t(Role.HANDLER, set(Status) - {Status.RECEIVED, Status.RETURNED}, scoped=True),
@@ -931,15 +932,8 @@ class Workflow:
         """应急件 / 重大扬言 (办法 第十七条): at once to the office and every leader, to be acknowledged."""
         session.add(EmergencyAlert(ticket_id=ticket.id, raised_at=now, raised_by_id=actor.member_id))
         self._to_office(outcome, ticket, "emergency_alert", round=0)
-        for member_id in self._leaders(session):
+        for member_id in queries.members_with_any_role(session, [r.value for r in LEADER_ROLES]):
             self._to_member(outcome, ticket, member_id, "emergency_alert", round=0)
-
-    @staticmethod
-    def _leaders(session) -> list[int]:
-        ids: list[int] = []
-        for role in (Role.MAIN_LEADER, Role.PETITION_LEADER, Role.BUSINESS_LEADER):
-            ids += [m.id for m in queries.members_with_role(session, role.value) if m.id not in ids]
-        return ids
 
     # -- checks before the compare-and-set --
 

@@ -13,6 +13,7 @@ from telegram import Update
 
 from bot import chatforms
 from bot.chatforms import Step
+from bot.domain import TICKET_FLAGS
 from bot.forms import render_text
 from bot.parsing import parse_local_time
 from bot.workflow import (
@@ -27,7 +28,7 @@ from bot.workflow import (
 from handlers.common import Context, alert, button, hotline, in_rows, keyboard, reply, say
 from templates import label, labels, text
 
-FLAGS = ("city_urged", "sensitive", "major_threat", "repeat", "review", "emergency")
+FLAGS = TICKET_FLAGS
 STEP_LABELS = {"reply": "reply_step", "intake": "intake_step", "return": "return_step", "problem": "problem_step"}
 # forms that end by submitting: flow -> the action checked before it starts
 SUBMITTED = {"return": "ask_return", "problem": "submit_problem_report"}

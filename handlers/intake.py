@@ -7,7 +7,7 @@ from pathlib import Path
 
 from telegram import Update
 
-from bot.domain import Role
+from bot.domain import TICKET_FLAGS, Role
 from bot.importer import ImportFailed
 from bot.knowledge import KnowledgeError, is_knowledge_csv
 from bot.service import failed_import_lines
@@ -147,8 +147,7 @@ async def on_paste(update: Update, context: Context, actor: Actor) -> bool:
                                                            "address", "content", "service_category",
                                                            "business_category", "source")}
     data["received_at"] = command.received_at.isoformat()
-    data["flags"] = [flag for flag in ("city_urged", "sensitive", "major_threat", "repeat", "review", "emergency")
-                     if getattr(command, flag)]
+    data["flags"] = [flag for flag in TICKET_FLAGS if getattr(command, flag)]
     data["pasted"] = True
     draft = await h.run(h.put_draft, actor.member_id, "intake", None, "confirm", data, update.effective_chat.id)
     await confirm(context, draft, update.effective_chat.id)

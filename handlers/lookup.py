@@ -7,6 +7,7 @@ from datetime import date
 from telegram import Update
 
 from bot.domain import Role
+from bot.privacy import scrub_text
 from bot.stats import period
 from bot.workflow import Actor
 from handlers.common import Context, button, deep_link, hotline, is_private, keyboard, reply, url_button
@@ -91,7 +92,8 @@ async def cmd_search(update: Update, context: Context, actor: Actor) -> None:
         return
     h = hotline(context)
     rows = await h.run(h.search, actor, words)
-    await reply(update, context, render("listing", groups={text("listing_search", words=" ".join(words)): rows}))
+    shown = " ".join(words) if is_private(update) else scrub_text(" ".join(words))  # a phone typed in a group
+    await reply(update, context, render("listing", groups={text("listing_search", words=shown): rows}))
 
 
 STATS_ROLES = (Role.OFFICE, Role.BUSINESS_LEADER, Role.PETITION_LEADER, Role.MAIN_LEADER, Role.ADMIN)

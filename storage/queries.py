@@ -54,12 +54,16 @@ def members_with_role(session: Session, role: str, department_id: int | None = N
     return list(session.scalars(query).unique())
 
 
+def members_with_any_role(session: Session, roles: Sequence[str]) -> list[int]:
+    """Ids of the active members holding any of the roles, each once, in the roles' order."""
+    ids: list[int] = []
+    for role in roles:
+        ids += [m.id for m in members_with_role(session, role) if m.id not in ids]
+    return ids
+
+
 def department_by_code(session: Session, code: str) -> Department | None:
     return session.scalar(select(Department).where(Department.code == code))
-
-
-def department_by_name(session: Session, name: str) -> Department | None:
-    return session.scalar(select(Department).where((Department.name == name) | (Department.code == name)))
 
 
 def add_role(session: Session, member_id: int, role: str, department_id: int | None) -> MemberRole:
@@ -209,10 +213,6 @@ def open_return(session: Session, ticket_id: int) -> TicketReturn | None:
 
 def events_of(session: Session, ticket_id: int) -> list[TicketEvent]:
     return list(session.scalars(select(TicketEvent).where(TicketEvent.ticket_id == ticket_id).order_by(TicketEvent.id)))
-
-
-def events_by_action(session: Session, action: str) -> list[TicketEvent]:
-    return list(session.scalars(select(TicketEvent).where(TicketEvent.action == action).order_by(TicketEvent.id)))
 
 
 def outbox_of(session: Session, ticket_id: int | None = None) -> list[Outbox]:

@@ -100,6 +100,3 @@ def render(name: str, **context: object) -> str:
     """Render templates/messages/NAME.j2 as Telegram HTML (every value escaped)."""
     return _html.get_template(f"{name}.j2").render(label=label, label_map=labels, **context).strip()
 
-
-def has_template(name: str) -> bool:
-    return name + ".j2" in _html.list_templates()

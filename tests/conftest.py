@@ -49,6 +49,15 @@ def local(text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=SHANGHAI)
 
 
+def actor_of(db, telegram_id: int):
+    """The workflow actor of the member with this Telegram id."""
+    from bot.workflow import Actor
+    from storage import queries
+
+    with db.session() as session:
+        return Actor.load(session, queries.member_by_telegram_id(session, telegram_id).id)
+
+
 class Clock:
     """A clock the tests move by hand."""
 

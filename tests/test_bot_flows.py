@@ -147,6 +147,9 @@ async def test_department_asks_to_return_and_the_office_returns_it(chat):
     await chat.say("李强", "属法院已受理的诉讼事项，依法不予受理")
     await chat.tap("李强", chat.last_in("李强"), "完成")
     assert "缺少：退单证明材料" in chat.last_in("李强").text
+    chat.api.send_voice(chat.user("李强"))
+    await chat.deliver()
+    assert "已收到录音（共 1 件）" in chat.last_in("李强").text
     await chat.send_photo("李强")
     await chat.tap("李强", _last_with(chat, "李强", "完成"), "完成")
     assert "退单申请已提交" in chat.last_in("李强").text

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from bot.workflow import (
     Accept,
-    Actor,
     ApproveReply,
     CreateTicket,
     Dispatch,
@@ -16,14 +15,10 @@ from bot.workflow import (
     SubmitReply,
 )
 from storage import queries
+from tests.conftest import actor_of as actor
 from tests.conftest import local
 from tests.desk import FULL_REPLY
 from tests.test_bot_12345 import _last_with
-
-
-def actor(db, telegram_id: int) -> Actor:
-    with db.session() as session:
-        return Actor.load(session, queries.member_by_telegram_id(session, telegram_id).id)
 
 
 def ticket(chat, db, number: str, channel="962200", kind=None, phone="13500004444", close=False, **kw) -> int:

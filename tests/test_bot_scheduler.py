@@ -8,16 +8,12 @@ from datetime import timedelta
 
 from bot.app import build_application
 from bot.service import Hotline
-from bot.workflow import Accept, Actor, CreateTicket, Dispatch, RecordDailyReport, RecordFirstContact
+from bot.workflow import Accept, CreateTicket, Dispatch, RecordDailyReport, RecordFirstContact
 from storage import queries
+from tests.conftest import actor_of as actor
 from tests.conftest import local
 
 KINDS = ("ordinary", "tagged", "review", "consultation", "threat", "suishenpai", "urgent", "epidemic")
-
-
-def actor(db, telegram_id: int) -> Actor:
-    with db.session() as session:
-        return Actor.load(session, queries.member_by_telegram_id(session, telegram_id).id)
 
 
 def register(hotline, office, channel, number, received, kind=None, department=None, **flags):
