@@ -22,6 +22,7 @@ from bot.calendar import WorkCalendar
 from bot.deadlines import DeadlineCalculator
 from bot.domain import DEPARTMENT_ROLES, WAITING_FOR, Audience, Role, Status
 from bot.importer import ImportFailed, ImportReport, import_rows, parse_rows, read_table
+from bot.messages import KINDS
 from bot.rules import Rules
 from bot.suggest import suggest_departments
 from bot.views import render_outbox, ticket_view
@@ -216,12 +217,12 @@ class Hotline:
         Status.CLOSED: [("record_follow_up", "follow_up")],
     }
     # further buttons on /ticket for whoever may use them: (action, button, verb)
-    MORE_ACTIONS = (("propose_supervision", "propose_supervision", "svp"),
-                    ("record_collaboration", "record_collaboration", "clb"),
-                    ("hand_back", "hand_back", "hb"),
-                    ("request_repeat_closure", "request_repeat_closure", "rrc"),
-                    ("mark_emergency", "mark_emergency", "me"),
-                    ("mark_emergency", "mark_major_threat", "mt"))
+    MORE_ACTIONS = (("propose_supervision", "propose_supervision", "propose_supervision"),
+                    ("record_collaboration", "record_collaboration", "record_collaboration"),
+                    ("hand_back", "hand_back", "hand_back"),
+                    ("request_repeat_closure", "request_repeat_closure", "request_repeat_closure"),
+                    ("mark_emergency", "mark_emergency", "mark_emergency"),
+                    ("mark_emergency", "mark_major_threat", "mark_major_threat"))
 
     def more_actions(self, actor: Actor | None, ticket_id: int) -> list[tuple[str, str]]:
         """(button, verb) of the further actions the asker may take on the ticket now."""
@@ -468,10 +469,6 @@ class Hotline:
 
     # -- the outbox --
 
-    # Lists already, or alerts that must stand alone: never merged into a burst.
-    UNMERGED = frozenset({"deadline_warnings", "digest", "sensitive_daily", "weekly_stats", "burst",
-                          "emergency_alert", "delivery_failed"})
-
     def pending_deliveries(self, limit: int = 50) -> list[Delivery]:
         """What may go out now: bursts merged, and no group over its messages per minute."""
         now = self.now()
@@ -500,7 +497,7 @@ class Hotline:
         over = self.rules.flag("delivery", "burst_merge_over")
         groups: dict[tuple, list[Outbox]] = {}
         for row in queries.pending_for_groups(session, now):
-            if row.template in self.UNMERGED or row.urgent:
+            if not KINDS[row.template].merge or row.urgent:
                 continue
             groups.setdefault((row.audience, row.department_id), []).append(row)
         for (audience, department_id), rows in groups.items():
@@ -530,16 +527,10 @@ class Hotline:
             chat_id = chats[0].chat_id if chats else None
             problem = None if chat_id else "no_group_bound"
         text = render_outbox(session, row, self.calc)
-        attached = []
-        if row.ticket_id and row.template == "close_application":
-            attached = [5]
-        elif row.ticket_id and row.template == "signoff_request":
-            attached = [int(row.context.get("form", 4))]
-        elif row.ticket_id and row.template == "reply_for_approval":
-            attached = [1]  # the handling form (附件1) goes with the reply to the leader
+        kind = KINDS[row.template]
+        attached = kind.files(row.context) if row.ticket_id and kind.files else []
         return Delivery(row.id, chat_id, text, row.template, row.ticket_id, row.audience, dict(row.context),
-                        attached, problem, chart=row.template == "weekly_stats",
-                        summary=row.template == "problem_summary")
+                        attached, problem, chart=kind.chart, summary=kind.summary)
 
     def mark_sent(self, outbox_id: int, chat_id: int, message_id: int, buttons: bool) -> None:
         with self.db.session() as session:

@@ -7,6 +7,7 @@ from sqlmodel import Session
 from bot import forms
 from bot.deadlines import DeadlineCalculator
 from bot.domain import Audience
+from bot.messages import KINDS
 from bot.privacy import mask_address, mask_name, mask_phone, scrub_all, scrub_text
 from storage import queries
 from storage.models import Department, Member, Outbox, Ticket
@@ -56,10 +57,6 @@ def ticket_view(session: Session, ticket: Ticket, calc: DeadlineCalculator, priv
     }
 
 
-# Messages that carry the reply or form under decision.
-FORM_OF = {"reply_for_approval": None, "reply_for_review": None, "signoff_request": "form"}
-
-
 def render_outbox(session: Session, row: Outbox, calc: DeadlineCalculator) -> str:
     """The text of a queued message, with the ticket shown as its audience may see it."""
     private = row.audience == Audience.MEMBER
@@ -69,9 +66,9 @@ def render_outbox(session: Session, row: Outbox, calc: DeadlineCalculator) -> st
     if not private and ticket is not None:  # what people typed (reasons, comments) may name the citizen
         context = scrub_all(context, ticket.citizen_name, ticket.address, ticket.phone)
     form = None
-    if ticket is not None and row.template in FORM_OF:
-        key = FORM_OF[row.template]
-        number = int(row.context[key]) if key else (2 if ticket.channel == "petition" else 3)
+    form_in_text = KINDS[row.template].form_in_text
+    if ticket is not None and form_in_text is not None:  # the reply or form under decision
+        number = form_in_text(ticket.channel, row.context)
         form = forms.render_text(number, forms.form_data(session, ticket, calc, private, row.created_at))
     extra = {}
     if row.template == "weekly_stats":

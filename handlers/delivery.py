@@ -10,84 +10,50 @@ import asyncio
 import logging
 from datetime import date
 
-from telegram import InlineKeyboardMarkup
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application
 
+from bot.messages import KINDS, Button
 from bot.service import Delivery, Hotline
 from handlers.common import button, in_rows, keyboard, split_html, url_button
 from templates import label, labels, text
 
 log = logging.getLogger(__name__)
 
-ROLE_CHOICES = ("office", "handler", "business_leader", "petition_leader", "main_leader", "admin")
+def _buttons(spec: Button, context: dict, bot_username: str) -> list[list[InlineKeyboardButton]]:
+    ident = context.get(spec.id_key)
+    if spec.when is not None and not spec.when(context):
+        return []
+    if spec.press:
+        return [[button(spec.label, f"t:{spec.press}:{ident}")]]
+    if spec.link:
+        return [[url_button(spec.label, f"https://t.me/{bot_username}?start={spec.link}{ident}")]]
+    if spec.each:
+        choices = [button("", f"{spec.data}:{ident}:{code}", name) for code, name in labels(spec.each).items()]
+        return in_rows(choices, spec.per_row) if spec.per_row else [choices]
+    return [[button(spec.label, f"{spec.data}:{ident}:{spec.value}")]]
 
 
 def buttons_for(template: str, ticket_id: int | None, context: dict, bot_username: str) -> InlineKeyboardMarkup | None:
-    """The buttons that go with a queued message."""
-    t = ticket_id
-    link = f"https://t.me/{bot_username}?start=r{t}"
-    match template:
-        case "ticket_card":
-            return keyboard([button("accept", f"t:acc:{t}"), button("ask_return", f"t:ret:{t}")])
-        case "return_request":
-            return keyboard([button("approve_return", f"t:rap:{t}"), button("reject_return", f"t:rrj:{t}")])
-        case "reply_for_approval":
-            return keyboard([button("approve", f"t:app:{t}"), button("reject", f"t:rej:{t}")])
-        case "reply_for_review":
-            return keyboard([button("pass_review", f"t:pas:{t}"), button("fail_review", f"t:red:{t}")])
-        case "return_approved":
-            return keyboard([button("complete_return", f"t:cret:{t}")])
-        case "accepted" if context.get("notice_due"):
-            return keyboard([button("acceptance_notice", f"t:ntc:{t}")])
-        case "signoff_request":
-            return keyboard([button("approve", f"t:sgn:{t}"), button("reject", f"t:sgr:{t}")])
-        case "mail_due":
-            return keyboard([button("record_mail", f"t:mail:{t}")])
-        case "platform_reply_due":
-            return keyboard([button("platform_reply", f"t:plt:{t}")])
-        case "approval_form_due":
-            return keyboard([button("approval_form", f"t:af:{t}")])
-        case "final_reply_due":
-            return keyboard([button("final_reply", f"t:fr:{t}")])
-        case "redo" | "reply_rejected":
-            return keyboard([url_button("write_reply", link)])
-        case "return_decided" if not context.get("approved"):
-            return keyboard([url_button("write_reply", link)])
-        case "problem_request" | "problem_returned":
-            return keyboard([button("submit_problem_report", f"t:prb:{t}")])
-        case "problem_for_signature":
-            return keyboard([button("sign", f"t:psg:{t}"), button("reject", f"t:prt:{t}")])
-        case "problem_for_verification":
-            return keyboard([button("verify", f"t:pvf:{t}")])
-        case "supervision_proposed":
-            return keyboard([button("create_supervision", f"t:svc:{t}")])
-        case "supervision_card":
-            return keyboard([button("reply_supervision", f"t:svr:{t}")])
-        case "follow_up":
-            return keyboard([button("", f"fu:{t}:{level}", name) for level, name in labels("follow_up_level").items()])
-        case "emergency_alert":
-            return keyboard([button("acknowledge", f"t:ack:{t}")])
-        case "extension_request":
-            return keyboard([button("approve_extension", f"t:xap:{t}"), button("reject_extension", f"t:xrj:{t}")])
-        case "sensitive_ask" | "sensitive_remind":
-            return keyboard([button("daily_report", f"t:sr:{t}")])
-        case "visit_reminder" if context.get("office"):
-            plan = [] if context.get("planned") else [button("schedule_visit", f"t:vsc:{t}")]
-            return keyboard(plan + [button("record_visit", f"t:vis:{t}")])
-        case "visit_due" if context.get("office"):
-            return keyboard([button("record_visit", f"t:vis:{t}")])
-        case "join_request":
-            request = context["request_id"]
-            choices = [button("", f"j:{request}:{role}", labels("role")[role]) for role in ROLE_CHOICES]
-            return keyboard(*in_rows(choices, 3), [button("refuse", f"j:{request}:-")])
-    return None
+    """The buttons that go with a queued message, as its kind declares them (bot/messages.py)."""
+    context = {"ticket_id": ticket_id, **context}
+    rows = []
+    for declared in KINDS[template].buttons:
+        line = []
+        for spec in declared:
+            parts = _buttons(spec, context, bot_username)
+            if len(parts) > 1:  # a choice laid out over several rows
+                rows.extend(parts)
+            elif parts:
+                line.extend(parts[0])
+        rows.append(line)
+    return keyboard(*rows)
 
 
 def accepted_buttons(ticket_id: int, bot_username: str) -> InlineKeyboardMarkup | None:
     """The group card after acceptance: write the reply in private chat, ask for more time, or to return."""
-    return keyboard([url_button("write_reply", f"https://t.me/{bot_username}?start=r{ticket_id}")],
-                    [button("request_extension", f"t:ext:{ticket_id}"), button("ask_return", f"t:ret:{ticket_id}")])
+    return buttons_for("ticket_accepted", ticket_id, {}, bot_username)
 
 
 class Deliverer:

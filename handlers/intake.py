@@ -70,7 +70,7 @@ async def created_card(update: Update, context: Context, actor: Actor, ticket_id
             [button("contacted", f"fc:{ticket_id}:contacted")],
             [button("not_contacted_switched_off", f"fc:{ticket_id}:switched_off"),
              button("not_contacted_no_answer", f"fc:{ticket_id}:no_answer")],
-            [button("not_contacted_other", f"t:fco:{ticket_id}"), button("office_return", f"t:ore:{ticket_id}")],
+            [button("not_contacted_other", f"t:first_contact_other:{ticket_id}"), button("office_return", f"t:office_return:{ticket_id}")],
         )
         await say(context, update.effective_chat.id, f"{head}\n\n{detail}", markup)
         return
@@ -82,7 +82,7 @@ async def department_picker(update: Update, context: Context, ticket_id: int, he
     h = hotline(context)
     options = await h.run(h.suggestions, ticket_id)
     buttons = [button("", f"dp:{ticket_id}:{dept_id}", ("⭐" if best else "") + name) for dept_id, name, best in options]
-    markup = keyboard(*in_rows(buttons, 2), [button("office_return", f"t:ore:{ticket_id}")])
+    markup = keyboard(*in_rows(buttons, 2), [button("office_return", f"t:office_return:{ticket_id}")])
     await say(context, update.effective_chat.id, f"{head}\n\n{text('pick_department')}", markup)
 
 

@@ -677,3 +677,43 @@ def supervisions_in(session: Session, status: str) -> list[Ticket]:
 
     return list(session.scalars(select(Ticket).join(Supervision, Supervision.ticket_id == Ticket.id)
                                 .where(Supervision.status == status).order_by(Ticket.id)))
+
+
+# --- the latest record of each side machine of a ticket ------------------------
+
+
+def _latest(session: Session, model, ticket_id: int, *where):
+    return session.scalar(select(model).where(model.ticket_id == ticket_id, *where)
+                          .order_by(model.id.desc()).limit(1))
+
+
+def latest_return(session: Session, ticket_id: int) -> TicketReturn | None:
+    return _latest(session, TicketReturn, ticket_id)
+
+
+def latest_extension(session: Session, ticket_id: int):
+    from storage.models import Extension
+
+    return _latest(session, Extension, ticket_id)
+
+
+def latest_alert(session: Session, ticket_id: int):
+    from storage.models import EmergencyAlert
+
+    return _latest(session, EmergencyAlert, ticket_id)
+
+
+def latest_visit(session: Session, ticket_id: int) -> Visit | None:
+    return _latest(session, Visit, ticket_id)
+
+
+def latest_supervision(session: Session, ticket_id: int):
+    from storage.models import Supervision
+
+    return _latest(session, Supervision, ticket_id)
+
+
+def latest_problem(session: Session, ticket_id: int):
+    from storage.models import ProblemReport
+
+    return _latest(session, ProblemReport, ticket_id)

@@ -22,9 +22,9 @@ def events(db, action):
 
 async def test_double_tap_and_stale_button(chat, db):
     card = await dispatched(chat)
-    await chat.press("李强", card, "t:acc:1")
+    await chat.press("李强", card, "t:accept:1")
     assert chat.answer()["text"] == "已受理"
-    await chat.press("李强", card, "t:acc:1")  # the same button again, from a client that did not refresh
+    await chat.press("李强", card, "t:accept:1")  # the same button again, from a client that did not refresh
     answer = chat.answer()
     assert answer["show_alert"] is True and "已被处理" in answer["text"]
     assert len(events(db, "accept")) == 1
@@ -38,27 +38,27 @@ async def test_wrong_department_and_other_line_leaders(chat, db):
     await chat.tap("李强", card, "受理")
     # 吴军 leads 养老服务科; 郑华 is the main leader; 孙伟 leads the petition line: none may approve this reply
     for name, why in (("吴军", "此工单不属于您的科室"), ("郑华", "您没有此操作的权限"), ("孙伟", "您没有此操作的权限")):
-        await chat.press(name, card, "t:app:1")
+        await chat.press(name, card, "t:approve_reply:1")
         assert chat.answer()["text"].startswith(why), (name, chat.answer())
     assert len(events(db, "refused")) == 4
 
 
 async def test_forged_buttons_are_refused_and_audited(chat, db):
     card = await dispatched(chat)
-    for data in ("t:acc:abc", "t:drop:1", "zz:1", "dp:1:x", "fc:1:maybe", "j:x:admin"):
+    for data in ("t:accept:abc", "t:drop:1", "zz:1", "dp:1:x", "fc:1:maybe", "j:x:admin"):
         await chat.press("李强", card, data)
         assert chat.answer()["text"] == "无效的按钮", data
-    await chat.press("李强", card, "t:app:1")  # a real verb the handler has no right to
+    await chat.press("李强", card, "t:approve_reply:1")  # a real verb the handler has no right to
     assert "没有此操作的权限" in chat.answer()["text"]
     forged = events(db, "forged_button")
-    assert {e.payload["data"] for e in forged} >= {"t:acc:abc", "t:drop:1", "zz:1", "dp:1:x", "fc:1:maybe"}
+    assert {e.payload["data"] for e in forged} >= {"t:accept:abc", "t:drop:1", "zz:1", "dp:1:x", "fc:1:maybe"}
 
 
 async def test_stranger_cannot_act_and_can_ask_to_join(chat, db):
     card = await dispatched(chat)
     chat.people["陌生人"] = 777
     chat.api.started_private.add(777)
-    await chat.press("陌生人", card, "t:acc:1")
+    await chat.press("陌生人", card, "t:accept:1")
     assert "尚未登记" in chat.answer()["text"]
     await chat.say("陌生人", "/start")
     welcome = chat.last_in("陌生人")

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pytest
 
 from bot.workflow import (
+    REGISTRY,
     Accept,
     ApproveReply,
     ApproveReturn,
@@ -336,8 +338,7 @@ def test_an_error_halfway_leaves_no_trace(desk, monkeypatch):
     def boom(*args, **kw):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(desk.workflow, "_do_accept", boom)
-    desk.workflow._handlers["accept"] = boom
+    monkeypatch.setitem(REGISTRY, Accept, dataclasses.replace(REGISTRY[Accept], effect=boom))
     with pytest.raises(RuntimeError):
         desk.do("李强", Accept(t))
     assert desk.status(t) == "dispatched"

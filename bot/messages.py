@@ -1,0 +1,163 @@
+"""Every kind of message the bot queues, in one table: its template, where it may go, its buttons,
+whether a burst may merge it, and the files that go with it.
+
+A kind's template is `templates/messages/<name>.j2`. Buttons are data here: a button
+presses an action (callback data `t:<action>:<ticket id>`, readable and still
+meaningful after a restart), or opens the private chat (`?start=<link><ticket id>`),
+or offers one button per choice of a labels group (`<prefix>:<ticket id>:<choice>`).
+Which actions settle a kind's buttons is declared on the actions (bot/workflow).
+Delivery renders from this table; nothing else lists buttons or files per message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from bot.domain import Audience, Channel
+
+OFFICE, DEPARTMENT, MEMBER = Audience.OFFICE_GROUP, Audience.DEPARTMENT_GROUP, Audience.MEMBER
+GROUPS = frozenset({OFFICE, DEPARTMENT})
+ANYWHERE = frozenset({OFFICE, DEPARTMENT, MEMBER})
+
+
+@dataclass(frozen=True)
+class Button:
+    label: str  # key of labels.button ("" for `each`: the choices' own labels)
+    press: str | None = None  # an action's press name: t:<press>:<id>
+    link: str | None = None  # a deep link into the private chat: ?start=<link><id>
+    each: str | None = None  # one button per choice of this labels group: <data>:<id>:<choice>
+    data: str | None = None  # the callback prefix of `each` and `value`
+    value: str | None = None  # a fixed choice: <data>:<id>:<value>
+    id_key: str = "ticket_id"  # the context key whose value is the <id>
+    per_row: int = 0  # `each` in rows of this many (0: one row)
+    when: Callable[[dict], bool] | None = None  # shown only when the message's context says so
+
+
+@dataclass(frozen=True)
+class MessageKind:
+    name: str
+    audiences: frozenset[str]
+    buttons: tuple[tuple[Button, ...], ...] = ()  # rows
+    merge: bool = True  # may be merged into one list when a group has a burst waiting
+    form_in_text: Callable[[str, dict], int] | None = None  # (channel, context) -> the form shown in the text
+    files: Callable[[dict], list[int]] | None = None  # context -> forms sent as .docx before the text
+    chart: bool = False  # the statistics chart goes with it
+    summary: bool = False  # the problem-ticket summary .docx goes with it
+    tags: frozenset[str] = field(default_factory=frozenset)
+
+
+def _reply_form(channel: str, context: dict) -> int:
+    """附件2 for a petition, 附件3 for the hotlines."""
+    return 2 if channel == Channel.PETITION else 3
+
+
+def _signed_form(channel: str, context: dict) -> int:
+    return int(context["form"])
+
+
+def row(*buttons: Button) -> tuple[Button, ...]:
+    return buttons
+
+
+WRITE_REPLY = Button("write_reply", link="r")
+
+KINDS: dict[str, MessageKind] = {k.name: k for k in (
+    # intake and dispatch
+    MessageKind("ticket_card", frozenset({DEPARTMENT}),
+                (row(Button("accept", "accept"), Button("ask_return", "ask_return")),)),
+    # not queued: the card as it stands once accepted (the department's next steps)
+    MessageKind("ticket_accepted", frozenset({DEPARTMENT}),
+                (row(WRITE_REPLY), row(Button("request_extension", "request_extension"),
+                                       Button("ask_return", "ask_return")))),
+    MessageKind("repeat_found", frozenset({OFFICE})),
+    MessageKind("accepted", frozenset({OFFICE}),
+                (row(Button("acceptance_notice", "send_acceptance_notice", when=lambda c: bool(c.get("notice_due")))),)),
+    MessageKind("calm_caller_now", frozenset({DEPARTMENT})),
+    # returns
+    MessageKind("return_request", frozenset({MEMBER}),
+                (row(Button("approve_return", "approve_return"), Button("reject_return", "reject_return")),)),
+    MessageKind("return_approved", frozenset({OFFICE}), (row(Button("complete_return", "complete_return")),)),
+    MessageKind("return_decided", frozenset({DEPARTMENT}),
+                (row(Button("write_reply", link="r", when=lambda c: not c.get("approved"))),)),
+    MessageKind("returned", frozenset({DEPARTMENT})),
+    # reply and approval
+    MessageKind("reply_for_approval", frozenset({MEMBER}),
+                (row(Button("approve", "approve_reply"), Button("reject", "reject_reply")),),
+                form_in_text=_reply_form, files=lambda context: [1]),
+    MessageKind("reply_rejected", ANYWHERE, (row(WRITE_REPLY),)),
+    MessageKind("reply_approved", frozenset({DEPARTMENT})),
+    # review and closing
+    MessageKind("reply_for_review", frozenset({OFFICE}),
+                (row(Button("pass_review", "pass_review"), Button("fail_review", "fail_review")),),
+                form_in_text=_reply_form),
+    MessageKind("redo", ANYWHERE, (row(WRITE_REPLY),)),
+    MessageKind("approval_form_due", frozenset({OFFICE}),
+                (row(Button("approval_form", "submit_approval_form")),)),
+    MessageKind("final_reply_due", frozenset({OFFICE}), (row(Button("final_reply", "submit_final_reply")),)),
+    MessageKind("signoff_request", frozenset({MEMBER}),
+                (row(Button("approve", "approve_signoff"), Button("reject", "reject_signoff")),),
+                form_in_text=_signed_form, files=lambda context: [int(context["form"])]),
+    MessageKind("signoff_rejected", frozenset({OFFICE})),
+    MessageKind("mail_due", frozenset({OFFICE}), (row(Button("record_mail", "record_mail")),)),
+    MessageKind("platform_reply_due", frozenset({OFFICE}),
+                (row(Button("platform_reply", "record_platform_reply")),)),
+    MessageKind("closed", frozenset({DEPARTMENT})),
+    # problem tickets
+    MessageKind("problem_request", ANYWHERE, (row(Button("submit_problem_report", "submit_problem_report")),)),
+    MessageKind("problem_returned", frozenset({DEPARTMENT}),
+                (row(Button("submit_problem_report", "submit_problem_report")),)),
+    MessageKind("problem_for_signature", frozenset({MEMBER}),
+                (row(Button("sign", "sign_problem_report"), Button("reject", "return_problem_report")),)),
+    MessageKind("problem_for_verification", frozenset({OFFICE}),
+                (row(Button("verify", "verify_problem_report")),)),
+    MessageKind("close_application", frozenset({OFFICE}), files=lambda context: [5]),
+    MessageKind("problem_summary", frozenset({MEMBER}), merge=False, summary=True),
+    MessageKind("follow_up", frozenset({OFFICE}),
+                (row(Button("", each="follow_up_level", data="fu")),)),
+    # supervision
+    MessageKind("supervision_proposed", frozenset({OFFICE}),
+                (row(Button("create_supervision", "create_supervision")),)),
+    MessageKind("supervision_card", frozenset({DEPARTMENT}),
+                (row(Button("reply_supervision", "reply_supervision")),)),
+    MessageKind("supervision_replied", frozenset({OFFICE})),
+    # emergencies, sensitive tickets, visits
+    MessageKind("emergency_alert", ANYWHERE, (row(Button("acknowledge", "acknowledge_emergency")),), merge=False),
+    MessageKind("emergency_acknowledged", frozenset({OFFICE})),
+    MessageKind("sensitive_ask", frozenset({DEPARTMENT}), (row(Button("daily_report", "record_daily_report")),)),
+    MessageKind("sensitive_remind", frozenset({DEPARTMENT}),
+                (row(Button("daily_report", "record_daily_report")),)),
+    MessageKind("sensitive_daily", frozenset({OFFICE}), merge=False),
+    MessageKind("visit_reminder", GROUPS,
+                (row(Button("schedule_visit", "schedule_visit",
+                            when=lambda c: bool(c.get("office")) and not c.get("planned")),
+                     Button("record_visit", "record_visit", when=lambda c: bool(c.get("office")))),)),
+    MessageKind("visit_due", GROUPS, (row(Button("record_visit", "record_visit", when=lambda c: bool(c.get("office")))),)),
+    MessageKind("visit_scheduled", frozenset({DEPARTMENT})),
+    MessageKind("visit_recorded", frozenset({DEPARTMENT})),
+    # extensions
+    MessageKind("extension_request", frozenset({MEMBER}),
+                (row(Button("approve_extension", "approve_extension"),
+                     Button("reject_extension", "reject_extension")),)),
+    MessageKind("extension_decided", GROUPS),
+    # the clock's lists and reports
+    MessageKind("deadline_warnings", ANYWHERE, merge=False),
+    MessageKind("digest", frozenset({OFFICE}), merge=False),
+    MessageKind("weekly_stats", frozenset({OFFICE}), merge=False, chart=True),
+    # the organisation and delivery itself
+    MessageKind("join_request", frozenset({MEMBER}),
+                (row(Button("", each="role", data="j", id_key="request_id", per_row=3)),
+                 row(Button("refuse", data="j", value="-", id_key="request_id"))),
+                merge=False),
+    MessageKind("join_approved", frozenset({MEMBER})),
+    MessageKind("no_recipient", frozenset({OFFICE})),
+    MessageKind("burst", GROUPS, merge=False),
+    MessageKind("delivery_failed", frozenset({OFFICE}), merge=False),
+)}
+
+# Templates under templates/messages that are views, not queued messages.
+VIEWS = frozenset({"_ticket", "kb_results", "listing", "stats", "ticket_detail"})
+
+
+def kind(name: str) -> MessageKind:
+    return KINDS[name]

@@ -1,0 +1,170 @@
+"""Returns (退单, 规程 三(一)): by the office at once, or asked by the department and approved by its leader.
+
+The request moves on its own machine (RETURN): requested → approved/rejected → completed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.domain import ReturnInitiator, Role, Stage, Status
+from bot.workflow.core import EvidenceIn, Step, missing, require
+from bot.workflow.machines import RETURN, ReturnState
+from bot.workflow.registry import EVERY, Press, declare, no_guard
+from storage import queries
+from storage.models import TicketReturn
+
+NO_OPEN_REQUEST = {ReturnState.NONE, ReturnState.REJECTED}
+
+# --- the office returns a ticket that is plainly not the bureau's ------------
+
+
+@dataclass(frozen=True)
+class OfficeReturn:
+    ticket_id: int
+    reason: str
+    belongs_to: str
+    action = "office_return"
+
+
+def check_office_return(s: Step, c: OfficeReturn) -> None:
+    require(c.reason, "return_reason")
+    require(c.belongs_to, "belongs_to")
+
+
+def office_return(s: Step, c: OfficeReturn) -> dict:
+    s.session.add(TicketReturn(ticket_id=s.ticket.id, initiator=ReturnInitiator.OFFICE.value, reason=c.reason.strip(),
+                               belongs_to=c.belongs_to.strip(), requested_by_id=s.actor.member_id,
+                               requested_at=s.now, decision="approved", decided_at=s.now))
+    s.close_stages([Stage.DISPATCH])
+    row = s.open_stage(Stage.RETURN, s.now)
+    return {"reason": c.reason, "belongs_to": c.belongs_to, "return_due": s.due(row)}
+
+
+declare(OfficeReturn, who=Role.OFFICE, sources={Status.RECEIVED}, target=Status.RETURN_APPROVED,
+        sub=RETURN.move(NO_OPEN_REQUEST, ReturnState.APPROVED),
+        guard=check_office_return, effect=office_return, queues=(), settles=EVERY,
+        presses={"office_return": Press(("reason", "belongs_to"),
+                                        lambda t, v: OfficeReturn(t, v["reason"], v["belongs_to"]))})
+
+
+# --- the department asks to return, with reason and evidence -------------------
+
+
+@dataclass(frozen=True)
+class AskReturn:
+    ticket_id: int
+    reason: str
+    evidence: tuple[EvidenceIn, ...] = ()
+    action = "ask_return"
+
+
+def check_ask_return(s: Step, c: AskReturn) -> None:
+    require(c.reason, "return_reason")
+    if s.rules.flag("workflow", "return_requires_evidence") and not c.evidence:
+        raise missing(["return_evidence"], "ticket_field")
+
+
+def ask_return(s: Step, c: AskReturn) -> dict:
+    request = TicketReturn(ticket_id=s.ticket.id, initiator=ReturnInitiator.DEPARTMENT.value, reason=c.reason.strip(),
+                           requested_by_id=s.actor.member_id, requested_at=s.now)
+    s.session.add(request)
+    s.session.flush()
+    evidence = s.add_evidence(c.evidence, "return_evidence", request.id)
+    s.close_stages([Stage.ACCEPT])
+    s.to_role(Role.BUSINESS_LEADER, "return_request", department_id=s.ticket.department_id,
+              requested_by=s.actor.name, return_id=request.id)
+    return {"return_id": request.id, "reason": c.reason, "evidence": evidence}
+
+
+declare(AskReturn, who=Role.HANDLER, own_department=True, sources={Status.DISPATCHED, Status.ACCEPTED},
+        target=Status.RETURN_REQUESTED, sub=RETURN.move(NO_OPEN_REQUEST, ReturnState.REQUESTED),
+        guard=check_ask_return, effect=ask_return, queues={"return_request"}, settles=EVERY,
+        presses={"ask_return": Press(flow="return")})
+
+
+# --- the business leader decides ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class ApproveReturn:
+    ticket_id: int
+    comment: str | None = None
+    action = "approve_return"
+
+
+def _decide(s: Step, approved: bool, comment: str | None) -> TicketReturn:
+    request = queries.open_return(s.session, s.ticket.id)
+    request.leader_id = s.actor.member_id
+    request.decision = "approved" if approved else "rejected"
+    request.decided_at = s.now
+    request.leader_comment = comment
+    return request
+
+
+def approve_return(s: Step, c: ApproveReturn) -> dict:
+    request = _decide(s, True, c.comment)
+    s.close_stages([Stage.ACCEPT, Stage.REPLY, Stage.DEPT_FIRST_CONTACT, Stage.ACCEPTANCE_NOTICE], cancel=True)
+    row = s.open_stage(Stage.RETURN, s.now)
+    s.to_office("return_approved", leader=s.actor.name, return_id=request.id, return_due=s.due(row))
+    s.to_department("return_decided", approved=True, leader=s.actor.name)
+    return {"return_id": request.id, "comment": c.comment}
+
+
+declare(ApproveReturn, who=Role.BUSINESS_LEADER, own_department=True, sources={Status.RETURN_REQUESTED},
+        target=Status.RETURN_APPROVED, sub=RETURN.move(ReturnState.REQUESTED, ReturnState.APPROVED),
+        guard=no_guard, effect=approve_return, queues={"return_approved", "return_decided"}, settles=EVERY)
+
+
+@dataclass(frozen=True)
+class RejectReturn:
+    ticket_id: int
+    comment: str
+    action = "reject_return"
+
+
+def check_comment(s: Step, c) -> None:
+    require(c.comment, "comment")
+
+
+def reject_return(s: Step, c: RejectReturn) -> dict:
+    request = _decide(s, False, c.comment)
+    request.completed_at = s.now
+    if s.ticket.handler_id is None:
+        s.ticket.handler_id = request.requested_by_id
+    s.to_department("return_decided", approved=False, leader=s.actor.name, comment=c.comment)
+    return {"return_id": request.id, "comment": c.comment}
+
+
+declare(RejectReturn, who=Role.BUSINESS_LEADER, own_department=True, sources={Status.RETURN_REQUESTED},
+        target=Status.ACCEPTED, sub=RETURN.move(ReturnState.REQUESTED, ReturnState.REJECTED),
+        guard=check_comment, effect=reject_return, queues={"return_decided"}, settles=EVERY,
+        presses={"reject_return": Press(("comment",), lambda t, v: RejectReturn(t, v["comment"]))})
+
+
+# --- the office returns it through the original channel -------------------------
+
+
+@dataclass(frozen=True)
+class CompleteReturn:
+    ticket_id: int
+    note: str | None = None
+    action = "complete_return"
+
+
+def complete_return(s: Step, c: CompleteReturn) -> dict:
+    request = queries.open_return(s.session, s.ticket.id)
+    request.completed_by_id = s.actor.member_id
+    request.completed_at = s.now
+    request.channel_note = c.note
+    s.close_stages([Stage.RETURN])
+    s.close_stages(None, cancel=True)
+    s.ticket.closed_at = s.now
+    if s.ticket.department_id is not None:
+        s.to_department("returned")
+    return {"return_id": request.id, "note": c.note}
+
+
+declare(CompleteReturn, who=Role.OFFICE, sources={Status.RETURN_APPROVED}, target=Status.RETURNED,
+        sub=RETURN.move(ReturnState.APPROVED, ReturnState.COMPLETED),
+        guard=no_guard, effect=complete_return, queues={"returned"}, settles=EVERY)

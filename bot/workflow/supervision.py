@@ -1,0 +1,121 @@
+"""Supervision (督办件, 办法 第十六条): proposed, created by the office within 2 working days, answered
+by the department within 10. It moves on its own machine (SUPERVISION): proposed → created → replied.
+
+A leader's instruction proposes one by hand; an unsatisfied follow-up (follow_up.py)
+and a reply overdue without an approved extension (the clock) propose one too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.domain import LEADER_ROLES, Role, Stage, SupervisionTrigger
+from bot.workflow.core import EVER_DISPATCHED, Step, invalid, require
+from bot.workflow.machines import SUPERVISION, SupervisionState
+from bot.workflow.registry import Press, declare, no_guard
+from storage import queries
+from storage.models import Supervision
+from templates import text
+
+
+def propose(s: Step, trigger: str, instruction: str) -> None:
+    """Propose a 督办件 unless one is open; the office has its deadline to create it."""
+    if queries.open_supervision(s.session, s.ticket.id) is not None:
+        return
+    supervision = Supervision(ticket_id=s.ticket.id, trigger=trigger, instruction=instruction, proposed_at=s.now,
+                              department_id=s.ticket.department_id, status=SupervisionState.PROPOSED.value)
+    s.session.add(supervision)
+    s.session.flush()
+    row = s.open_stage(Stage.SUPERVISION_CREATE, s.now)
+    row.supervision_id = supervision.id
+    s.to_office("supervision_proposed", trigger=trigger, instruction=instruction,
+                by=s.actor.name if s.actor else "", due=s.due(row))
+
+
+# --- proposed -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProposeSupervision:
+    """A leader's instruction (or the office, or the clock) makes a ticket a 督办件 to be created."""
+
+    ticket_id: int
+    instruction: str
+    trigger: str = SupervisionTrigger.LEADER_INSTRUCTION.value
+    action = "propose_supervision"
+
+
+def check_propose(s: Step, c: ProposeSupervision) -> None:
+    require(c.instruction, "instruction")
+    if s.ticket.department_id is None:
+        raise invalid(text("refusal_no_department"))
+
+
+def propose_supervision(s: Step, c: ProposeSupervision) -> dict:
+    propose(s, c.trigger, c.instruction.strip())
+    return {"trigger": c.trigger, "instruction": c.instruction.strip()}
+
+
+NO_OPEN_SUPERVISION = {SupervisionState.NONE, SupervisionState.REPLIED}
+
+declare(ProposeSupervision, who=(*LEADER_ROLES, Role.OFFICE), sources=EVER_DISPATCHED,
+        sub=SUPERVISION.move(NO_OPEN_SUPERVISION, SupervisionState.PROPOSED, refusal="refusal_supervised"),
+        guard=check_propose, effect=propose_supervision, queues={"supervision_proposed"}, settles=(),
+        presses={"propose_supervision": Press(("instruction",),
+                                              lambda t, v: ProposeSupervision(t, v["instruction"]))})
+
+
+# --- created by the office ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CreateSupervision:
+    ticket_id: int
+    action = "create_supervision"
+
+
+def create_supervision(s: Step, c: CreateSupervision) -> dict:
+    supervision = queries.open_supervision(s.session, s.ticket.id)
+    supervision.status = SupervisionState.CREATED.value
+    supervision.created_by_id, supervision.created_at = s.actor.member_id, s.now
+    s.close_stages([Stage.SUPERVISION_CREATE])
+    row = s.open_stage(Stage.SUPERVISION_REPLY, s.now)
+    row.supervision_id = supervision.id
+    s.to_department("supervision_card", instruction=supervision.instruction, trigger=supervision.trigger,
+                    due=s.due(row))
+    return {"supervision_id": supervision.id}
+
+
+declare(CreateSupervision, who=Role.OFFICE, sources=EVER_DISPATCHED,
+        sub=SUPERVISION.move(SupervisionState.PROPOSED, SupervisionState.CREATED),
+        guard=no_guard, effect=create_supervision, queues={"supervision_card"}, settles={"supervision_proposed"})
+
+
+# --- answered by the department --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReplySupervision:
+    ticket_id: int
+    text: str
+    action = "reply_supervision"
+
+
+def check_reply(s: Step, c: ReplySupervision) -> None:
+    require(c.text, "supervision_reply")
+
+
+def reply_supervision(s: Step, c: ReplySupervision) -> dict:
+    supervision = queries.open_supervision(s.session, s.ticket.id)
+    supervision.status, supervision.reply, supervision.replied_at = (SupervisionState.REPLIED.value, c.text.strip(),
+                                                                     s.now)
+    s.close_stages([Stage.SUPERVISION_REPLY])
+    s.to_office("supervision_replied", by=s.actor.name, reply=c.text.strip())
+    return {"supervision_id": supervision.id}
+
+
+declare(ReplySupervision, who=Role.HANDLER, own_department=True, sources=EVER_DISPATCHED,
+        sub=SUPERVISION.move(SupervisionState.CREATED, SupervisionState.REPLIED),
+        guard=check_reply, effect=reply_supervision, queues={"supervision_replied"}, settles={"supervision_card"},
+        presses={"reply_supervision": Press(("supervision_reply",),
+                                            lambda t, v: ReplySupervision(t, v["supervision_reply"]))})
