@@ -62,14 +62,19 @@ def row(*buttons: Button) -> tuple[Button, ...]:
 
 WRITE_REPLY = Button("write_reply", link="r")
 
+# Buttons shown without a queued message of their own: the group card once accepted (the department's
+# next steps), the follow-up levels offered on /ticket of a closed ticket, the reply form's link.
+BUTTON_SETS = {
+    "after_accept": (row(WRITE_REPLY), row(Button("request_extension", "request_extension"),
+                                           Button("ask_return", "ask_return"))),
+    "follow_up": (row(Button("", each="follow_up_level", data="fu")),),
+    "write_reply": (row(WRITE_REPLY),),
+}
+
 KINDS: dict[str, MessageKind] = {k.name: k for k in (
     # intake and dispatch
     MessageKind("ticket_card", frozenset({DEPARTMENT}),
                 (row(Button("accept", "accept"), Button("ask_return", "ask_return")),)),
-    # not queued: the card as it stands once accepted (the department's next steps)
-    MessageKind("ticket_accepted", frozenset({DEPARTMENT}),
-                (row(WRITE_REPLY), row(Button("request_extension", "request_extension"),
-                                       Button("ask_return", "ask_return")))),
     MessageKind("repeat_found", frozenset({OFFICE})),
     MessageKind("accepted", frozenset({OFFICE}),
                 (row(Button("acceptance_notice", "send_acceptance_notice", when=lambda c: bool(c.get("notice_due")))),)),
@@ -113,8 +118,6 @@ KINDS: dict[str, MessageKind] = {k.name: k for k in (
                 (row(Button("verify", "verify_problem_report")),)),
     MessageKind("close_application", frozenset({OFFICE}), files=lambda context: [5]),
     MessageKind("problem_summary", frozenset({MEMBER}), merge=False, summary=True),
-    MessageKind("follow_up", frozenset({OFFICE}),
-                (row(Button("", each="follow_up_level", data="fu")),)),
     # supervision
     MessageKind("supervision_proposed", frozenset({OFFICE}),
                 (row(Button("create_supervision", "create_supervision")),)),

@@ -539,12 +539,12 @@ class Hotline:
             row.buttons_open = buttons
             row.attempts += 1
 
-    def mark_retry(self, outbox_id: int, after_seconds: float, error: str) -> None:
+    def mark_retry(self, outbox_id: int, after_seconds: float, error: str, max_attempts: int = MAX_ATTEMPTS) -> None:
         with self.db.session() as session:
             row = session.get(Outbox, outbox_id)
             row.attempts += 1
             row.error = error[:500]
-            if row.attempts >= MAX_ATTEMPTS:
+            if row.attempts >= max_attempts:
                 self._fail(session, row, error)
             else:
                 row.next_attempt_at = self.now() + timedelta(seconds=after_seconds)

@@ -14,12 +14,15 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application
 
-from bot.messages import KINDS, Button
+from bot.messages import BUTTON_SETS, KINDS, Button
 from bot.service import Delivery, Hotline
 from handlers.common import button, in_rows, keyboard, split_html, url_button
 from templates import label, labels, text
 
 log = logging.getLogger(__name__)
+
+# A message whose sending fails for a reason of ours (not Telegram's) is tried this often, this far apart.
+ERROR_ATTEMPTS, ERROR_RETRY_SECONDS = 3, 30.0
 
 def _buttons(spec: Button, context: dict, bot_username: str) -> list[list[InlineKeyboardButton]]:
     ident = context.get(spec.id_key)
@@ -37,9 +40,13 @@ def _buttons(spec: Button, context: dict, bot_username: str) -> list[list[Inline
 
 def buttons_for(template: str, ticket_id: int | None, context: dict, bot_username: str) -> InlineKeyboardMarkup | None:
     """The buttons that go with a queued message, as its kind declares them (bot/messages.py)."""
-    context = {"ticket_id": ticket_id, **context}
+    specs = KINDS[template].buttons if template in KINDS else BUTTON_SETS[template]
+    return render_buttons(specs, {"ticket_id": ticket_id, **context}, bot_username)
+
+
+def render_buttons(specs: tuple[tuple[Button, ...], ...], context: dict, bot_username: str):
     rows = []
-    for declared in KINDS[template].buttons:
+    for declared in specs:
         line = []
         for spec in declared:
             parts = _buttons(spec, context, bot_username)
@@ -53,7 +60,7 @@ def buttons_for(template: str, ticket_id: int | None, context: dict, bot_usernam
 
 def accepted_buttons(ticket_id: int, bot_username: str) -> InlineKeyboardMarkup | None:
     """The group card after acceptance: write the reply in private chat, ask for more time, or to return."""
-    return buttons_for("ticket_accepted", ticket_id, {}, bot_username)
+    return buttons_for("after_accept", ticket_id, {}, bot_username)
 
 
 class Deliverer:
@@ -110,6 +117,11 @@ class Deliverer:
             return False
         except (NetworkError, TelegramError) as err:
             await hotline.run(hotline.mark_retry, d.id, 5.0, str(err))
+            return False
+        except Exception as err:  # a fault of ours (a file, a template): a few tries, then failed and told
+            log.exception("outbox %s could not be sent", d.id)
+            await hotline.run(hotline.mark_retry, d.id, ERROR_RETRY_SECONDS, f"{type(err).__name__}: {err}",
+                              ERROR_ATTEMPTS)
             return False
         await hotline.run(hotline.mark_sent, d.id, d.chat_id, message.message_id, markup is not None)
         return True

@@ -67,8 +67,7 @@ class ReplyState(StrEnum):
     NONE = "none"
     DRAFT = ReplyStatus.DRAFT.value
     SUBMITTED = ReplyStatus.SUBMITTED.value
-    APPROVED = ReplyStatus.APPROVED.value
-    SENT_BACK = ReplyStatus.SENT_BACK.value
+    APPROVED = ReplyStatus.APPROVED.value  # a reply sent back (重办) stays in the history; its copy is the draft
 
 
 @dataclass(frozen=True)
