@@ -44,6 +44,10 @@ ORGANISATION = {
     ],
 }
 
+# the group chats of the bureau: (name in the transcript, chat id, department code)
+GROUPS = [("局办公室群", -1001, "office"), ("社会救助科群", -1002, "jiuzhu"), ("养老服务科群", -1003, "yanglao"),
+          ("区划地名科群", -1004, "quhua")]
+
 
 def local(text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=SHANGHAI)
@@ -148,21 +152,20 @@ def org(db):
 async def chat(db, org, clock, rules, calendar, tmp_path):
     """The real bot against the local Bot API server, with the bureau's groups bound."""
     from bot.app import build_application
-    from bot.localapi import LocalBotApi
+    from bot.sandbox.localapi import LocalBotApi
+    from bot.sandbox.transcript import Chat
     from bot.service import Hotline
-    from bot.transcript import JIUZHU_GROUP, OFFICE_GROUP, QUHUA_GROUP, YANGLAO_GROUP, Chat
     from storage import queries
 
     api = LocalBotApi().start()
     hotline = Hotline(db, rules, calendar, clock, files_dir=tmp_path / "forms")
     with db.session() as session:
-        for code, chat_id in (("office", OFFICE_GROUP), ("jiuzhu", JIUZHU_GROUP), ("yanglao", YANGLAO_GROUP),
-                              ("quhua", QUHUA_GROUP)):
+        for _, chat_id, code in GROUPS:
             queries.bind_chat(session, chat_id, org["departments"][code], code, None, clock())
     app = build_application(hotline, api.token, api.base_url, api.base_file_url, group_rate=0, jobs=False)
     await app.initialize()
     people = {m["name"]: m["telegram_id"] for m in ORGANISATION["members"]}
-    driver = Chat(api, app, people)
+    driver = Chat(api, app, people, {name: chat_id for name, chat_id, _ in GROUPS})
     # everybody has opened a private chat with the bot, except where a test says otherwise
     for name in people:
         if name != "冯涛":
