@@ -121,4 +121,4 @@ class Chat:
         for index, note in self.log:
             if index >= len(self.api.sent):
                 lines.append(note)
-        return "\n".join(lines)
+        return "\n".join(line.rstrip() for line in "\n".join(lines).splitlines())  # no trailing blanks
