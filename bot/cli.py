@@ -115,7 +115,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     import asyncio
     from pathlib import Path
 
-    from bot.demo import run_demo
+    from bot.sandbox.demo import run_demo
 
     return asyncio.run(run_demo(Path(args.out) if args.out else None))
 

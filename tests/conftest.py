@@ -1,77 +1,32 @@
-"""Fixtures: a database on every backend, a controllable clock, the organisation of a bureau."""
+"""Fixtures: a database on every backend, a controllable clock, the organisation of a bureau, the bot.
+
+Only fixtures live here; what tests share otherwise is in tests/helpers.
+"""
 
 from __future__ import annotations
 
-import os
 import uuid
-from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import text as sql
-from sqlmodel import SQLModel
+from sqlmodel import SQLModel, select
 
+from bot.app import build_application
 from bot.calendar import WorkCalendar
 from bot.deadlines import DeadlineCalculator
 from bot.organisation import apply_config
 from bot.rules import load_rules
+from bot.sandbox.localapi import LocalBotApi
+from bot.sandbox.transcript import Chat
+from bot.service import Hotline
 from bot.workflow import Actor, Workflow
+from storage import queries
 from storage.db import Database, make_engine
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-PG_URL = os.environ.get("HOTLINE_TEST_POSTGRES_URL")
-BACKENDS = ["sqlite"] + (["postgres"] if PG_URL else [])
-
-ORGANISATION = {
-    "departments": [
-        {"code": "office", "name": "局办公室", "office": True},
-        {"code": "jiuzhu", "name": "社会救助科", "categories": ["社会救助"]},
-        {"code": "yanglao", "name": "养老服务科", "categories": ["养老服务"]},
-        {"code": "quhua", "name": "区划地名科", "categories": ["区划地名"]},
-    ],
-    "members": [
-        {"name": "王芳", "telegram_id": 1001, "roles": ["office"]},
-        {"name": "赵敏", "telegram_id": 1002, "roles": ["office"]},
-        {"name": "李强", "telegram_id": 2001, "department": "jiuzhu", "roles": ["handler"]},
-        {"name": "陈刚", "telegram_id": 2002, "department": "jiuzhu", "roles": ["business_leader"]},
-        {"name": "钱进", "telegram_id": 2003, "department": "jiuzhu", "roles": ["business_leader"]},
-        {"name": "周丽", "telegram_id": 3001, "department": "yanglao", "roles": ["handler"]},
-        {"name": "吴军", "telegram_id": 3002, "department": "yanglao", "roles": ["business_leader"]},
-        {"name": "冯涛", "telegram_id": 5001, "department": "quhua", "roles": ["handler"]},
-        {"name": "孙伟", "telegram_id": 4001, "roles": ["petition_leader"]},
-        {"name": "郑华", "telegram_id": 4002, "roles": ["main_leader"]},
-        {"name": "管理员", "telegram_id": 9001, "roles": ["admin"]},
-    ],
-}
-
-
-def local(text: str) -> datetime:
-    return datetime.fromisoformat(text).replace(tzinfo=SHANGHAI)
-
-
-def actor_of(db, telegram_id: int):
-    """The workflow actor of the member with this Telegram id."""
-    from bot.workflow import Actor
-    from storage import queries
-
-    with db.session() as session:
-        return Actor.load(session, queries.member_by_telegram_id(session, telegram_id).id)
-
-
-class Clock:
-    """A clock the tests move by hand."""
-
-    def __init__(self, start: datetime):
-        self.moment = start.astimezone(UTC)
-
-    def __call__(self) -> datetime:
-        return self.moment
-
-    def set(self, text: str) -> None:
-        self.moment = local(text).astimezone(UTC)
-
-    def advance(self, **kw) -> None:
-        self.moment += timedelta(**kw)
+from storage.models import Ticket
+from tests.helpers.clock import Clock, local
+from tests.helpers.db import BACKENDS, PG_URL
+from tests.helpers.desk import Desk
+from tests.helpers.org import GROUPS, ORGANISATION, PEOPLE
 
 
 @pytest.fixture(scope="session")
@@ -138,45 +93,37 @@ def org(db):
     with db.session() as session:
         ids = apply_config(session, ORGANISATION)
         actors = {name: Actor.load(session, member_id) for name, member_id in ids.items()}
-        from storage import queries
-
         departments = {d["code"]: queries.department_by_code(session, d["code"]).id for d in ORGANISATION["departments"]}
     return {"actors": actors, "departments": departments}
 
 
 @pytest.fixture
+def desk(db, workflow, org):
+    """The workflow core driven by name: who does what, and what the database then holds."""
+    return Desk(db, workflow, org)
+
+
+@pytest.fixture
 async def chat(db, org, clock, rules, calendar, tmp_path):
     """The real bot against the local Bot API server, with the bureau's groups bound."""
-    from bot.app import build_application
-    from bot.localapi import LocalBotApi
-    from bot.service import Hotline
-    from bot.transcript import JIUZHU_GROUP, OFFICE_GROUP, QUHUA_GROUP, YANGLAO_GROUP, Chat
-    from storage import queries
-
     api = LocalBotApi().start()
     hotline = Hotline(db, rules, calendar, clock, files_dir=tmp_path / "forms")
     with db.session() as session:
-        for code, chat_id in (("office", OFFICE_GROUP), ("jiuzhu", JIUZHU_GROUP), ("yanglao", YANGLAO_GROUP),
-                              ("quhua", QUHUA_GROUP)):
+        for _, chat_id, code in GROUPS:
             queries.bind_chat(session, chat_id, org["departments"][code], code, None, clock())
     app = build_application(hotline, api.token, api.base_url, api.base_file_url, group_rate=0, jobs=False)
     await app.initialize()
-    people = {m["name"]: m["telegram_id"] for m in ORGANISATION["members"]}
-    driver = Chat(api, app, people)
+    driver = Chat(api, app, PEOPLE, {name: chat_id for name, chat_id, _ in GROUPS})
     # everybody has opened a private chat with the bot, except where a test says otherwise
-    for name in people:
+    for name in PEOPLE:
         if name != "冯涛":
-            api.started_private.add(people[name])
-            api.private(api.user(people[name], name))
+            api.started_private.add(PEOPLE[name])
+            api.private(api.user(PEOPLE[name], name))
     yield driver
     await app.shutdown()
     api.stop()
     # whatever the test did: no group ever saw a citizen's phone, address or name in full
     with db.session() as session:
-        from sqlmodel import select
-
-        from storage.models import Ticket
-
         secrets = [value for t in session.exec(select(Ticket))
                    for value in (t.phone, t.address, t.citizen_name if t.citizen_name and len(t.citizen_name) > 1
                                  else None) if value]

@@ -2,29 +2,8 @@
 
 from __future__ import annotations
 
-PHONE, HOUSE = "13812345678", "人民路100弄5号101室"
-
-
-async def register_12345(chat, kind_label="普通工单", external_no="2026092900123"):
-    await chat.say("王芳", "/new")
-    await chat.tap("王芳", chat.last_in("王芳"), "12345市民服务热线")
-    await chat.tap("王芳", chat.last_in("王芳"), kind_label)
-    await chat.tap("王芳", chat.last_in("王芳"), "☐市级催办")
-    await chat.tap("王芳", chat.last_in("王芳"), "完成")
-    await chat.tap("王芳", chat.last_in("王芳"), "社会救助")
-    await chat.say("王芳", external_no)
-    await chat.tap("王芳", chat.last_in("王芳"), "刚刚")
-    await chat.say("王芳", "张三")
-    await chat.say("王芳", PHONE)
-    await chat.say("王芳", "岳阳街道" + HOUSE)
-    await chat.say("王芳", "来电反映其母亲低保申请已提交两个月仍无结果<b>急</b>")
-    confirm = chat.last_in("王芳")
-    assert "内容描述：来电反映其母亲低保申请已提交两个月仍无结果&lt;b&gt;急&lt;/b&gt;" in confirm.text
-    assert "来电/来访时间：2026-09-29 10:00" in confirm.text
-    await chat.tap("王芳", confirm, "确认登记")
-    card = chat.last_in("王芳")
-    assert "已登记 SJMZ-2026-000001" in card.text and PHONE in card.text
-    return card
+from tests.helpers.bot import HOUSE, PHONE, register_12345
+from tests.helpers.bot import last_with as _last_with
 
 
 async def test_12345_whole_path(chat, clock):
@@ -92,10 +71,3 @@ async def test_12345_whole_path(chat, clock):
 
     for text in chat.group_texts():
         assert PHONE not in text and HOUSE not in text, text
-
-
-def _last_with(chat, name, button):
-    for sent in reversed(chat.api.in_chat(chat.people[name])):
-        if sent.method == "sendMessage" and button in chat.buttons(sent):
-            return sent
-    raise AssertionError(button)

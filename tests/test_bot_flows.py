@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.test_bot_12345 import _last_with, register_12345
+from tests.helpers.bot import last_with as _last_with
+from tests.helpers.bot import register_12345
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "tickets.csv"
 PASTED = """渠道：信访

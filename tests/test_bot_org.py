@@ -9,7 +9,7 @@ from telegram import Update
 from bot.app import build_application
 from storage import queries
 from storage.models import Outbox
-from tests.test_bot_12345 import register_12345
+from tests.helpers.bot import register_12345
 
 
 async def test_bind_whoami_help(chat, db):

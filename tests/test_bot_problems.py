@@ -15,10 +15,10 @@ from bot.workflow import (
     SubmitReply,
 )
 from storage import queries
-from tests.conftest import actor_of as actor
-from tests.conftest import local
-from tests.desk import FULL_REPLY
-from tests.test_bot_12345 import _last_with
+from tests.helpers.bot import last_with as _last_with
+from tests.helpers.clock import local
+from tests.helpers.desk import FULL_REPLY
+from tests.helpers.org import actor_of as actor
 
 
 def ticket(chat, db, number: str, channel="962200", kind=None, phone="13500004444", close=False, **kw) -> int:

@@ -10,8 +10,8 @@ from bot.app import build_application
 from bot.service import Hotline
 from bot.workflow import Accept, CreateTicket, Dispatch, RecordDailyReport, RecordFirstContact
 from storage import queries
-from tests.conftest import actor_of as actor
-from tests.conftest import local
+from tests.helpers.clock import local
+from tests.helpers.org import actor_of as actor
 
 KINDS = ("ordinary", "tagged", "review", "consultation", "threat", "suishenpai", "urgent", "epidemic")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlmodel import select
 
 from storage.models import TicketEvent
-from tests.test_bot_12345 import PHONE, register_12345
+from tests.helpers.bot import PHONE, register_12345
 
 
 async def dispatched(chat, department="⭐社会救助科"):

@@ -12,7 +12,7 @@ from bot.calendar import SOURCE_FALLBACK, SOURCE_OVERRIDE, SOURCE_PACKAGE, WorkC
 from bot.cli import main
 from bot.deadlines import DeadlineCalculator
 from bot.rules import DeadlineRule, RulesError
-from tests.conftest import local
+from tests.helpers.clock import local
 
 # 国务院办公厅关于2026年部分节假日安排的通知: every day off that is not a weekend,
 # and every make-up working day.

@@ -5,8 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from bot.demo import run_demo
-from bot.localapi import LocalBotApi
+from bot.sandbox.demo import run_demo
+from bot.sandbox.localapi import LocalBotApi
 
 
 async def test_demo_closes_all_three_channels_and_returns_one(tmp_path):

@@ -4,16 +4,8 @@ from __future__ import annotations
 
 import threading
 
-import pytest
-
 from bot.workflow import Accept, ApproveReply
 from storage import queries
-from tests.desk import Desk
-
-
-@pytest.fixture
-def desk(db, workflow, org):
-    return Desk(db, workflow, org)
 
 
 def race(desk, db, presses, widen_window: bool, monkeypatch, check_name: str):

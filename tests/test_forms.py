@@ -8,7 +8,7 @@ from docx import Document
 from bot.forms import form_data, render_docx, render_text
 from bot.workflow import Accept, ApproveReply, ApproveSignoff, PassReview, SaveReply, SubmitApprovalForm
 from storage import queries
-from tests.desk import Desk
+from tests.helpers.desk import Desk
 
 
 @pytest.fixture

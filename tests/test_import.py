@@ -12,7 +12,7 @@ from bot.cli import main
 from bot.importer import ImportFailed, import_file
 from storage import queries
 from storage.models import Ticket
-from tests.conftest import local
+from tests.helpers.clock import local
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "tickets.csv"
 HEADER = "渠道,工单号,来电时间,工单类型,联系人,联系电话,联系地址,内容描述"

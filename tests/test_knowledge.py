@@ -9,7 +9,7 @@ from docx import Document
 
 from bot import knowledge
 from storage import queries
-from tests.desk import Desk
+from tests.helpers.desk import Desk
 
 KB = Path(__file__).resolve().parent.parent / "examples" / "kb"
 
@@ -103,7 +103,7 @@ async def test_kb_in_chat_and_cited_in_a_reply(chat, db):
     found = chat.last_in("李强")
     assert "1. <b>上海市城乡居民最低生活保障申请条件</b>（上海市民政局，2024-07-01） · 社会救助" in found.text
 
-    from tests.test_bot_12345 import register_12345
+    from tests.helpers.bot import register_12345
 
     card = await register_12345(chat)
     await chat.tap("王芳", card, "已联")

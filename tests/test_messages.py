@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from importlib import resources
 
-import pytest
-
 from bot.views import render_outbox
 from bot.workflow import (
     Accept,
@@ -39,14 +37,9 @@ from bot.workflow import (
     VerifyProblemReport,
 )
 from storage import queries
-from tests.desk import Desk
+from tests.helpers.desk import Desk
 
 PHONE, HOUSE, NAME = "13900001111", "涞寅路88号6室", "欧阳明月"
-
-
-@pytest.fixture
-def desk(db, workflow, org):
-    return Desk(db, workflow, org)
 
 
 def every_path(desk: Desk) -> None:

@@ -1,5 +1,5 @@
 from bot.parsing import parse_local_time
-from tests.conftest import local
+from tests.helpers.clock import local
 
 NOW = local("2026-10-09T15:20")
 

@@ -3,8 +3,6 @@ collaboration — transitions and refusals."""
 
 from __future__ import annotations
 
-import pytest
-
 from bot.workflow import (
     Accept,
     ApproveReply,
@@ -26,15 +24,9 @@ from bot.workflow import (
     VerifyProblemReport,
 )
 from storage import queries
-from tests.desk import Desk
-from tests.test_scheduler import tick
+from tests.helpers.scheduler import tick
 
 PHOTO = (EvidenceIn("photo", "AgAC"),)
-
-
-@pytest.fixture
-def desk(db, workflow, org):
-    return Desk(db, workflow, org)
 
 
 def closed_962200(desk, **kw):

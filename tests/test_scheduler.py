@@ -2,25 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
-
-from bot.scheduler import Planner
 from bot.workflow import Accept, RecordDailyReport
 from storage import queries
-from tests.desk import Desk
-
-
-@pytest.fixture
-def desk(db, workflow, org):
-    return Desk(db, workflow, org)
-
-
-def tick(desk, clock, when: str, restart: bool = False):
-    """Run one scan at `when`; a restart is a new Planner on the same database."""
-    clock.set(when)
-    planner = Planner(desk.workflow.rules, desk.workflow.calc)
-    with desk.db.session() as session:
-        return planner.tick(session, desk.workflow.now())
+from tests.helpers.scheduler import tick
 
 
 def queued(desk, template):

@@ -22,7 +22,7 @@ from bot.workflow import (
     SaveReply,
     SubmitReply,
 )
-from tests.desk import FULL_REPLY, Desk
+from tests.helpers.desk import FULL_REPLY, Desk
 
 
 @pytest.fixture

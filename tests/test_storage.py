@@ -16,7 +16,8 @@ from bot.cli import main
 from storage import queries
 from storage.db import Database, make_engine, upgrade
 from storage.models import Department, StageDeadline
-from tests.conftest import PG_URL, local
+from tests.helpers.clock import local
+from tests.helpers.db import PG_URL
 
 
 def _diff(engine):
@@ -66,7 +67,7 @@ def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(tmp_path):
 
 
 def test_aware_times_round_trip_in_utc(db, org, workflow):
-    from tests.desk import Desk
+    from tests.helpers.desk import Desk
 
     desk = Desk(db, workflow, org)
     t = desk.new("12345", "ordinary", received="2026-09-29T09:00")
@@ -84,7 +85,7 @@ def test_naive_times_are_refused(db):
 
 
 def test_open_deadlines_query_uses_the_index(db, org, workflow):
-    from tests.desk import Desk
+    from tests.helpers.desk import Desk
 
     desk = Desk(db, workflow, org)
     for i in range(3):

@@ -35,15 +35,9 @@ from bot.workflow import (
     SubmitReply,
 )
 from storage import queries
-from tests.conftest import local
-from tests.desk import Desk
+from tests.helpers.clock import local
 
 PHOTO = EvidenceIn(kind="photo", file_id="AgACAgUAAxkBAAIB", file_unique_id="AQADx")
-
-
-@pytest.fixture
-def desk(db, workflow, org):
-    return Desk(db, workflow, org)
 
 
 def statuses(desk, ticket_id):
@@ -178,7 +172,7 @@ def test_962200_from_intake_to_platform_reply(desk, clock):
 
 
 def _full(desk):
-    from tests.desk import FULL_REPLY
+    from tests.helpers.desk import FULL_REPLY
 
     return {**FULL_REPLY, "contact_time": desk.now()}
 

@@ -8,20 +8,17 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import Application
 
-from bot.localapi import ApiError, LocalBotApi, Sent, check_html
-
-OFFICE_GROUP, JIUZHU_GROUP, YANGLAO_GROUP, QUHUA_GROUP = -1001, -1002, -1003, -1004
-GROUPS = {"局办公室群": OFFICE_GROUP, "社会救助科群": JIUZHU_GROUP, "养老服务科群": YANGLAO_GROUP,
-          "区划地名科群": QUHUA_GROUP}
-GROUP_CODES = {"office": OFFICE_GROUP, "jiuzhu": JIUZHU_GROUP, "yanglao": YANGLAO_GROUP, "quhua": QUHUA_GROUP}
+from bot.sandbox.localapi import ApiError, LocalBotApi, Sent, check_html
 
 
 class Chat:
-    def __init__(self, api: LocalBotApi, app: Application, people: dict[str, int], clock=None):
+    def __init__(self, api: LocalBotApi, app: Application, people: dict[str, int], groups: dict[str, int],
+                 clock=None):
         self.api = api
         self.app = app
         self.people = people  # name -> telegram user id
-        self.groups = {name: api.group(chat_id, name.removesuffix("群")) for name, chat_id in GROUPS.items()}
+        # "社会救助科群" -> the group chat (titled "社会救助科" in Telegram)
+        self.groups = {name: api.group(chat_id, name.removesuffix("群")) for name, chat_id in groups.items()}
         self.clock = clock
         self.log: list[tuple[int, str]] = []  # (index into api.sent when it happened, what a person did)
 
@@ -124,4 +121,4 @@ class Chat:
         for index, note in self.log:
             if index >= len(self.api.sent):
                 lines.append(note)
-        return "\n".join(lines)
+        return "\n".join(line.rstrip() for line in "\n".join(lines).splitlines())  # no trailing blanks

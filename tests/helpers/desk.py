@@ -6,7 +6,7 @@ from datetime import datetime
 
 from bot.workflow import Accept, CreateTicket, Dispatch, RecordFirstContact, SaveReply, SubmitReply, Workflow
 from storage import queries
-from tests.conftest import local
+from tests.helpers.clock import local
 
 FULL_REPLY = {
     "contact_manner": "phone",

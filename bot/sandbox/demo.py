@@ -11,17 +11,18 @@ from __future__ import annotations
 
 import tempfile
 import tomllib
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from importlib import resources
 from pathlib import Path
 
 from bot.app import build_application
 from bot.calendar import WorkCalendar
-from bot.localapi import LocalBotApi
 from bot.organisation import apply_config
 from bot.rules import load_rules
+from bot.sandbox.localapi import LocalBotApi
+from bot.sandbox.transcript import Chat
 from bot.service import Hotline
-from bot.transcript import GROUP_CODES, Chat
 from storage import queries
 from storage.db import Database
 
@@ -31,6 +32,8 @@ CSV_962200 = (
     "962200,962200-20260929-017,2026-09-29 08:40,962200,钱七,13500004444,永丰街道玉树路300号,"
     "咨询高龄老人综合津贴申请条件及所需材料。,咨询类,养老服务\n"
 )
+# The knowledge base the office keeps, from the repository's examples (absent from an installed wheel).
+POLICIES = Path(__file__).resolve().parents[2] / "examples" / "kb" / "policies.md"
 PETITION = """渠道：信访
 信访件编号：XF2026-0931
 来访时间：2026-09-28 16:30
@@ -40,6 +43,34 @@ PETITION = """渠道：信访
 联系地址：中山街道中山中路1号
 业务类别：优抚安置
 内容描述：来信反映其父亲优抚待遇10月起未按时发放，要求补发。"""
+
+
+@dataclass(frozen=True)
+class Group:
+    name: str  # as the transcript and the script call it: "社会救助科群"
+    chat_id: int
+    department: str  # the code of the department bound to it
+
+    @property
+    def title(self) -> str:
+        """The group's title in Telegram."""
+        return self.name.removesuffix("群")
+
+
+@dataclass(frozen=True)
+class Bureau:
+    organisation: dict  # departments and members, as an administrator's configuration has them
+    people: dict[str, int]  # name -> Telegram user id
+    groups: list[Group]
+
+
+def load_bureau() -> Bureau:
+    """The demo's bureau, from demo.toml next to this module."""
+    with resources.files(__package__).joinpath("demo.toml").open("rb") as fh:
+        config = tomllib.load(fh)
+    groups = [Group(**group) for group in config.pop("groups")]
+    people = {member["name"]: member["telegram_id"] for member in config["members"]}
+    return Bureau(config, people, groups)
 
 
 class DemoClock:
@@ -201,25 +232,23 @@ async def run_demo(out_dir: Path | None = None, echo=print) -> int:
     clock = DemoClock(datetime.fromisoformat(START).replace(tzinfo=rules.tz))
     db = Database(f"sqlite:///{out_dir / 'demo.db'}")
     db.upgrade()
-    with resources.files("bot").joinpath("demo.toml").open("rb") as fh:
-        config = tomllib.load(fh)
+    bureau = load_bureau()
     with db.session() as session:
-        apply_config(session, config)
-        for code, chat_id in GROUP_CODES.items():
-            queries.bind_chat(session, chat_id, queries.department_by_code(session, code).id, code, None, clock())
+        apply_config(session, bureau.organisation)
+        for group in bureau.groups:
+            department = queries.department_by_code(session, group.department)
+            queries.bind_chat(session, group.chat_id, department.id, group.title, None, clock())
     api = LocalBotApi().start()
     hotline = Hotline(db, rules, WorkCalendar(), clock, files_dir=out_dir / "forms")
     app = build_application(hotline, api.token, api.base_url, api.base_file_url, group_rate=0, jobs=False)
     await app.initialize()
-    people = {m["name"]: m["telegram_id"] for m in config["members"]}
-    chat = Chat(api, app, people, clock)
-    for name, user_id in people.items():
+    chat = Chat(api, app, bureau.people, {group.name: group.chat_id for group in bureau.groups}, clock)
+    for name, user_id in bureau.people.items():
         api.started_private.add(user_id)
         api.private(api.user(user_id, name))
-    policies = Path(__file__).resolve().parent.parent / "examples" / "kb" / "policies.md"
     try:
-        if policies.exists():  # the knowledge base the office keeps (examples/kb in the repository)
-            await chat.send_file("王芳", "policies.md", policies.read_bytes())
+        if POLICIES.exists():
+            await chat.send_file("王芳", "policies.md", POLICIES.read_bytes())
         await day(chat, clock)
         produced = []
         for ticket_id, numbers in ((1, (1, 3, 4)), (2, (1, 2)), (3, (1, 3)), (5, (1,))):
