@@ -1,0 +1,32 @@
+"""Transcript: what a group card and a toast say after each decision."""
+
+from __future__ import annotations
+
+from templates import labels, text
+from tests.helpers.bot import last_with, register_12345
+
+
+async def test_the_card_keeps_who_accepted_after_later_decisions(chat):
+    card = await register_12345(chat)
+    await chat.tap("王芳", card, "已联")
+    await chat.tap("王芳", chat.last_in("王芳"), "⭐社会救助科")
+    group_card = chat.last_in("社会救助科群")
+    assert group_card.text.startswith("📥 <b>新工单</b>")
+    await chat.tap("李强", group_card, "受理")
+    assert chat.answer()["text"] == "已受理"
+    accepted = chat.current_text(group_card)
+    assert "新工单" not in accepted and "李强 已受理" in accepted and "—— 李强" in accepted
+    # the handler asks to return it: the card's buttons close, and it still says who accepted
+    await chat.tap("李强", group_card, "申请退单")
+    await chat.say("李强", "属法院已受理的诉讼事项")
+    await chat.send_photo("李强")
+    await chat.tap("李强", last_with(chat, "李强", "完成"), "完成")
+    closed = chat.current_text(group_card)
+    assert "新工单" not in closed and "李强 已受理" in closed and "已处理（退单待审批）" in closed
+    assert chat.buttons(group_card) == []
+
+
+def test_no_toast_doubles_its_already():
+    for action, name in labels("action").items():
+        toast = text("done_alert", action=name)
+        assert "已已" not in toast, action
