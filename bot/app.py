@@ -145,16 +145,16 @@ async def probe(settings) -> None:
         await bot.get_me()
 
 
-def run_bot(settings) -> int:
-    """`hotline-bot run`: upgrade the database, load the organisation, poll (or serve a webhook)."""
+def run_bot(settings, config) -> int:
+    """`hotline-bot run`: upgrade the database, load the organisation, poll (or serve a webhook).
+
+    `settings` and `config` (bot/config.py: Settings, Configuration) were read and checked before."""
     import sys
 
     from sqlalchemy.exc import SQLAlchemyError
     from telegram.error import InvalidToken, NetworkError
 
-    from bot.config import ConfigError
     from bot.organisation import apply_config
-    from bot.rules import RulesError
     from storage.db import Database
     from templates import text
 
