@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -252,3 +253,13 @@ def test_the_rate_limiter_follows_the_rules():
     assert (limiter._group_max_rate, limiter._group_time_period) == (7, 60)
     unpaced = build_application(SimpleNamespace(rules=rules), "1:X", group_rate=0, jobs=False).bot.rate_limiter
     assert unpaced._group_max_rate == 0
+
+
+def test_the_examples_load(home, monkeypatch):
+    examples = Path(__file__).resolve().parent.parent / "examples"
+    monkeypatch.setenv("HOTLINE_CONFIG", str(examples / "config.toml"))
+    monkeypatch.setenv("HOTLINE_RULES", str(examples / "rules.toml"))
+    monkeypatch.setenv("HOTLINE_HOLIDAYS", str(examples / "holidays.toml"))
+    loaded = load_configuration(load_settings(env_file=examples / "env.example"))
+    assert loaded.rules.stage_rule("reply", "962200").working_days == 4  # config.toml's [rules] comes last
+    assert loaded.rules.delivery.overall_per_second == 20 and len(loaded.organisation.members) == 4
