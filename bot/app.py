@@ -118,12 +118,15 @@ async def on_start(app: Application) -> None:
 
 
 def build_application(hotline: Hotline, token: str, base_url: str | None = None, base_file_url: str | None = None,
-                      group_rate: float = 20, jobs: bool = True) -> Application:
+                      group_rate: float | None = None, jobs: bool = True) -> Application:
+    """`group_rate` (messages a minute into one group; 0: unpaced) defaults to the rules' delivery section."""
+    delivery = hotline.rules.delivery
     builder = (
         ApplicationBuilder()
         .token(token)
         .defaults(Defaults(tzinfo=hotline.rules.tz, parse_mode=ParseMode.HTML))
-        .rate_limiter(AIORateLimiter(overall_max_rate=30, overall_time_period=1, group_max_rate=group_rate,
+        .rate_limiter(AIORateLimiter(overall_max_rate=delivery.overall_per_second, overall_time_period=1,
+                                     group_max_rate=delivery.group_per_minute if group_rate is None else group_rate,
                                      group_time_period=60, max_retries=0))
         .post_init(on_start)
     )
@@ -145,16 +148,16 @@ async def probe(settings) -> None:
         await bot.get_me()
 
 
-def run_bot(settings) -> int:
-    """`hotline-bot run`: upgrade the database, load the organisation, poll (or serve a webhook)."""
+def run_bot(settings, config) -> int:
+    """`hotline-bot run`: upgrade the database, load the organisation, poll (or serve a webhook).
+
+    `settings` and `config` (bot/config.py: Settings, Configuration) were read and checked before."""
     import sys
 
     from sqlalchemy.exc import SQLAlchemyError
     from telegram.error import InvalidToken, NetworkError
 
-    from bot.config import ConfigError
     from bot.organisation import apply_config
-    from bot.rules import RulesError
     from storage.db import Database
     from templates import text
 
@@ -165,16 +168,13 @@ def run_bot(settings) -> int:
     if not settings.token:
         return fail(text("run_no_token"))
     try:
-        rules, calendar = settings.rules(), settings.calendar()
         db = Database(settings.database_url)
         db.upgrade()
         with db.session() as session:
-            apply_config(session, settings.config)
-    except (ConfigError, RulesError) as exc:
-        return fail(text("cli_rules_error", detail=exc))
+            apply_config(session, config.organisation)
     except SQLAlchemyError as exc:
         return fail(text("cli_db_error", detail=str(exc).splitlines()[0]))
-    app = build_application(Hotline(db, rules, calendar), settings.token, settings.base_url,
+    app = build_application(Hotline(db, config.rules, config.calendar), settings.token, settings.base_url,
                             settings.base_file_url)
     try:
         asyncio.run(probe(settings))

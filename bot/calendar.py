@@ -11,21 +11,22 @@ or the Monday-Friday fallback, which is flagged on every deadline it touches.
 from __future__ import annotations
 
 import bisect
-import os
 import threading
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Annotated, Any
 
 import chinese_calendar
+from pydantic import AfterValidator, BeforeValidator, RootModel, model_validator
 
-from bot.rules import RulesError, read_toml
+from bot.configfile import Strict, check, problem, read_toml
+from bot.rules import MAX_DAYS
 
 SOURCE_PACKAGE = "package"
 SOURCE_OVERRIDE = "override"
 SOURCE_FALLBACK = "fallback"
 
-MAX_DAYS = 3660  # a rule longer than ten years is a typo
 
 
 @dataclass(frozen=True)
@@ -46,42 +47,62 @@ class WorkingDayResult:
     fallback_years: tuple[int, ...]
 
 
+def _day(value: Any) -> Any:
+    """A TOML date, or its text "2027-01-01"."""
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise problem("config_date") from None
+
+
+def _year(value: str) -> str:
+    if not (value.isdigit() and 1 <= int(value) <= 9998):
+        raise problem("config_not_year")
+    return value
+
+
+Day = Annotated[date, BeforeValidator(_day)]
+
+
+class YearOverride(Strict):
+    """One year of the holiday override file: its holidays and its make-up working days (调休)."""
+
+    holidays: list[Day] = []
+    workdays: list[Day] = []
+
+
+class HolidayOverrides(RootModel[dict[Annotated[str, AfterValidator(_year)], YearOverride]]):
+    """The holiday override file (examples/holidays.toml), or the [holidays] table of the config file."""
+
+    @model_validator(mode="after")
+    def _days_in_their_year(self) -> HolidayOverrides:
+        for year, table in self.root.items():
+            for key in ("holidays", "workdays"):
+                for day in getattr(table, key):
+                    if day.year != int(year):
+                        raise problem("config_day_outside_year", at=f"{year}.{key}", day=day, year=year)
+            clash = set(table.holidays) & set(table.workdays)
+            if clash:
+                raise problem("config_day_twice", at=year, day=min(clash))
+        return self
+
+    def by_year(self) -> dict[int, dict[str, set[date]]]:
+        return {int(year): {"holidays": set(t.holidays), "workdays": set(t.workdays)} for year, t in self.root.items()}
+
+
 def load_overrides(path: Path | str | None) -> dict[int, dict[str, set[date]]]:
     """Read an override file: one table per year with `holidays` and `workdays` (make-up days)."""
     if path is None:
         return {}
-    raw = read_toml(path)
-    return parse_overrides(raw, str(path))
+    return parse_overrides(read_toml(path), path)
 
 
-def parse_overrides(raw: dict, where: str = "holidays") -> dict[int, dict[str, set[date]]]:
-    out: dict[int, dict[str, set[date]]] = {}
-    for year_key, table in raw.items():
-        try:
-            year = int(year_key)
-        except ValueError as exc:
-            raise RulesError(f"{where}: table [{year_key}] is not a year") from exc
-        entry = {"holidays": set(), "workdays": set()}
-        for key in table:
-            if key not in entry:
-                raise RulesError(f"{where}: [{year}] has unknown key {key!r} (holidays, workdays)")
-            for value in table[key]:
-                day = value if isinstance(value, date) else _parse_date(value, f"{where}: [{year}].{key}")
-                if day.year != year:
-                    raise RulesError(f"{where}: {day} is listed under [{year}]")
-                entry[key].add(day)
-        clash = entry["holidays"] & entry["workdays"]
-        if clash:
-            raise RulesError(f"{where}: {min(clash)} is both a holiday and a make-up day")
-        out[year] = entry
-    return out
-
-
-def _parse_date(value: object, where: str) -> date:
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError as exc:
-        raise RulesError(f"{where}: {value!r} is not a date (YYYY-MM-DD)") from exc
+def parse_overrides(raw: dict, where: Path | str | None = None,
+                    prefix: tuple[str, ...] = ()) -> dict[int, dict[str, set[date]]]:
+    """Holiday overrides by year; a ConfigError naming `where` and the key when they cannot be used."""
+    return check(HolidayOverrides, raw, where, prefix).by_year()
 
 
 def _package_knows(year: int) -> bool:
@@ -99,8 +120,8 @@ class WorkCalendar:
         self._lock = threading.Lock()
 
     @classmethod
-    def from_env(cls, path: Path | str | None = None) -> WorkCalendar:
-        path = path or os.environ.get("HOTLINE_HOLIDAYS")
+    def from_file(cls, path: Path | str | None) -> WorkCalendar:
+        """The calendar with an administrator's holiday override file, if one is named."""
         return cls(load_overrides(path) if path else None)
 
     def year(self, year: int) -> YearTable:

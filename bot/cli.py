@@ -7,15 +7,20 @@ import json
 import sys
 from datetime import datetime
 
-from bot.calendar import MAX_DAYS, WorkCalendar
+from bot.calendar import MAX_DAYS
+from bot.config import ConfigError, Configuration, Settings, load_configuration, load_settings
 from bot.deadlines import DeadlineCalculator
 from bot.domain import Channel, Stage
-from bot.rules import DeadlineRule, RulesError, load_rules
+from bot.rules import DeadlineRule
 from templates import text
 
 
 class CliError(Exception):
-    """A message for the user; the command exits with status 2."""
+    """A message for the user about the command's arguments; the command exits with status 2.
+
+    A configuration that cannot be used (the environment, a file it names) is a ConfigError:
+    one sentence naming the file and the key, exit status 1, for every command.
+    """
 
 
 def _parse_time(value: str, tz) -> datetime:
@@ -36,9 +41,9 @@ def _days(value: str) -> int:
     return n
 
 
-def cmd_deadline(args: argparse.Namespace) -> int:
-    rules = load_rules(args.rules)
-    calc = DeadlineCalculator(rules, WorkCalendar.from_env(args.holidays))
+def cmd_deadline(args: argparse.Namespace, settings: Settings, config: Configuration) -> int:
+    rules = config.rules
+    calc = DeadlineCalculator(rules, config.calendar)
     received = _parse_time(args.received, rules.tz)
     out: dict = {"received": received.isoformat()}
     if args.channel is None:
@@ -72,22 +77,21 @@ def cmd_deadline(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_db_upgrade(args: argparse.Namespace) -> int:
-    from storage.db import database_url, upgrade
+def cmd_db_upgrade(args: argparse.Namespace, settings: Settings, config: Configuration) -> int:
+    from storage.db import upgrade
 
-    revision = upgrade(database_url())
+    revision = upgrade(settings.database_url)
     print(text("cli_db_upgraded", revision=revision))
     return 0
 
 
-def cmd_import(args: argparse.Namespace) -> int:
+def cmd_import(args: argparse.Namespace, settings: Settings, config: Configuration) -> int:
     from bot.importer import ImportFailed, import_file
     from storage.db import Database
 
-    db = Database.from_env()
+    db = Database(settings.database_url)
     db.upgrade()
-    rules = load_rules(args.rules)
-    calc = DeadlineCalculator(rules, WorkCalendar.from_env(args.holidays))
+    calc = DeadlineCalculator(config.rules, config.calendar)
     try:
         report = import_file(db, calc, args.file, dry_run=args.dry_run)
     except ImportFailed as exc:
@@ -100,15 +104,10 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_run(args: argparse.Namespace) -> int:
+def cmd_run(args: argparse.Namespace, settings: Settings, config: Configuration) -> int:
     from bot.app import run_bot
-    from bot.config import ConfigError, Settings
 
-    try:
-        settings = Settings.from_env()
-    except ConfigError as exc:
-        raise CliError(text("cli_rules_error", detail=exc)) from exc
-    return run_bot(settings)
+    return run_bot(settings, config)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -120,7 +119,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return asyncio.run(run_demo(Path(args.out) if args.out else None))
 
 
-def cmd_report(args: argparse.Namespace) -> int:
+def cmd_report(args: argparse.Namespace, settings: Settings, config: Configuration) -> int:
     from datetime import date
     from pathlib import Path
 
@@ -133,9 +132,9 @@ def cmd_report(args: argparse.Namespace) -> int:
         raise CliError(text("cli_bad_time", value=f"{args.start} {args.end}")) from exc
     if end < start:
         raise CliError(text("cli_bad_period"))
-    rules = load_rules(args.rules)
-    calc = DeadlineCalculator(rules, WorkCalendar.from_env(args.holidays))
-    db = Database.from_env()  # read only: no migration here
+    rules = config.rules
+    calc = DeadlineCalculator(rules, config.calendar)
+    db = Database(settings.database_url)  # read only: no migration here
     with db.session() as session:
         result = stats.compute(session, calc, start, end, datetime.now(rules.tz))
     path = stats.workbook(result, Path(args.out))
@@ -144,13 +143,13 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_kb(args: argparse.Namespace) -> int:
+def cmd_kb(args: argparse.Namespace, settings: Settings, config: Configuration) -> int:
     from pathlib import Path
 
     from bot import knowledge
     from storage.db import Database
 
-    db = Database.from_env()
+    db = Database(settings.database_url)
     db.upgrade()
     with db.session() as session:
         if args.kb_command == "import":
@@ -159,7 +158,7 @@ def cmd_kb(args: argparse.Namespace) -> int:
                     drafts = knowledge.parse_file(name, Path(name).read_bytes())
                 except (knowledge.KnowledgeError, OSError) as exc:
                     raise CliError(text("kb_failed", detail=exc)) from exc
-                added, updated = knowledge.save(session, drafts, None, datetime.now(load_rules().tz))
+                added, updated = knowledge.save(session, drafts, None, datetime.now(config.rules.tz))
                 print(text("kb_cli_imported", name=name, added=added, updated=updated))
         else:
             for hit in knowledge.search(session, " ".join(args.query), limit=args.limit):
@@ -227,12 +226,15 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "deadline" and args.stage and not args.channel:
         parser.error("--stage needs --channel")
     try:
-        return args.func(args)
+        if args.command == "demo":  # the demo brings its own organisation and rules
+            return args.func(args)
+        settings = load_settings()
+        return args.func(args, settings, load_configuration(settings, args.rules, args.holidays))
+    except ConfigError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
     except CliError as exc:
         print(str(exc), file=sys.stderr)
-        return 2
-    except RulesError as exc:
-        print(text("cli_rules_error", detail=exc), file=sys.stderr)
         return 2
     except ValueError as exc:
         print(text("cli_out_of_range", detail=exc), file=sys.stderr)

@@ -15,59 +15,121 @@
     telegram_id = 2001
     department = "jiuzhu"
     roles = ["handler", "business_leader:yanglao"]   # "role" or "role:department"
+
+The same file may carry `[rules]` (any key of bot/rules.toml) and `[holidays]`
+(as examples/holidays.toml); bot/config.py reads those.
 """
 
 from __future__ import annotations
 
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, Field, model_validator
 from sqlmodel import Session
 
+from bot.configfile import Strict, check, problem
 from bot.domain import DEPARTMENT_ROLES, Role
-from bot.rules import RulesError
 from storage import queries
 from storage.models import Department, Member
 
+Text = Annotated[str, Field(min_length=1)]
 
-def apply_config(session: Session, config: dict) -> dict[str, int]:
+
+def _role(value: str) -> str:
+    """"role" or "role:department"."""
+    role = value.partition(":")[0]
+    if role not in Role.__members__.values():
+        raise problem("config_unknown_role", role=role, choices="、".join(Role))
+    return value
+
+
+class DepartmentEntry(Strict):
+    code: Text
+    name: Text
+    office: bool = False
+    active: bool = True
+    categories: list[str] = []
+
+
+class MemberEntry(Strict):
+    name: Text
+    telegram_id: int | None = Field(default=None, gt=0)
+    department: str | None = None
+    roles: list[Annotated[str, AfterValidator(_role)]] = []
+    active: bool = True
+
+    def role_departments(self) -> list[tuple[Role, str | None]]:
+        """Each role with the code of its department (None for a role of the whole bureau)."""
+        out = []
+        for spec in self.roles:
+            role, _, code = spec.partition(":")
+            out.append((Role(role), (code or self.department) if role in DEPARTMENT_ROLES else None))
+        return out
+
+    @model_validator(mode="after")
+    def _department_roles_name_one(self) -> MemberEntry:
+        for role, code in self.role_departments():
+            if role in DEPARTMENT_ROLES and not code:
+                raise problem("config_role_needs_department", at="roles", role=role.value)
+        return self
+
+
+class Organisation(Strict):
+    """The administrator's configuration file (HOTLINE_CONFIG)."""
+
+    departments: list[DepartmentEntry] = []
+    members: list[MemberEntry] = []
+    rules: dict[str, Any] = {}  # merged over bot/rules.toml, validated there
+    holidays: dict[str, Any] = {}  # validated by bot/calendar.py
+
+    @model_validator(mode="after")
+    def _references_hold(self) -> Organisation:
+        codes = [d.code for d in self.departments]
+        for i, code in enumerate(codes):
+            if code in codes[:i]:
+                raise problem("config_duplicate", at=f"departments[{i + 1}].code", value=code)
+        ids: set[int] = set()
+        for i, member in enumerate(self.members, 1):
+            if member.telegram_id is not None and member.telegram_id in ids:
+                raise problem("config_duplicate", at=f"members[{i}].telegram_id", value=member.telegram_id)
+            ids.add(member.telegram_id)
+            for _, code in member.role_departments():
+                if code is not None and code not in codes:
+                    raise problem("config_unknown_department", at=f"members[{i}].roles", code=code)
+        return self
+
+
+def read_organisation(raw: dict, where=None) -> Organisation:
+    return check(Organisation, raw, where)
+
+
+def apply_config(session: Session, config: Organisation | dict) -> dict[str, int]:
     """Create or update departments, members and roles; returns name -> member id."""
-    for raw in config.get("departments", []):
-        code, name = raw.get("code"), raw.get("name")
-        if not code or not name:
-            raise RulesError("departments: every department needs code and name")
-        department = queries.department_by_code(session, code)
+    if not isinstance(config, Organisation):
+        config = read_organisation(config)
+    for entry in config.departments:
+        department = queries.department_by_code(session, entry.code)
         if department is None:
-            department = Department(code=code, name=name)
+            department = Department(code=entry.code, name=entry.name)
             session.add(department)
-        department.name = name
-        department.is_office = bool(raw.get("office", False))
-        department.active = bool(raw.get("active", True))
-        department.categories = list(raw.get("categories", []))
+        department.name = entry.name
+        department.is_office = entry.office
+        department.active = entry.active
+        department.categories = list(entry.categories)
     session.flush()
 
     members: dict[str, int] = {}
-    for raw in config.get("members", []):
-        name = raw.get("name")
-        if not name:
-            raise RulesError("members: every member needs a name")
-        telegram_id = raw.get("telegram_id")
-        member = queries.member_by_telegram_id(session, telegram_id) if telegram_id else None
+    for entry in config.members:
+        member = queries.member_by_telegram_id(session, entry.telegram_id) if entry.telegram_id else None
         if member is None:
-            member = Member(name=name, telegram_user_id=telegram_id)
+            member = Member(name=entry.name, telegram_user_id=entry.telegram_id)
             session.add(member)
             session.flush()
-        member.name = name
-        member.active = bool(raw.get("active", True))
-        for spec in raw.get("roles", []):
-            role, _, dept_code = spec.partition(":")
-            if role not in Role.__members__.values():
-                raise RulesError(f"members.{name}: unknown role {role!r}")
-            dept_code = dept_code or raw.get("department")
-            department_id = None
-            if role in DEPARTMENT_ROLES:
-                department = queries.department_by_code(session, dept_code or "")
-                if department is None:
-                    raise RulesError(f"members.{name}: role {role} needs a known department")
-                department_id = department.id
+        member.name = entry.name
+        member.active = entry.active
+        for role, code in entry.role_departments():
+            department_id = queries.department_by_code(session, code).id if code else None
             queries.add_role(session, member.id, role, department_id)
-        members[name] = member.id
+        members[entry.name] = member.id
     session.flush()
     return members

@@ -1,46 +1,93 @@
-"""The rules table: every number of the procedure, from bot/rules.toml plus an administrator's override."""
+"""The rules table: every number of the procedure, from bot/rules.toml plus an administrator's override.
+
+The shipped file and the merged result are validated as a whole by `RulesTable`
+(no unknown key, real types); an administrator's override only names the keys
+it changes. A wrong key or type is a ConfigError naming the override file.
+"""
 
 from __future__ import annotations
 
 import copy
-import os
 import tomllib
-from dataclasses import dataclass
 from datetime import time
-from functools import cached_property
 from importlib import resources
 from pathlib import Path
-from typing import Any
-from zoneinfo import ZoneInfo
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, model_validator
+
+from bot.configfile import ConfigError, Strict, check, problem, read_toml
 from bot.domain import Channel, Stage
 
+__all__ = ["ConfigError", "DeadlineRule", "Rules", "RulesError", "RulesTable", "load_rules", "read_toml"]
 
-class RulesError(ValueError):
-    """A rules or holiday file that cannot be used."""
+# The name this error had before every configuration file was typed; callers still catch it.
+RulesError = ConfigError
+
+MAX_DAYS = 3660  # a rule longer than ten years is a typo (bot/calendar.py counts no further)
+ChannelName = Literal[tuple(c.value for c in Channel)]
 
 
-@dataclass(frozen=True)
-class DeadlineRule:
-    """How a deadline is counted from its starting event (SPEC §3.1)."""
+def _clock(value: Any) -> Any:
+    """"08:30" → time(8, 30); a TOML time is taken as it is."""
+    if isinstance(value, time):
+        return value
+    try:
+        hh, mm = str(value).split(":")
+        if len(mm) == 2:
+            return time(int(hh), int(mm))
+    except ValueError:
+        pass
+    raise problem("config_clock")
 
-    working_days: int | None = None
-    natural_days: int | None = None
-    immediate: bool = False
-    overall: bool = False
 
-    @classmethod
-    def parse(cls, raw: Any, where: str) -> DeadlineRule:
-        if not isinstance(raw, dict) or len(raw) != 1:
-            raise RulesError(f"{where}: expected one of working_days, natural_days, immediate, overall")
-        (key, value), = raw.items()
-        if key in ("working_days", "natural_days"):
-            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-                raise RulesError(f"{where}: {key} must be a whole number >= 0")
-            return cls(**{key: value})
-        if key in ("immediate", "overall") and value is True:
-            return cls(**{key: True})
-        raise RulesError(f"{where}: unknown deadline rule {key!r}")
+def _stage_name(value: str) -> str:
+    if value not in Stage.__members__.values():
+        raise problem("config_unknown_key")
+    return value
+
+
+def _channel_name(value: str) -> str:
+    if value not in Channel.__members__.values():
+        raise problem("config_unknown_key")
+    return value
+
+
+def _stage_key(value: str) -> str:
+    """A stage rule applies to "all", a channel, or "channel.kind"."""
+    if value != "all":
+        _channel_name(value.partition(".")[0])
+    return value
+
+
+def _time_zone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise problem("config_timezone") from None
+    return value
+
+
+Clock = Annotated[time, BeforeValidator(_clock)]
+Days = Annotated[int, Field(ge=0, le=MAX_DAYS)]
+
+
+class DeadlineRule(Strict):
+    """How a deadline is counted from its starting event (SPEC §3.1): exactly one of the four."""
+
+    model_config = ConfigDict(frozen=True)
+
+    working_days: Days | None = None
+    natural_days: Days | None = None
+    immediate: Literal[True] | None = None
+    overall: Literal[True] | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> DeadlineRule:
+        if len(self.model_fields_set) != 1:
+            raise problem("config_one_rule")
+        return self
 
     def describe(self) -> str:
         if self.working_days is not None:
@@ -50,95 +97,145 @@ class DeadlineRule:
         return "immediate" if self.immediate else "overall"
 
 
-def _merge(base: dict, extra: dict) -> dict:
+StageTable = dict[Annotated[str, AfterValidator(_stage_key)], DeadlineRule]
+
+
+class Immediate(Strict):
+    cutoff: Clock
+
+
+class Workflow(Strict):
+    first_contact_before_dispatch: list[ChannelName]
+    return_requires_evidence: bool
+    review_blocks_on_missing: bool
+    evidence_required_results: list[str]
+    repeat_window_days: Days
+    repeat_content_similarity: float = Field(ge=0, le=1)
+    extension_max_working_days: Days
+    sensitive_kinds: list[str]
+    urgent_kinds: list[str]
+
+
+class Warnings(Strict):
+    due_soon_working_days: Days
+    due_soon_immediate_hours: float = Field(ge=0)
+    working_hours: list[Clock] = Field(min_length=2, max_length=2)
+    emergency_repeat_minutes: int = Field(ge=1)
+    emergency_repeat_times: int = Field(ge=0)
+
+    @model_validator(mode="after")
+    def _hours_in_order(self) -> Warnings:
+        if self.working_hours[0] >= self.working_hours[1]:
+            raise problem("config_hours_order", at="working_hours")
+        return self
+
+
+class Reports(Strict):
+    digest_time: Clock
+    sensitive_report_ask: Clock
+    sensitive_report_remind: Clock
+    sensitive_report_compile: Clock
+    sensitive_every_day: bool
+    weekly_weekday: int = Field(ge=1, le=7)
+    weekly_time: Clock
+
+
+class Delivery(Strict):
+    group_per_minute: float = Field(ge=0)  # 0: no pacing per group
+    overall_per_second: float = Field(gt=0)
+    burst_merge_over: int = Field(ge=1)
+
+
+class Lists(Strict):
+    tags: list[str]
+    business_categories: list[str]
+
+
+class RulesTable(Strict):
+    """The whole of bot/rules.toml (and of the defaults merged with an override)."""
+
+    timezone: Annotated[str, AfterValidator(_time_zone)]
+    internal_number_prefix: str = Field(min_length=1)
+    immediate: Immediate
+    stage: dict[Annotated[str, AfterValidator(_stage_name)], StageTable]
+    overall: dict[Annotated[str, AfterValidator(_channel_name)], dict[str, DeadlineRule]]
+    workflow: Workflow
+    warnings: Warnings
+    reports: Reports
+    delivery: Delivery
+    lists: Lists
+
+    @model_validator(mode="after")
+    def _overall_is_counted(self) -> RulesTable:
+        for channel, table in self.overall.items():
+            for kind, rule in table.items():
+                if rule.overall:
+                    raise problem("config_overall_itself", at=f"overall.{channel}.{kind}")
+        return self
+
+
+# In these tables a key holds one deadline rule: an override replaces it whole instead of merging into it.
+_RULE_TABLES = ("stage", "overall")
+
+
+def _merge(base: dict, extra: dict, path: tuple[str, ...] = ()) -> dict:
     out = copy.deepcopy(base)
     for key, value in extra.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = _merge(out[key], value)
+        here = (*path, key)
+        whole_rule = len(here) == 3 and here[0] in _RULE_TABLES
+        if isinstance(value, dict) and isinstance(out.get(key), dict) and not whole_rule:
+            out[key] = _merge(out[key], value, here)
         else:
-            out[key] = value
+            out[key] = copy.deepcopy(value)
     return out
 
 
-def _parse_hhmm(value: str, where: str) -> time:
-    try:
-        hh, mm = value.split(":")
-        return time(int(hh), int(mm))
-    except (ValueError, AttributeError) as exc:
-        raise RulesError(f"{where}: expected HH:MM, got {value!r}") from exc
-
-
 class Rules:
-    """Read-only view of the merged rules table."""
+    """Read-only view of the merged rules table: `data` as written, the typed sections as attributes."""
 
-    def __init__(self, data: dict):
+    def __init__(self, data: dict, where: Path | str | None = None, prefix: tuple[str, ...] = ()):
         self.data = data
-        self.tz = ZoneInfo(data["timezone"])
-        self.immediate_cutoff = _parse_hhmm(data["immediate"]["cutoff"], "immediate.cutoff")
-        self._validate()
-
-    def _validate(self) -> None:
-        for stage, table in self.data.get("stage", {}).items():
-            if stage not in Stage.__members__.values():
-                raise RulesError(f"stage.{stage}: unknown stage")
-            for key, raw in table.items():
-                DeadlineRule.parse(raw, f"stage.{stage}.{key}")
-        for channel, table in self.data.get("overall", {}).items():
-            for kind, raw in table.items():
-                rule = DeadlineRule.parse(raw, f"overall.{channel}.{kind}")
-                if rule.overall:
-                    raise RulesError(f"overall.{channel}.{kind}: an overall deadline cannot refer to itself")
-        for key in ("working_hours",):
-            start, end = (_parse_hhmm(v, f"warnings.{key}") for v in self.data["warnings"][key])
-            if start >= end:
-                raise RulesError(f"warnings.{key}: start must be before end")
-        for key, value in self.data.get("reports", {}).items():
-            if isinstance(value, str):
-                _parse_hhmm(value, f"reports.{key}")
+        self.table = check(RulesTable, data, where, prefix)
+        self.tz = ZoneInfo(self.table.timezone)
+        self.immediate_cutoff: time = self.table.immediate.cutoff
+        self.working_hours: tuple[time, time] = tuple(self.table.warnings.working_hours)
+        self.workflow: Workflow = self.table.workflow
+        self.warnings: Warnings = self.table.warnings
+        self.reports: Reports = self.table.reports
+        self.delivery: Delivery = self.table.delivery
+        self.lists: Lists = self.table.lists
 
     def stage_rule(self, stage: Stage | str, channel: Channel | str, kind: str | None = None) -> DeadlineRule | None:
         """The rule of a stage for a ticket, or None when the stage does not apply to it."""
-        table = self.data.get("stage", {}).get(str(stage), {})
+        table = self.table.stage.get(str(stage), {})
         keys = ([f"{channel}.{kind}"] if kind else []) + [str(channel), "all"]
         for key in keys:
             if key in table:
-                return DeadlineRule.parse(table[key], f"stage.{stage}.{key}")
+                return table[key]
         return None
 
     def overall_rule(self, channel: Channel | str, kind: str | None) -> DeadlineRule | None:
-        table = self.data.get("overall", {}).get(str(channel), {})
+        table = self.table.overall.get(str(channel), {})
         if kind is None or kind not in table:
             return None
-        return DeadlineRule.parse(table[kind], f"overall.{channel}.{kind}")
+        return table[kind]
 
     def kinds(self, channel: Channel | str) -> list[str]:
-        return list(self.data.get("overall", {}).get(str(channel), {}))
+        return list(self.table.overall.get(str(channel), {}))
 
     def flag(self, section: str, key: str) -> Any:
         return self.data[section][key]
 
     def clock(self, section: str, key: str) -> time:
-        return _parse_hhmm(self.data[section][key], f"{section}.{key}")
-
-    @cached_property
-    def working_hours(self) -> tuple[time, time]:
-        start, end = self.data["warnings"]["working_hours"]
-        return _parse_hhmm(start, "warnings.working_hours"), _parse_hhmm(end, "warnings.working_hours")
+        return getattr(getattr(self.table, section), key)
 
     @property
     def internal_number_prefix(self) -> str:
-        return self.data["internal_number_prefix"]
+        return self.table.internal_number_prefix
 
-
-def read_toml(path: Path | str) -> dict:
-    """An administrator's TOML file; a missing or malformed one is a RulesError naming the file."""
-    try:
-        with open(path, "rb") as fh:
-            return tomllib.load(fh)
-    except FileNotFoundError as exc:
-        raise RulesError(f"{path}: file not found / 文件不存在") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise RulesError(f"{path}: {exc}") from exc
+    def merged(self, override: dict, where: Path | str | None, prefix: tuple[str, ...] = ()) -> Rules:
+        """These rules with an administrator's override on top, validated as a whole."""
+        return Rules(_merge(self.data, override), where, prefix)
 
 
 def default_rules_data() -> dict:
@@ -147,12 +244,10 @@ def default_rules_data() -> dict:
 
 
 def load_rules(override: Path | str | dict | None = None) -> Rules:
-    """The shipped rules, merged with an override file (or table). HOTLINE_RULES names a file."""
-    data = default_rules_data()
-    if override is None and os.environ.get("HOTLINE_RULES"):
-        override = os.environ["HOTLINE_RULES"]
+    """The shipped rules, merged with an override file (or table)."""
+    rules = Rules(default_rules_data(), "bot/rules.toml")
     if isinstance(override, (str, Path)):
-        override = read_toml(override)
+        return rules.merged(read_toml(override), override)
     if override:
-        data = _merge(data, override)
-    return Rules(data)
+        return rules.merged(override, None)
+    return rules

@@ -9,7 +9,6 @@ loop never blocks.
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TypeVar
@@ -23,14 +22,10 @@ from sqlmodel import Session
 
 import storage.models  # noqa: F401  (registers the tables)
 
-DEFAULT_URL = "sqlite:///hotline.db"
+DEFAULT_URL = "sqlite:///hotline.db"  # the default of HOTLINE_DATABASE_URL (bot/config.py reads it)
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
 T = TypeVar("T")
-
-
-def database_url() -> str:
-    return os.environ.get("HOTLINE_DATABASE_URL") or DEFAULT_URL
 
 
 def _normalise(url: str) -> str:
@@ -89,10 +84,6 @@ class Database:
     def __init__(self, url: str, engine: Engine | None = None):
         self.url = _normalise(url)
         self.engine = engine or make_engine(self.url)
-
-    @classmethod
-    def from_env(cls) -> Database:
-        return cls(database_url())
 
     def upgrade(self) -> str:
         return upgrade(self.url, self.engine)

@@ -260,4 +260,4 @@ def test_cli_bad_holiday_file(capsys, tmp_path):
     path.write_text('[2027]\nholidays = ["not a date"]\n', encoding="utf-8")
     code, _, err = run_cli(capsys, "--holidays", str(path), "deadline", "--received", "2026-12-30T10:00",
                            "--immediate")
-    assert code == 2 and "规则或节假日文件有误" in err
+    assert code == 1 and err == f"配置文件 {path} 有误：2027.holidays[1] 应为日期，如 \"2027-01-01\"\n"

@@ -56,9 +56,9 @@ def test_run_with_a_bad_config(tmp_path):
     config = tmp_path / "hotline.toml"
     config.write_text("[[members]]\nname = \"x\"\nroles = [\"pilot\"]\n", encoding="utf-8")
     result = run({"HOTLINE_BOT_TOKEN": "1:X", "HOTLINE_CONFIG": str(config)}, tmp_path)
-    assert result.returncode == 1 and "unknown role" in result.stderr
+    assert result.returncode == 1 and "hotline.toml 有误：members[1].roles[1] 的 pilot 不是已知的角色" in result.stderr
     missing = run({"HOTLINE_BOT_TOKEN": "1:X", "HOTLINE_CONFIG": str(tmp_path / "none.toml")}, tmp_path)
-    assert missing.returncode == 2 and "文件不存在" in missing.stderr
+    assert missing.returncode == 1 and missing.stderr == f"配置文件 {tmp_path / 'none.toml'} 不存在\n"
 
 
 def test_run_serves_members_through_polling(tmp_path):
@@ -89,16 +89,17 @@ def test_run_serves_members_through_polling(tmp_path):
 def test_the_example_config_loads(tmp_path, monkeypatch):
     from pathlib import Path
 
-    from bot.config import Settings
+    from bot.config import load_configuration, load_settings
     from bot.organisation import apply_config
     from storage.db import Database
 
     example = Path(__file__).resolve().parent.parent / "examples" / "config.toml"
     monkeypatch.setenv("HOTLINE_CONFIG", str(example))
     monkeypatch.setenv("HOTLINE_DATABASE_URL", f"sqlite:///{tmp_path}/c.db")
-    settings = Settings.from_env(env_file=None)
-    assert settings.rules().stage_rule("reply", "962200").working_days == 4
+    settings = load_settings(env_file=None)
+    config = load_configuration(settings)
+    assert config.rules.stage_rule("reply", "962200").working_days == 4
     db = Database(settings.database_url)
     db.upgrade()
     with db.session() as session:
-        assert set(apply_config(session, settings.config)) == {"王芳", "李强", "陈刚", "孙伟"}
+        assert set(apply_config(session, config.organisation)) == {"王芳", "李强", "陈刚", "孙伟"}
