@@ -1,0 +1,167 @@
+"""The records beside a ticket: its reply, forms, return, extension, alert, problem report, supervision, visits."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlmodel import Session
+
+from storage.models import (
+    DailyReport,
+    EmergencyAlert,
+    Extension,
+    FormRecord,
+    ProblemReport,
+    Reply,
+    StageDeadline,
+    Supervision,
+    Ticket,
+    TicketReturn,
+    Visit,
+)
+
+
+def current_reply(session: Session, ticket_id: int) -> Reply | None:
+    return session.scalar(select(Reply).where(Reply.ticket_id == ticket_id).order_by(Reply.round.desc()).limit(1))
+
+
+def latest_form(session: Session, ticket_id: int) -> FormRecord | None:
+    return session.scalar(
+        select(FormRecord).where(FormRecord.ticket_id == ticket_id).order_by(FormRecord.id.desc()).limit(1)
+    )
+
+
+def open_return(session: Session, ticket_id: int) -> TicketReturn | None:
+    return session.scalar(
+        select(TicketReturn)
+        .where(TicketReturn.ticket_id == ticket_id, TicketReturn.completed_at.is_(None))
+        .order_by(TicketReturn.id.desc())
+        .limit(1)
+    )
+
+
+def open_sensitive_tickets(session: Session) -> list[Ticket]:
+    return list(session.scalars(
+        select(Ticket).where(Ticket.closed_at.is_(None), Ticket.department_id.is_not(None),
+                             (Ticket.sensitive.is_(True)) | (Ticket.major_threat.is_(True)))
+        .order_by(Ticket.department_id, Ticket.id)
+    ))
+
+
+def daily_report(session: Session, ticket_id: int, day) -> DailyReport | None:
+    return session.scalar(select(DailyReport).where(DailyReport.ticket_id == ticket_id,
+                                                    DailyReport.report_date == day))
+
+
+def visited(session: Session, ticket_id: int) -> bool:
+    return session.scalar(select(Visit.id).where(Visit.ticket_id == ticket_id, Visit.visited_at.is_not(None))
+                          .limit(1)) is not None
+
+
+def open_tickets_in(session: Session, statuses: Sequence[str]) -> list[Ticket]:
+    return list(session.scalars(select(Ticket).where(Ticket.status.in_(list(statuses))).order_by(Ticket.id)))
+
+
+def pending_extension(session: Session, ticket_id: int):
+    return session.scalar(select(Extension).where(Extension.ticket_id == ticket_id, Extension.decision.is_(None))
+                          .order_by(Extension.id.desc()).limit(1))
+
+
+def open_alert(session: Session, ticket_id: int):
+    return session.scalar(select(EmergencyAlert).where(EmergencyAlert.ticket_id == ticket_id,
+                                                       EmergencyAlert.acknowledged_at.is_(None))
+                          .order_by(EmergencyAlert.id.desc()).limit(1))
+
+
+def unacknowledged_alerts(session: Session):
+    return list(session.execute(
+        select(EmergencyAlert, Ticket).join(Ticket, Ticket.id == EmergencyAlert.ticket_id)
+        .where(EmergencyAlert.acknowledged_at.is_(None)).order_by(EmergencyAlert.id)))
+
+
+def bump_reminder(session: Session, alert_id: int, seen: int) -> bool:
+    """Count one more reminder, only if nobody else did since it was read."""
+    result = session.execute(update(EmergencyAlert)
+                             .where(EmergencyAlert.id == alert_id, EmergencyAlert.reminders_sent == seen,
+                                    EmergencyAlert.acknowledged_at.is_(None))
+                             .values(reminders_sent=seen + 1).execution_options(synchronize_session=False))
+    return result.rowcount == 1
+
+
+def open_problem(session: Session, ticket_id: int):
+    return session.scalar(select(ProblemReport).where(ProblemReport.ticket_id == ticket_id,
+                                                      ProblemReport.status != "verified")
+                          .order_by(ProblemReport.id.desc()).limit(1))
+
+
+def problems(session: Session, statuses: Sequence[str] | None = None):
+    """(report, ticket) of problem reports, oldest first."""
+    query = select(ProblemReport, Ticket).join(Ticket, Ticket.id == ProblemReport.ticket_id)
+    if statuses is not None:
+        query = query.where(ProblemReport.status.in_(list(statuses)))
+    return list(session.execute(query.order_by(ProblemReport.id)))
+
+
+def open_supervision(session: Session, ticket_id: int):
+    return session.scalar(select(Supervision).where(Supervision.ticket_id == ticket_id,
+                                                    Supervision.status.in_(["proposed", "created"]))
+                          .order_by(Supervision.id.desc()).limit(1))
+
+
+def overdue_replies_without_supervision(session: Session, now: datetime, limit: int = 100) -> list[Ticket]:
+    """Tickets whose department reply is overdue (no approved extension keeps it open) and not yet supervised."""
+    supervised = select(Supervision.ticket_id)
+    return list(session.scalars(
+        select(Ticket).join(StageDeadline, StageDeadline.ticket_id == Ticket.id)
+        .where(StageDeadline.open.is_(True), StageDeadline.stage == "reply", StageDeadline.due_at < now,
+               Ticket.id.not_in(supervised))
+        .order_by(Ticket.id).limit(limit)))
+
+
+def planned_visit(session: Session, ticket_id: int) -> Visit | None:
+    return session.scalar(select(Visit).where(Visit.ticket_id == ticket_id, Visit.visited_at.is_(None),
+                                              Visit.scheduled_for.is_not(None)).order_by(Visit.id).limit(1))
+
+
+def visits_due(session: Session, now: datetime):
+    """(visit, ticket) of planned visits whose time has come and that are not recorded as done."""
+    return list(session.execute(select(Visit, Ticket).join(Ticket, Ticket.id == Visit.ticket_id)
+                                .where(Visit.visited_at.is_(None), Visit.scheduled_for <= now,
+                                       Ticket.closed_at.is_(None))
+                                .order_by(Visit.id)))
+
+
+def supervisions_in(session: Session, status: str) -> list[Ticket]:
+    return list(session.scalars(select(Ticket).join(Supervision, Supervision.ticket_id == Ticket.id)
+                                .where(Supervision.status == status).order_by(Ticket.id)))
+
+
+def _latest(session: Session, model, ticket_id: int, *where):
+    return session.scalar(select(model).where(model.ticket_id == ticket_id, *where)
+                          .order_by(model.id.desc()).limit(1))
+
+
+def latest_return(session: Session, ticket_id: int) -> TicketReturn | None:
+    return _latest(session, TicketReturn, ticket_id)
+
+
+def latest_extension(session: Session, ticket_id: int):
+    return _latest(session, Extension, ticket_id)
+
+
+def latest_alert(session: Session, ticket_id: int):
+    return _latest(session, EmergencyAlert, ticket_id)
+
+
+def latest_visit(session: Session, ticket_id: int) -> Visit | None:
+    return _latest(session, Visit, ticket_id)
+
+
+def latest_supervision(session: Session, ticket_id: int):
+    return _latest(session, Supervision, ticket_id)
+
+
+def latest_problem(session: Session, ticket_id: int):
+    return _latest(session, ProblemReport, ticket_id)

@@ -1,0 +1,102 @@
+"""Stage deadlines: open ones by ticket and by due time, warnings already sent, duties claimed once."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from storage.models import (
+    JobRun,
+    StageDeadline,
+    Ticket,
+    WarningSent,
+)
+
+
+def open_stages(session: Session, ticket_id: int, stages: Sequence[str] | None = None) -> list[StageDeadline]:
+    query = select(StageDeadline).where(StageDeadline.ticket_id == ticket_id, StageDeadline.open.is_(True))
+    if stages is not None:
+        query = query.where(StageDeadline.stage.in_(list(stages)))
+    return list(session.scalars(query.order_by(StageDeadline.id)))
+
+
+def latest_stage(session: Session, ticket_id: int, stage: str) -> StageDeadline | None:
+    return session.scalar(
+        select(StageDeadline)
+        .where(StageDeadline.ticket_id == ticket_id, StageDeadline.stage == stage)
+        .order_by(StageDeadline.id.desc())
+        .limit(1)
+    )
+
+
+def stages_of(session: Session, ticket_id: int) -> list[StageDeadline]:
+    return list(session.scalars(select(StageDeadline).where(StageDeadline.ticket_id == ticket_id).order_by(StageDeadline.id)))
+
+
+def open_deadlines_before(session: Session, moment: datetime, limit: int = 1000) -> list[StageDeadline]:
+    """Open stages due before `moment`, soonest first (served by ix_stage_deadline_open_due)."""
+    return list(
+        session.scalars(
+            select(StageDeadline)
+            .where(StageDeadline.open.is_(True), StageDeadline.due_at <= moment)
+            .order_by(StageDeadline.due_at)
+            .limit(limit)
+        )
+    )
+
+
+def next_due(session: Session, ticket_ids: Sequence[int]) -> dict[int, datetime]:
+    """The soonest open stage deadline of each ticket."""
+    if not ticket_ids:
+        return {}
+    rows = session.execute(
+        select(StageDeadline.ticket_id, func.min(StageDeadline.due_at))
+        .where(StageDeadline.ticket_id.in_(list(ticket_ids)), StageDeadline.open.is_(True))
+        .group_by(StageDeadline.ticket_id)
+    )
+    return {ticket_id: due for ticket_id, due in rows}
+
+
+def claim(session: Session, key: str, now: datetime) -> bool:
+    """Record that a duty keyed `key` is done; False when it already was (by anyone, ever)."""
+    if session.scalar(select(JobRun.id).where(JobRun.key == key)) is not None:
+        return False
+    try:
+        with session.begin_nested():
+            session.add(JobRun(key=key, ran_at=now))
+    except IntegrityError:
+        return False
+    return True
+
+
+def open_stages_due_before(session: Session, moment: datetime, after_id: int = 0, limit: int = 2000,
+                           urgent_only: bool = False):
+    """Open stages due before `moment` with their tickets, in id order for paging."""
+    query = (
+        select(StageDeadline, Ticket)
+        .join(Ticket, Ticket.id == StageDeadline.ticket_id)
+        .where(StageDeadline.open.is_(True), StageDeadline.due_at <= moment, StageDeadline.id > after_id)
+    )
+    if urgent_only:
+        query = query.where(StageDeadline.urgent.is_(True) | (StageDeadline.rule == "immediate")
+                            | Ticket.emergency.is_(True))
+    return list(session.execute(query.order_by(StageDeadline.id).limit(limit)))
+
+
+def warnings_of(session: Session, stage_ids: Sequence[int]) -> dict[int, set[tuple[str, int]]]:
+    out: dict[int, set[tuple[str, int]]] = {}
+    for start in range(0, len(stage_ids), 500):
+        rows = session.execute(select(WarningSent.stage_deadline_id, WarningSent.level, WarningSent.seq)
+                               .where(WarningSent.stage_deadline_id.in_(list(stage_ids[start:start + 500]))))
+        for stage_id, level, seq in rows:
+            out.setdefault(stage_id, set()).add((level, seq))
+    return out
+
+
+def open_fallback_years(session: Session) -> bool:
+    return session.scalar(select(StageDeadline.id).where(StageDeadline.open.is_(True),
+                                                         StageDeadline.calendar_fallback.is_(True)).limit(1)) is not None

@@ -1,0 +1,187 @@
+"""Tickets: look-ups, the compare-and-set of a status, numbers, lists, search, links and history."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlmodel import Session
+
+from storage.models import (
+    Attachment,
+    Ticket,
+    TicketCounter,
+    TicketEvent,
+    TicketLink,
+)
+
+
+def ticket(session: Session, ticket_id: int) -> Ticket | None:
+    return session.get(Ticket, ticket_id, populate_existing=True)
+
+
+def ticket_by_number(session: Session, number: str) -> Ticket | None:
+    """By internal number, or by external number in any channel."""
+    number = number.strip()
+    found = session.scalar(select(Ticket).where(Ticket.internal_no == number))
+    return found or session.scalar(select(Ticket).where(Ticket.external_no == number).order_by(Ticket.id))
+
+
+def ticket_by_external(session: Session, channel: str, external_no: str) -> Ticket | None:
+    return session.scalar(select(Ticket).where(Ticket.channel == channel, Ticket.external_no == external_no))
+
+
+def tickets_by_external(session: Session, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Ticket]:
+    keys = list(keys)
+    out: dict[tuple[str, str], Ticket] = {}
+    for channel in {c for c, _ in keys}:
+        numbers = [n for c, n in keys if c == channel]
+        for start in range(0, len(numbers), 500):
+            chunk = numbers[start : start + 500]
+            for t in session.scalars(select(Ticket).where(Ticket.channel == channel, Ticket.external_no.in_(chunk))):
+                out[(t.channel, t.external_no)] = t
+    return out
+
+
+def compare_and_set_status(session: Session, ticket: Ticket, to_status: str, now: datetime, **values) -> bool:
+    """Move the ticket to to_status only if nobody changed it since it was read."""
+    result = session.execute(
+        update(Ticket)
+        .where(Ticket.id == ticket.id, Ticket.status == ticket.status, Ticket.version == ticket.version)
+        .values(status=to_status, version=Ticket.version + 1, updated_at=now, **values)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        return False
+    for key, value in {"status": to_status, "version": ticket.version + 1, "updated_at": now, **values}.items():
+        set_committed_value(ticket, key, value)
+    return True
+
+
+def current_status(session: Session, ticket_id: int) -> str | None:
+    return session.scalar(select(Ticket.status).where(Ticket.id == ticket_id).execution_options(populate_existing=True))
+
+
+def next_internal_number(session: Session, year: int) -> int:
+    """Increment the year's counter atomically; creates the year's row on first use."""
+    stmt = (
+        update(TicketCounter)
+        .where(TicketCounter.year == year)
+        .values(last=TicketCounter.last + 1)
+        .returning(TicketCounter.last)
+    )
+    value = session.scalar(stmt)
+    if value is not None:
+        return value
+    try:
+        with session.begin_nested():
+            session.add(TicketCounter(year=year, last=1))
+        return 1
+    except IntegrityError:
+        return session.scalar(stmt)
+
+
+def events_of(session: Session, ticket_id: int) -> list[TicketEvent]:
+    return list(session.scalars(select(TicketEvent).where(TicketEvent.ticket_id == ticket_id).order_by(TicketEvent.id)))
+
+
+def count(session: Session, model) -> int:
+    return session.scalar(select(func.count()).select_from(model))
+
+
+def dispatch_history(session: Session, phone: str | None, category: str | None, since: datetime) -> dict:
+    """Where earlier tickets of the same citizen, and of the same category, went: department id -> counts."""
+    out: dict[int, dict[str, int]] = {}
+    if phone:
+        rows = session.execute(
+            select(Ticket.department_id, func.count())
+            .where(Ticket.phone == phone, Ticket.department_id.is_not(None))
+            .group_by(Ticket.department_id)
+        )
+        for department_id, n in rows:
+            out.setdefault(department_id, {})["citizen"] = n
+    if category:
+        rows = session.execute(
+            select(Ticket.department_id, func.count())
+            .where(Ticket.business_category == category, Ticket.department_id.is_not(None),
+                   Ticket.received_at >= since)
+            .group_by(Ticket.department_id)
+        )
+        for department_id, n in rows:
+            out.setdefault(department_id, {})["category"] = n
+    return out
+
+
+def tickets_where(session: Session, *, department_id: int | None = None, handler_id: int | None = None,
+                  statuses: Sequence[str] | None = None, open_only: bool = True, limit: int = 30) -> list[Ticket]:
+    query = select(Ticket)
+    if department_id is not None:
+        query = query.where(Ticket.department_id == department_id)
+    if handler_id is not None:
+        query = query.where(Ticket.handler_id == handler_id)
+    if statuses is not None:
+        query = query.where(Ticket.status.in_(list(statuses)))
+    if open_only:
+        query = query.where(Ticket.closed_at.is_(None))
+    return list(session.scalars(query.order_by(Ticket.overall_due_at.is_(None), Ticket.overall_due_at,
+                                               Ticket.received_at).limit(limit)))
+
+
+def search_tickets(session: Session, words: Sequence[str], limit: int = 20) -> list[Ticket]:
+    query = select(Ticket)
+    for word in words:
+        pattern = f"%{word}%"
+        query = query.where(
+            Ticket.content.ilike(pattern) | Ticket.internal_no.ilike(pattern) | Ticket.external_no.ilike(pattern)
+            | Ticket.citizen_name.ilike(pattern) | Ticket.phone.ilike(pattern) | Ticket.address.ilike(pattern)
+        )
+    return list(session.scalars(query.order_by(Ticket.received_at.desc()).limit(limit)))
+
+
+def attachments_of(session: Session, ticket_id: int, purpose: str | None = None) -> list[Attachment]:
+    query = select(Attachment).where(Attachment.ticket_id == ticket_id)
+    if purpose:
+        query = query.where(Attachment.purpose == purpose)
+    return list(session.scalars(query.order_by(Attachment.id)))
+
+
+def repeat_candidates(session: Session, ticket: Ticket, since: datetime, limit: int = 50) -> list[Ticket]:
+    """Earlier tickets sharing the phone, the name or the address."""
+    conditions = []
+    if ticket.phone:
+        conditions.append(Ticket.phone == ticket.phone)
+    if ticket.citizen_name:
+        conditions.append(Ticket.citizen_name == ticket.citizen_name)
+    if ticket.address:
+        conditions.append(Ticket.address == ticket.address)
+    if not conditions:
+        return []
+    condition = conditions[0]
+    for other in conditions[1:]:
+        condition = condition | other
+    return list(session.scalars(select(Ticket).where(condition, Ticket.id != ticket.id, Ticket.received_at >= since)
+                                .order_by(Ticket.received_at.desc()).limit(limit)))
+
+
+def links_of(session: Session, ticket_id: int, active: bool = True):
+    query = select(TicketLink).where((TicketLink.ticket_id == ticket_id) | (TicketLink.related_ticket_id == ticket_id))
+    if active:
+        query = query.where(TicketLink.unlinked_at.is_(None))
+    return list(session.scalars(query.order_by(TicketLink.id)))
+
+
+def link_between(session: Session, a: int, b: int):
+    return session.scalar(select(TicketLink).where(
+        ((TicketLink.ticket_id == a) & (TicketLink.related_ticket_id == b))
+        | ((TicketLink.ticket_id == b) & (TicketLink.related_ticket_id == a))))
+
+
+def recent_dispatched(session: Session, before: datetime, since: datetime, limit: int = 500):
+    """(department id, content) of the latest dispatched tickets, for 'where similar tickets went'."""
+    return list(session.execute(
+        select(Ticket.department_id, Ticket.content)
+        .where(Ticket.department_id.is_not(None), Ticket.received_at >= since, Ticket.received_at <= before)
+        .order_by(Ticket.received_at.desc()).limit(limit)))
