@@ -18,16 +18,18 @@ from telegram.ext import (
     ApplicationBuilder,
     CallbackQueryHandler,
     CommandHandler,
+    ContextTypes,
     Defaults,
     MessageHandler,
     TypeHandler,
     filters,
 )
 
-from bot.service import Hotline
+from bot.services import Services
 from handlers import intake, lookup, org, problems, router, tickets
-from handlers.common import Context, actor_of, member_required
+from handlers.common import Context, HotlineContext, forged
 from handlers.delivery import Deliverer
+from handlers.gate import Gate
 from templates import labels
 
 log = logging.getLogger(__name__)
@@ -37,30 +39,36 @@ SCAN_INTERVAL = timedelta(minutes=1)  # the database says what is due; this is o
 COMMANDS = ("start", "help", "todo", "mine", "ticket", "search", "kb", "stats", "new", "form", "problems", "link",
             "unlink", "whoami", "bind", "cancel")
 
-# Handler groups: 0 answers the update; 90 sends what the answer queued.
-ANSWER, DELIVER = 0, 90
+# Handler groups: the gate resolves who acts (and stops strangers); 0 answers the update; 90 sends what the
+# answer queued.
+GATE, ANSWER, DELIVER = -1, 0, 90
 
 
 def register(app: Application) -> None:
     """Every handler of the bot, in one place."""
-    app.add_handlers([
+    open_to_strangers = [
         CommandHandler("start", org.cmd_start),
         CommandHandler("help", org.cmd_help),
         CommandHandler("whoami", org.cmd_whoami),
+        CallbackQueryHandler(org.on_join_ask, pattern=r"^ja$"),
+    ]
+    app.add_handler(TypeHandler(Update, Gate(open_to_strangers)), group=GATE)
+    app.add_handlers([
+        *open_to_strangers,
         CommandHandler("bind", org.cmd_bind),
-        CommandHandler("new", member_required()(intake.cmd_new)),
-        CommandHandler("cancel", member_required()(router.cmd_cancel)),
-        CommandHandler("ticket", member_required()(lookup.cmd_ticket)),
-        MessageHandler(filters.Regex(r"^/ticket_\w+"), member_required()(lookup.cmd_ticket)),
-        CommandHandler("form", member_required()(lookup.cmd_form)),
-        CommandHandler("mine", member_required()(lookup.cmd_mine)),
-        CommandHandler("todo", member_required()(lookup.cmd_todo)),
-        CommandHandler("search", member_required()(lookup.cmd_search)),
-        CommandHandler("stats", member_required()(lookup.cmd_stats)),
-        CommandHandler("kb", member_required()(lookup.cmd_kb)),
-        CommandHandler("link", member_required()(problems.cmd_link)),
-        CommandHandler("unlink", member_required()(problems.cmd_unlink)),
-        CommandHandler("problems", member_required()(problems.cmd_problems)),
+        CommandHandler("new", intake.cmd_new),
+        CommandHandler("cancel", router.cmd_cancel),
+        CommandHandler("ticket", lookup.cmd_ticket),
+        MessageHandler(filters.Regex(r"^/ticket_\w+"), lookup.cmd_ticket),
+        CommandHandler("form", lookup.cmd_form),
+        CommandHandler("mine", lookup.cmd_mine),
+        CommandHandler("todo", lookup.cmd_todo),
+        CommandHandler("search", lookup.cmd_search),
+        CommandHandler("stats", lookup.cmd_stats),
+        CommandHandler("kb", lookup.cmd_kb),
+        CommandHandler("link", problems.cmd_link),
+        CommandHandler("unlink", problems.cmd_unlink),
+        CommandHandler("problems", problems.cmd_problems),
         CallbackQueryHandler(problems.on_follow_up, pattern=r"^fu:"),
         CallbackQueryHandler(lookup.on_stats_button, pattern=r"^st:"),
         CallbackQueryHandler(tickets.on_ticket_button, pattern=r"^t:"),
@@ -68,36 +76,33 @@ def register(app: Application) -> None:
         CallbackQueryHandler(intake.on_dispatch, pattern=r"^dp:"),
         CallbackQueryHandler(router.on_form_button, pattern=r"^(f|fx|fe):"),
         CallbackQueryHandler(org.on_bind, pattern=r"^b:"),
-        CallbackQueryHandler(org.on_join_ask, pattern=r"^ja$"),
         CallbackQueryHandler(org.on_join_decide, pattern=r"^j:"),
         CallbackQueryHandler(on_unknown_button),
-        MessageHandler(filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND,
-                       member_required()(router.on_private_text)),
+        MessageHandler(filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND, router.on_private_text),
         MessageHandler(filters.ChatType.PRIVATE & (filters.Document.ALL | filters.PHOTO | filters.VOICE
-                                                   | filters.AUDIO | filters.VIDEO),
-                       member_required()(router.on_private_media)),
+                                                   | filters.AUDIO | filters.VIDEO), router.on_private_media),
     ], group=ANSWER)
     app.add_handler(TypeHandler(Update, deliver_after_update), group=DELIVER)
     app.add_error_handler(on_error)
 
 
 async def on_unknown_button(update: Update, context: Context) -> None:
-    await tickets.forged(update, context, await actor_of(update, context))
+    await forged(update, context, context.actor)
 
 
 async def deliver_after_update(update: Update, context: Context) -> None:
-    await context.application.bot_data["deliverer"].flush()
+    await context.sender.flush()
 
 
 async def deliver_job(context: Context) -> None:
-    await context.application.bot_data["deliverer"].flush()
+    await context.sender.flush()
 
 
 async def scan_job(context: Context) -> None:
     """Warnings, daily rounds, digests: whatever the database says is due and not yet done."""
-    hotline = context.application.bot_data["hotline"]
-    await hotline.run(hotline.tick)
-    await context.application.bot_data["deliverer"].flush()
+    s = context.services
+    await s.run(s.clock.tick)
+    await context.sender.flush()
 
 
 async def on_error(update: object, context: Context) -> None:
@@ -117,14 +122,15 @@ async def on_start(app: Application) -> None:
     await app.bot_data["deliverer"].flush()
 
 
-def build_application(hotline: Hotline, token: str, base_url: str | None = None, base_file_url: str | None = None,
+def build_application(services: Services, token: str, base_url: str | None = None, base_file_url: str | None = None,
                       group_rate: float | None = None, jobs: bool = True) -> Application:
     """`group_rate` (messages a minute into one group; 0: unpaced) defaults to the rules' delivery section."""
-    delivery = hotline.rules.delivery
+    delivery = services.rules.delivery
     builder = (
         ApplicationBuilder()
         .token(token)
-        .defaults(Defaults(tzinfo=hotline.rules.tz, parse_mode=ParseMode.HTML))
+        .defaults(Defaults(tzinfo=services.rules.tz, parse_mode=ParseMode.HTML))
+        .context_types(ContextTypes(context=HotlineContext))
         .rate_limiter(AIORateLimiter(overall_max_rate=delivery.overall_per_second, overall_time_period=1,
                                      group_max_rate=delivery.group_per_minute if group_rate is None else group_rate,
                                      group_time_period=60, max_retries=0))
@@ -135,7 +141,7 @@ def build_application(hotline: Hotline, token: str, base_url: str | None = None,
     if not jobs:
         builder = builder.job_queue(None)
     app = builder.build()
-    app.bot_data["hotline"] = hotline
+    app.bot_data["services"] = services
     app.bot_data["deliverer"] = Deliverer(app)
     register(app)
     return app
@@ -174,7 +180,7 @@ def run_bot(settings, config) -> int:
             apply_config(session, config.organisation)
     except SQLAlchemyError as exc:
         return fail(text("cli_db_error", detail=str(exc).splitlines()[0]))
-    app = build_application(Hotline(db, config.rules, config.calendar), settings.token, settings.base_url,
+    app = build_application(Services(db, config.rules, config.calendar), settings.token, settings.base_url,
                             settings.base_file_url)
     try:
         asyncio.run(probe(settings))

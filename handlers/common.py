@@ -1,27 +1,54 @@
-"""What every handler needs: the service, the actor, buttons, and sending text of any length."""
+"""What every handler shares: the typed context (services, actor), buttons, sending text of any length,
+and the few steps that several handlers take (a forged button, the new ticket's card, asking in private).
+
+Handler modules share code only through this module.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import Protocol
+
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatType, MessageLimit
-from telegram.ext import ContextTypes
+from telegram.error import Forbidden
+from telegram.ext import Application, CallbackContext, ExtBot
 
-from bot.service import Hotline
+from bot.services import IntakeCard, Services
 from bot.workflow import Actor
 from templates import label, text
 
-Context = ContextTypes.DEFAULT_TYPE
+
+class Sender(Protocol):
+    """What handlers ask of the outbox's sender (handlers/delivery.py)."""
+
+    async def flush(self, rounds: int = 20) -> int: ...
+
+    async def close_buttons(self, ticket_id: int, keep: tuple[int, int] | None = None,
+                            templates: set[str] | None = None) -> None: ...
 
 
-def hotline(context: Context) -> Hotline:
-    return context.application.bot_data["hotline"]
+class HotlineContext(CallbackContext[ExtBot, dict, dict, dict]):
+    """The context of every handler and job: the services, the sender, and who is acting.
+
+    `actor` is resolved once per update by the gate (handlers/gate.py) before any handler runs;
+    it is None for strangers, who only get past the gate with the updates open to them.
+    """
+
+    def __init__(self, application: Application, chat_id: int | None = None, user_id: int | None = None):
+        super().__init__(application=application, chat_id=chat_id, user_id=user_id)
+        self.actor: Actor | None = None
+
+    @property
+    def services(self) -> Services:
+        return self.application.bot_data["services"]
+
+    @property
+    def sender(self) -> Sender:
+        return self.application.bot_data["deliverer"]
 
 
-async def actor_of(update: Update, context: Context) -> Actor | None:
-    user = update.effective_user
-    if user is None:
-        return None
-    return await hotline(context).run(hotline(context).actor, user.id)
+Context = HotlineContext
 
 
 def is_private(update: Update) -> bool:
@@ -94,21 +121,57 @@ async def alert(update: Update, message: str) -> None:
         await update.callback_query.answer(message[:200], show_alert=True)
 
 
-def member_required(message_key: str = "not_member"):
-    """Decorator: only registered members get past; others get one sentence."""
+async def forged(update: Update, context: Context, actor: Actor | None, message: str | None = None) -> None:
+    """A button that does not parse, or that its presser could never have been given: refused and audited."""
+    s = context.services
+    await s.run(s.organisation.audit, actor, "forged_button", None, data=update.callback_query.data,
+                user_id=update.effective_user.id, chat_id=update.effective_chat.id if update.effective_chat else None)
+    await alert(update, message or text("button_invalid"))
 
-    def wrap(fn):
-        async def inner(update: Update, context: Context):
-            actor = await actor_of(update, context)
-            if actor is None:
-                if update.callback_query:
-                    await alert(update, text(message_key))
-                elif update.effective_chat:
-                    await reply(update, context, text(message_key))
-                return None
-            return await fn(update, context, actor)
 
-        inner.__name__ = fn.__name__
-        return inner
+async def ask_or_link(update: Update, context: Context, send: Callable[[], Awaitable[object]]) -> None:
+    """Ask in private chat; a member who never opened one gets a link to it instead of silence."""
+    query = update.callback_query
+    try:
+        await send()
+    except Forbidden:
+        if query:
+            await query.answer(text("open_private"), url=deep_link(context, "go"))
+        return
+    if query:
+        await query.answer(None if is_private(update) else text("private_prompt_sent"))
 
-    return wrap
+
+# -- the new ticket's card (after /new, a paste, /ticket, or the first contact) --
+
+
+async def created_card(update: Update, context: Context, actor: Actor | None, ticket_id: int) -> None:
+    """The registered ticket, in full (private chat), with the next step as buttons."""
+    s = context.services
+    card = await s.run(s.intake.card, actor, ticket_id)
+    if card is None:
+        await reply(update, context, text("not_found_ticket"))
+        return
+    if card.first_contact:
+        head = text("intake_created", internal_no=card.internal_no)
+        markup = keyboard(
+            [button("contacted", f"fc:{ticket_id}:contacted")],
+            [button("not_contacted_switched_off", f"fc:{ticket_id}:switched_off"),
+             button("not_contacted_no_answer", f"fc:{ticket_id}:no_answer")],
+            [button("not_contacted_other", f"t:first_contact_other:{ticket_id}"),
+             button("office_return", f"t:office_return:{ticket_id}")],
+        )
+        await say(context, update.effective_chat.id, f"{head}\n\n{card.text}", markup)
+        return
+    head = text("intake_created_962200", internal_no=card.internal_no) + "\n\n" + card.text
+    await department_picker(update, context, ticket_id, head, card)
+
+
+async def department_picker(update: Update, context: Context, ticket_id: int, head: str,
+                            card: IntakeCard | None = None) -> None:
+    """The departments to dispatch to, the suggested one first with ⭐."""
+    s = context.services
+    options = card.departments if card is not None else await s.run(s.intake.suggestions, ticket_id)
+    buttons = [button("", f"dp:{ticket_id}:{dept_id}", ("⭐" if best else "") + name) for dept_id, name, best in options]
+    markup = keyboard(*in_rows(buttons, 2), [button("office_return", f"t:office_return:{ticket_id}")])
+    await say(context, update.effective_chat.id, f"{head}\n\n{text('pick_department')}", markup)

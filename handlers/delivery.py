@@ -15,7 +15,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from telegram.ext import Application
 
 from bot.messages import BUTTON_SETS, KINDS, Button
-from bot.service import Delivery, Hotline
+from bot.services import Delivery, Services
 from handlers.common import button, in_rows, keyboard, split_html, url_button
 from templates import label, labels, text
 
@@ -69,15 +69,15 @@ class Deliverer:
         self._lock = asyncio.Lock()
 
     @property
-    def hotline(self) -> Hotline:
-        return self.application.bot_data["hotline"]
+    def services(self) -> Services:
+        return self.application.bot_data["services"]
 
     async def flush(self, rounds: int = 20) -> int:
         """Send what is due now; returns how many messages went out."""
         sent = 0
         async with self._lock:
             for _ in range(rounds):
-                batch = await self.hotline.run(self.hotline.pending_deliveries)
+                batch = await self.services.run(self.services.outbox.pending)
                 if not batch:
                     break
                 for delivery in batch:  # each leaves the due set: sent, failed, or due again later
@@ -85,23 +85,23 @@ class Deliverer:
         return sent
 
     async def _send(self, d: Delivery) -> bool:
-        hotline, bot = self.hotline, self.application.bot
+        s, bot = self.services, self.application.bot
         if d.chat_id is None:
-            await hotline.run(hotline.mark_failed, d.id, d.problem or "no chat")
+            await s.run(s.outbox.mark_failed, d.id, d.problem or "no chat")
             return False
         markup = buttons_for(d.template, d.ticket_id, d.context, bot.username)
         try:
             for number in d.forms:  # the form first, so the message with the buttons is the last one
-                path = await hotline.run(hotline.form_file, d.ticket_id, number, d.audience == "member")
+                path = await s.run(s.documents.form_file, d.ticket_id, number, d.audience == "member")
                 with open(path, "rb") as fh:
                     await bot.send_document(d.chat_id, fh, filename=path.name)
             if d.summary:
-                path = await hotline.run(hotline.problem_summary_file, d.context["rows"])
+                path = await s.run(s.documents.summary_file, d.context["rows"])
                 with open(path, "rb") as fh:
                     await bot.send_document(d.chat_id, fh, filename=path.name)
             if d.chart:
                 start, end = (date.fromisoformat(d.context[k]) for k in ("from", "to"))
-                _, png = await hotline.run(hotline.stats_message, start, end)
+                _, png = await s.run(s.clock.stats_message, start, end)
                 await bot.send_photo(d.chat_id, png)
             parts = split_html(d.text)
             message = None
@@ -110,30 +110,30 @@ class Deliverer:
                                                  reply_markup=markup if index == len(parts) - 1 else None)
         except RetryAfter as err:
             delay = err.retry_after if isinstance(err.retry_after, (int, float)) else err.retry_after.total_seconds()
-            await hotline.run(hotline.mark_retry, d.id, float(delay), str(err))
+            await s.run(s.outbox.mark_retry, d.id, float(delay), str(err))
             return False
         except (Forbidden, BadRequest) as err:  # the chat is gone or the message can never be sent
-            await hotline.run(hotline.mark_failed, d.id, str(err), d.chat_id)
+            await s.run(s.outbox.mark_failed, d.id, str(err), d.chat_id)
             return False
         except (NetworkError, TelegramError) as err:
-            await hotline.run(hotline.mark_retry, d.id, 5.0, str(err))
+            await s.run(s.outbox.mark_retry, d.id, 5.0, str(err))
             return False
         except Exception as err:  # a fault of ours (a file, a template): a few tries, then failed and told
             log.exception("outbox %s could not be sent", d.id)
-            await hotline.run(hotline.mark_retry, d.id, ERROR_RETRY_SECONDS, f"{type(err).__name__}: {err}",
-                              ERROR_ATTEMPTS)
+            await s.run(s.outbox.mark_retry, d.id, ERROR_RETRY_SECONDS, f"{type(err).__name__}: {err}",
+                        ERROR_ATTEMPTS)
             return False
-        await hotline.run(hotline.mark_sent, d.id, d.chat_id, message.message_id, markup is not None)
+        await s.run(s.outbox.mark_sent, d.id, d.chat_id, message.message_id, markup is not None)
         return True
 
     async def close_buttons(self, ticket_id: int, keep: tuple[int, int] | None = None,
                             templates: set[str] | None = None) -> None:
         """Old buttons of a ticket that moved on (or of the messages a decision settled) are taken away."""
-        hotline, bot = self.hotline, self.application.bot
-        rows = await hotline.run(hotline.open_buttons, ticket_id, keep, templates)
+        s, bot = self.services, self.application.bot
+        rows = await s.run(s.outbox.open_buttons, ticket_id, keep, templates)
         if not rows:
             return
-        ticket = await hotline.run(hotline.ticket, ticket_id)
+        ticket = await s.run(s.tickets.get, ticket_id)
         closed = []
         for outbox_id, chat_id, message_id, body in rows:
             line = text("closed_line", status=label("status", ticket.status))
@@ -143,4 +143,4 @@ class Deliverer:
             except TelegramError as err:
                 log.info("could not close buttons of message %s in %s: %s", message_id, chat_id, err)
             closed.append(outbox_id)
-        await hotline.run(hotline.close_buttons, closed)
+        await s.run(s.outbox.close_buttons, closed)

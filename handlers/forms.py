@@ -25,7 +25,7 @@ from bot.workflow import (
     SubmitProblemReport,
     SubmitReply,
 )
-from handlers.common import Context, alert, button, hotline, in_rows, keyboard, reply, say
+from handlers.common import Context, alert, ask_or_link, button, created_card, in_rows, keyboard, reply, say
 from templates import label, labels, text
 
 FLAGS = TICKET_FLAGS
@@ -38,17 +38,17 @@ SUBMITTED = {"return": "ask_return", "problem": "submit_problem_report"}
 
 
 async def start_reply(update: Update, context: Context, actor: Actor, ticket_id: int) -> None:
-    h = hotline(context)
-    refusal = await h.run(h.can, actor, "save_reply", ticket_id)
+    s = context.services
+    refusal = await s.run(s.workflow.can, actor, "save_reply", ticket_id)
     if refusal is not None:
         await reply(update, context, refusal.message)
         return
-    ticket = await h.run(h.ticket, ticket_id)
-    current = await h.run(h.reply, ticket_id)
+    ticket = await s.run(s.tickets.get, ticket_id)
+    current = await s.run(s.tickets.reply, ticket_id)
     first = _first_unanswered("reply", ticket.channel, current)
-    draft = await h.run(h.put_draft, actor.member_id, "reply", ticket_id, first.key if first else "preview", {},
+    draft = await s.run(s.drafts.put, actor.member_id, "reply", ticket_id, first.key if first else "preview", {},
                         update.effective_chat.id)
-    detail = await h.run(h.ticket_text, actor, ticket_id, True)
+    detail = await s.run(s.tickets.text, actor, ticket_id, True)
     await reply(update, context, text("reply_started", internal_no=ticket.internal_no) + "\n\n" + detail)
     await show(update, context, actor, draft)
 
@@ -56,21 +56,19 @@ async def start_reply(update: Update, context: Context, actor: Actor, ticket_id:
 async def start_return(update: Update, context: Context, actor: Actor | None, ticket_id: int,
                        flow: str = "return") -> None:
     """A short form in private chat that ends by submitting with evidence: a return request or a report."""
-    h = hotline(context)
-    refusal = await h.run(h.can, actor, SUBMITTED[flow], ticket_id)
+    s = context.services
+    refusal = await s.run(s.workflow.can, actor, SUBMITTED[flow], ticket_id)
     if refusal is not None:
         await alert(update, refusal.message)
         return
     first = chatforms.steps_for(flow, None)[0].key
-    draft = await h.run(h.put_draft, actor.member_id, flow, ticket_id, first, {"evidence": []})
-    from handlers.tickets import ask_or_link
-
+    draft = await s.run(s.drafts.put, actor.member_id, flow, ticket_id, first, {"evidence": []})
     await ask_or_link(update, context, lambda: show_private(context, actor, draft, update.effective_user.id))
 
 
 async def start_intake(update: Update, context: Context, actor: Actor) -> None:
-    h = hotline(context)
-    draft = await h.run(h.put_draft, actor.member_id, "intake", None, "channel", {"flags": []},
+    s = context.services
+    draft = await s.run(s.drafts.put, actor.member_id, "intake", None, "channel", {"flags": []},
                         update.effective_chat.id)
     await reply(update, context, text("intake_started"))
     await show(update, context, actor, draft)
@@ -88,13 +86,13 @@ def _first_unanswered(flow: str, channel: str | None, current) -> Step | None:
 
 def _choices(context: Context, step: Step, channel: str | None) -> list[tuple[str, str]]:
     """(value, shown) of a choice step."""
-    h = hotline(context)
+    s = context.services
     if step.key == "kind":
-        return [(k, label("kind", k)) for k in h.rules.kinds(channel)]
+        return [(k, label("kind", k)) for k in s.rules.kinds(channel)]
     if step.key == "business_category":
-        return [(str(i), name) for i, name in enumerate(h.rules.flag("lists", "business_categories"))]
+        return [(str(i), name) for i, name in enumerate(s.rules.flag("lists", "business_categories"))]
     if step.key == "tags":
-        return [(str(i), name) for i, name in enumerate(h.rules.flag("lists", "tags"))]
+        return [(str(i), name) for i, name in enumerate(s.rules.flag("lists", "tags"))]
     if step.key == "template":  # hotlines: one of the two reports of 附件3
         return [(k, v) for k, v in labels(step.group).items() if k != "petition"]
     return list(labels(step.group).items())
@@ -114,8 +112,8 @@ async def show(update: Update, context: Context, actor: Actor, draft) -> None:
 
 async def show_private(context: Context, actor: Actor, draft, chat_id: int) -> None:
     """Ask the draft's current step (or show the preview) in the member's private chat."""
-    h = hotline(context)
-    ticket = await h.run(h.ticket, draft.ticket_id) if draft.ticket_id else None
+    s = context.services
+    ticket = await s.run(s.tickets.get, draft.ticket_id) if draft.ticket_id else None
     if draft.step == "preview":
         await preview(context, actor, draft, chat_id)
         return
@@ -146,7 +144,7 @@ async def show_private(context: Context, actor: Actor, draft, chat_id: int) -> N
         question += "\n" + text("form_evidence_hint")
         rows.append([button("done", "fx:done")])
     if draft.flow == "reply" and step.key == "basis":  # a policy from the knowledge base as the basis
-        hits = await hotline(context).run(hotline(context).kb_for_ticket, draft.ticket_id)
+        hits = await context.services.run(context.services.knowledge.for_ticket, draft.ticket_id)
         rows += [[button("", f"f:basis:kb{hit.id}", "📚 " + hit.title[:40])] for hit in hits]
     if step.optional and step.kind not in ("evidence", "flags"):
         rows.append([button("skip", "fx:skip")])
@@ -155,9 +153,9 @@ async def show_private(context: Context, actor: Actor, draft, chat_id: int) -> N
 
 
 async def _current(context: Context, draft, step: Step) -> str | None:
-    h = hotline(context)
+    s = context.services
     if draft.flow == "reply":
-        current = await h.run(h.reply, draft.ticket_id)
+        current = await s.run(s.tickets.reply, draft.ticket_id)
         value = chatforms.reply_value(current, step.key)
     else:
         value = draft.data.get(step.key)
@@ -166,18 +164,18 @@ async def _current(context: Context, draft, step: Step) -> str | None:
     if isinstance(value, list):
         return "；".join(value) if step.kind == "points" else text("items_count", count=len(value))
     if isinstance(value, datetime):
-        return f"{h.calc.local(value):%m-%d %H:%M}"
+        return f"{s.clock.local(value):%m-%d %H:%M}"
     if step.kind == "choice" and step.group and step.key != "business_category":
         return label(step.group, value, str(value))
     return str(value)
 
 
 async def preview(context: Context, actor: Actor, draft, chat_id: int) -> None:
-    h = hotline(context)
-    ticket = await h.run(h.ticket, draft.ticket_id)
-    current = await h.run(h.reply, draft.ticket_id)
+    s = context.services
+    ticket = await s.run(s.tickets.get, draft.ticket_id)
+    current = await s.run(s.tickets.reply, draft.ticket_id)
     number = 2 if ticket.channel == "petition" else 3
-    body = await h.run(h.form_text, actor, draft.ticket_id, number, True)
+    body = await s.run(s.documents.form_text, actor, draft.ticket_id, number, True)
     missing = [s for s in chatforms.steps_for("reply", ticket.channel)
                if not s.optional and chatforms.reply_value(current, s.key) in (None, "", [], {})]
     lines = [body]
@@ -190,7 +188,7 @@ async def preview(context: Context, actor: Actor, draft, chat_id: int) -> None:
 
 async def confirm(context: Context, draft, chat_id: int) -> None:
     d = draft.data
-    h = hotline(context)
+    s = context.services
     lines = [text("paste_parsed") if d.get("pasted") else ""]
     for step in chatforms.steps_for("intake", d.get("channel"), d.get("kind")):
         value = d.get(step.key)
@@ -201,7 +199,7 @@ async def confirm(context: Context, draft, chat_id: int) -> None:
         elif step.kind == "choice" and value and step.key != "business_category":
             shown = label(step.group, value, str(value))
         elif step.kind == "time" and value:
-            shown = f"{h.calc.local(datetime.fromisoformat(value)):%Y-%m-%d %H:%M}"
+            shown = f"{s.clock.local(datetime.fromisoformat(value)):%Y-%m-%d %H:%M}"
         else:
             shown = value or "—"
         lines.append(f"{label('intake_step', step.key)}：{html.escape(str(shown))}")
@@ -227,8 +225,8 @@ async def on_choice(update: Update, context: Context, actor: Actor, draft) -> No
         flags = set(draft.data.get("flags", []))
         if value in FLAGS:
             flags.symmetric_difference_update({value})
-        h = hotline(context)
-        draft = await h.run(h.put_draft, actor.member_id, draft.flow, draft.ticket_id, key,
+        s = context.services
+        draft = await s.run(s.drafts.put, actor.member_id, draft.flow, draft.ticket_id, key,
                             {**draft.data, "flags": sorted(flags)})
         await show(update, context, actor, draft)
         return
@@ -237,15 +235,13 @@ async def on_choice(update: Update, context: Context, actor: Actor, draft) -> No
 
 async def pick_basis(update: Update, context: Context, actor: Actor, draft, step: Step, entry_id: int) -> None:
     """The chosen entry is cited as the reply's basis and remembered as its knowledge reference."""
-    from bot.knowledge import citation
-
-    h = hotline(context)
-    entry = await h.run(h.kb_entry, entry_id)
-    if entry is None or not entry.current:
+    s = context.services
+    basis = await s.run(s.knowledge.basis, entry_id)
+    if basis is None:
         await alert(update, text("button_stale"))
         return
-    values = {"basis": citation(entry), "knowledge_ref": f"{entry.key}@{entry.version}"[:64]}
-    outcome = await h.run(h.do, actor, SaveReply(draft.ticket_id, values))
+    values = {"basis": basis[0], "knowledge_ref": basis[1]}
+    outcome = await s.run(s.workflow.do, actor, SaveReply(draft.ticket_id, values))
     if not outcome.ok:
         await reply(update, context, outcome.refusal.message)
         return
@@ -261,30 +257,30 @@ async def on_text(update: Update, context: Context, actor: Actor, draft) -> None
 
 
 async def answer(update: Update, context: Context, actor: Actor, draft, step: Step, raw: str | None) -> None:
-    h = hotline(context)
+    s = context.services
     value: object = raw
     if step.kind == "time" and raw is not None:
-        value = parse_local_time(raw, h.calc.local(h.now()))
+        value = parse_local_time(raw, s.clock.local(s.clock.now()))
         if value is None:
             await reply(update, context, text("form_bad_time"))
             return
     if step.kind == "choice" and raw is not None and raw not in dict(_choices(context, step, _channel(
-            draft, await h.run(h.ticket, draft.ticket_id) if draft.ticket_id else None))):
+            draft, await s.run(s.tickets.get, draft.ticket_id) if draft.ticket_id else None))):
         await alert(update, text("button_invalid"))
         return
     if step.key == "business_category" and raw is not None:
-        value = h.rules.flag("lists", "business_categories")[int(raw)]
+        value = s.rules.flag("lists", "business_categories")[int(raw)]
     if step.key == "tags" and raw is not None:
-        value = [h.rules.flag("lists", "tags")[int(raw)]]
+        value = [s.rules.flag("lists", "tags")[int(raw)]]
     if raw in (None, "") and not step.optional and step.kind not in ("points",):
         await reply(update, context, text("form_required"))
         return
     if draft.flow == "reply":
         if step.kind == "points":
-            current = await h.run(h.reply, draft.ticket_id)
+            current = await s.run(s.tickets.reply, draft.ticket_id)
             value = list(current.points or []) + [line.strip(" 0123456789.、") for line in (raw or "").splitlines()
                                                   if line.strip()]
-            outcome = await h.run(h.do, actor, SaveReply(draft.ticket_id, {"points": value}))
+            outcome = await s.run(s.workflow.do, actor, SaveReply(draft.ticket_id, {"points": value}))
             if not outcome.ok:
                 await reply(update, context, outcome.refusal.message)
                 return
@@ -292,7 +288,7 @@ async def answer(update: Update, context: Context, actor: Actor, draft, step: St
             return
         values = ({"letter": {step.key.split(".", 1)[1]: value or ""}} if step.key.startswith("letter.")
                   else {step.key: value})
-        outcome = await h.run(h.do, actor, SaveReply(draft.ticket_id, values))
+        outcome = await s.run(s.workflow.do, actor, SaveReply(draft.ticket_id, values))
         if not outcome.ok:
             await reply(update, context, outcome.refusal.message)
             return
@@ -304,13 +300,13 @@ async def answer(update: Update, context: Context, actor: Actor, draft, step: St
             data.pop("service_category", None)
         if step.key in ("channel", "kind"):
             data.pop("tags", None)
-        draft = await h.run(h.put_draft, actor.member_id, draft.flow, draft.ticket_id, step.key, data)
+        draft = await s.run(s.drafts.put, actor.member_id, draft.flow, draft.ticket_id, step.key, data)
     await advance(update, context, actor, draft, step)
 
 
 async def advance(update: Update, context: Context, actor: Actor, draft, step: Step) -> None:
-    h = hotline(context)
-    ticket = await h.run(h.ticket, draft.ticket_id) if draft.ticket_id else None
+    s = context.services
+    ticket = await s.run(s.tickets.get, draft.ticket_id) if draft.ticket_id else None
     following = chatforms.next_step(draft.flow, _channel(draft, ticket), step.key, _kind(draft, ticket))
     if draft.data.get("editing") or following is None:
         end = {"reply": "preview", "intake": "confirm"}.get(draft.flow)
@@ -320,7 +316,7 @@ async def advance(update: Update, context: Context, actor: Actor, draft, step: S
         following_key = end
     else:
         following_key = following.key
-    draft = await h.run(h.put_draft, actor.member_id, draft.flow, draft.ticket_id, following_key,
+    draft = await s.run(s.drafts.put, actor.member_id, draft.flow, draft.ticket_id, following_key,
                         {**draft.data, "editing": False})
     await show(update, context, actor, draft)
 
@@ -331,16 +327,16 @@ async def on_media(update: Update, context: Context, actor: Actor, draft) -> Non
     item = evidence_of(message)
     if item is None:
         return
-    h = hotline(context)
+    s = context.services
     if draft.flow == "reply":
-        outcome = await h.run(h.do, actor, SaveReply(draft.ticket_id, {}, evidence=(item,)))
+        outcome = await s.run(s.workflow.do, actor, SaveReply(draft.ticket_id, {}, evidence=(item,)))
         if not outcome.ok:
             await reply(update, context, outcome.refusal.message)
             return
-        count = len(await h.run(h.evidence_of, draft.ticket_id, "reply_evidence"))
+        count = await s.run(s.tickets.evidence_count, draft.ticket_id, "reply_evidence")
     else:
         items = list(draft.data.get("evidence", [])) + [item.__dict__]
-        await h.run(h.put_draft, actor.member_id, draft.flow, draft.ticket_id, draft.step,
+        await s.run(s.drafts.put, actor.member_id, draft.flow, draft.ticket_id, draft.step,
                     {**draft.data, "evidence": items})
         count = len(items)
     await reply(update, context, text("form_saved_evidence", kind=label("attachment_kind", item.kind), count=count))
@@ -362,20 +358,20 @@ def evidence_of(message) -> EvidenceIn | None:
 async def on_control(update: Update, context: Context, actor: Actor, draft) -> None:
     """fx:<skip|done|submit|edit|cancel|confirm> and fe:<step>."""
     query = update.callback_query
-    h = hotline(context)
+    s = context.services
     if draft is None:
         await alert(update, text("button_stale"))
         return
     verb = query.data.split(":", 1)[1]
     await query.answer()
     if verb == "cancel":
-        await h.run(h.drop_draft, actor.member_id, draft.flow)
+        await s.run(s.drafts.drop, actor.member_id, draft.flow)
         await reply(update, context, text("cancelled"))
         return
     if query.data.startswith("fe:"):
         if chatforms.step(draft.flow, verb) is None:
             return
-        draft = await h.run(h.put_draft, actor.member_id, draft.flow, draft.ticket_id, verb,
+        draft = await s.run(s.drafts.put, actor.member_id, draft.flow, draft.ticket_id, verb,
                             {**draft.data, "editing": True})
         await show(update, context, actor, draft)
         return
@@ -388,39 +384,53 @@ async def on_control(update: Update, context: Context, actor: Actor, draft) -> N
             return
         await advance(update, context, actor, draft, step)
     elif verb == "edit":
-        ticket = await h.run(h.ticket, draft.ticket_id) if draft.ticket_id else None
+        ticket = await s.run(s.tickets.get, draft.ticket_id) if draft.ticket_id else None
         steps = chatforms.steps_for(draft.flow, _channel(draft, ticket), _kind(draft, ticket))
         buttons = [button("", f"fe:{s.key}", label(STEP_LABELS[draft.flow], s.key)[:30]) for s in steps]
         await say(context, update.effective_chat.id, text("form_step", n="…", total=len(steps),
                                                           field=label("button", "edit"), current=None),
                   keyboard(*in_rows(buttons, 2)))
     elif verb == "submit" and draft.flow == "reply":
-        outcome = await h.run(h.do, actor, SubmitReply(draft.ticket_id))
+        outcome = await s.run(s.workflow.do, actor, SubmitReply(draft.ticket_id))
         if not outcome.ok:
             await reply(update, context, outcome.refusal.message)
             return
-        await h.run(h.drop_draft, actor.member_id, "reply")
+        await s.run(s.drafts.drop, actor.member_id, "reply")
         await reply(update, context, text("reply_submitted", internal_no=outcome.internal_no))
-        await context.application.bot_data["deliverer"].close_buttons(outcome.ticket_id)
+        await context.sender.close_buttons(outcome.ticket_id)
     elif verb == "confirm" and draft.flow == "intake":
-        from handlers.intake import create_from_draft
-
         await create_from_draft(update, context, actor, draft)
 
 
+async def create_from_draft(update: Update, context: Context, actor: Actor, draft) -> None:
+    """The confirmed intake form becomes a ticket; its card follows with the next step."""
+    s = context.services
+    try:
+        command = intake_command(draft.data, s.rules.tz)
+    except (KeyError, ValueError):
+        await reply(update, context, text("form_required"))
+        return
+    outcome = await s.run(s.workflow.do, actor, command)
+    if not outcome.ok:
+        await reply(update, context, outcome.refusal.message)
+        return
+    await s.run(s.drafts.drop, actor.member_id, "intake")
+    await created_card(update, context, actor, outcome.ticket_id)
+
+
 async def submit_return(update: Update, context: Context, actor: Actor, draft) -> None:
-    h = hotline(context)
+    s = context.services
     items = tuple(EvidenceIn(**item) for item in draft.data.get("evidence", []))
     d = draft.data
     command = (AskReturn(draft.ticket_id, d.get("reason", ""), items) if draft.flow == "return"
                else SubmitProblemReport(draft.ticket_id, d.get("reasons", ""), d.get("work_done", ""), items))
-    outcome = await h.run(h.do, actor, command)
+    outcome = await s.run(s.workflow.do, actor, command)
     if not outcome.ok:
         await reply(update, context, outcome.refusal.message)
         return
-    await h.run(h.drop_draft, actor.member_id, draft.flow)
+    await s.run(s.drafts.drop, actor.member_id, draft.flow)
     await reply(update, context, text(f"{draft.flow}_submitted", internal_no=outcome.internal_no))
-    await context.application.bot_data["deliverer"].close_buttons(outcome.ticket_id)
+    await context.sender.close_buttons(outcome.ticket_id)
 
 
 def intake_command(data: dict, tz) -> CreateTicket:

@@ -10,22 +10,10 @@ from telegram import Update
 from bot.domain import TICKET_FLAGS, Role
 from bot.importer import ImportFailed
 from bot.knowledge import KnowledgeError, is_knowledge_csv
-from bot.service import failed_import_lines
+from bot.services import failed_import_lines
 from bot.workflow import Actor, Dispatch, RecordFirstContact
-from handlers.common import (
-    Context,
-    alert,
-    button,
-    deep_link,
-    hotline,
-    in_rows,
-    is_private,
-    keyboard,
-    reply,
-    say,
-)
-from handlers.forms import confirm, intake_command, start_intake
-from handlers.tickets import forged
+from handlers.common import Context, alert, deep_link, department_picker, forged, is_private, reply, say
+from handlers.forms import confirm, start_intake
 from templates import label, text
 
 CONTACT_CODES = {"contacted": ("contacted", None), "switched_off": ("not_contacted", "switched_off"),
@@ -34,7 +22,8 @@ IMPORT_SUFFIXES = (".csv", ".xlsx")
 KB_SUFFIXES = (".md", ".markdown", ".docx")
 
 
-async def cmd_new(update: Update, context: Context, actor: Actor) -> None:
+async def cmd_new(update: Update, context: Context) -> None:
+    actor = context.actor
     if not actor.has_role(Role.OFFICE):
         await reply(update, context, text("refusal_role", role=label("role", Role.OFFICE)))
         return
@@ -44,67 +33,22 @@ async def cmd_new(update: Update, context: Context, actor: Actor) -> None:
     await start_intake(update, context, actor)
 
 
-async def create_from_draft(update: Update, context: Context, actor: Actor, draft) -> None:
-    h = hotline(context)
-    try:
-        command = intake_command(draft.data, h.rules.tz)
-    except (KeyError, ValueError):
-        await reply(update, context, text("form_required"))
-        return
-    outcome = await h.run(h.do, actor, command)
-    if not outcome.ok:
-        await reply(update, context, outcome.refusal.message)
-        return
-    await h.run(h.drop_draft, actor.member_id, "intake")
-    await created_card(update, context, actor, outcome.ticket_id)
-
-
-async def created_card(update: Update, context: Context, actor: Actor, ticket_id: int) -> None:
-    """The registered ticket, in full (private chat), with the next step as buttons."""
-    h = hotline(context)
-    ticket = await h.run(h.ticket, ticket_id)
-    detail = await h.run(h.ticket_text, actor, ticket_id, True)
-    head = text("intake_created", internal_no=ticket.internal_no)
-    if ticket.channel in h.rules.flag("workflow", "first_contact_before_dispatch") and not ticket.contact_status:
-        markup = keyboard(
-            [button("contacted", f"fc:{ticket_id}:contacted")],
-            [button("not_contacted_switched_off", f"fc:{ticket_id}:switched_off"),
-             button("not_contacted_no_answer", f"fc:{ticket_id}:no_answer")],
-            [button("not_contacted_other", f"t:first_contact_other:{ticket_id}"), button("office_return", f"t:office_return:{ticket_id}")],
-        )
-        await say(context, update.effective_chat.id, f"{head}\n\n{detail}", markup)
-        return
-    await department_picker(update, context, ticket_id, text("intake_created_962200", internal_no=ticket.internal_no)
-                            + "\n\n" + detail)
-
-
-async def department_picker(update: Update, context: Context, ticket_id: int, head: str) -> None:
-    h = hotline(context)
-    options = await h.run(h.suggestions, ticket_id)
-    buttons = [button("", f"dp:{ticket_id}:{dept_id}", ("⭐" if best else "") + name) for dept_id, name, best in options]
-    markup = keyboard(*in_rows(buttons, 2), [button("office_return", f"t:office_return:{ticket_id}")])
-    await say(context, update.effective_chat.id, f"{head}\n\n{text('pick_department')}", markup)
-
-
 async def on_first_contact(update: Update, context: Context) -> None:
     """fc:<ticket>:<contacted|switched_off|no_answer>"""
-    from handlers.common import actor_of
-
-    actor = await actor_of(update, context)
+    actor, s = context.actor, context.services
     parts = update.callback_query.data.split(":")
     if len(parts) != 3 or not parts[1].isdigit() or parts[2] not in CONTACT_CODES:
         await forged(update, context, actor)
         return
     ticket_id = int(parts[1])
     status, reason = CONTACT_CODES[parts[2]]
-    h = hotline(context)
-    outcome = await h.run(h.do, actor, RecordFirstContact(ticket_id, status, reason))
+    outcome = await s.run(s.workflow.do, actor, RecordFirstContact(ticket_id, status, reason))
     if not outcome.ok:
         await alert(update, outcome.refusal.message)
         return
     await update.callback_query.answer(text("done_alert", action=label("action", outcome.action)))
     await update.callback_query.edit_message_reply_markup(None)
-    ticket = await h.run(h.ticket, ticket_id)
+    ticket = await s.run(s.tickets.get, ticket_id)
     contact = label("contact_status", ticket.contact_status) + (
         f"（{label('not_contacted_reason', ticket.not_contacted_reason)}）" if ticket.not_contacted_reason else "")
     await department_picker(update, context, ticket_id, f"{ticket.internal_no}：{contact}")
@@ -112,20 +56,17 @@ async def on_first_contact(update: Update, context: Context) -> None:
 
 async def on_dispatch(update: Update, context: Context) -> None:
     """dp:<ticket>:<department>"""
-    from handlers.common import actor_of
-
-    actor = await actor_of(update, context)
+    actor, s = context.actor, context.services
     parts = update.callback_query.data.split(":")
     if len(parts) != 3 or not (parts[1].isdigit() and parts[2].isdigit()):
         await forged(update, context, actor)
         return
     ticket_id, department_id = int(parts[1]), int(parts[2])
-    h = hotline(context)
-    outcome = await h.run(h.do, actor, Dispatch(ticket_id, department_id))
+    outcome = await s.run(s.workflow.do, actor, Dispatch(ticket_id, department_id))
     if not outcome.ok:
         await alert(update, outcome.refusal.message)
         return
-    name = dict((d, n) for d, n in await h.run(h.departments))[department_id]
+    name = dict(await s.run(s.organisation.departments))[department_id]
     await update.callback_query.answer(text("dispatched", department=name))
     message = update.callback_query.message
     await update.callback_query.edit_message_text(
@@ -137,9 +78,9 @@ async def on_paste(update: Update, context: Context, actor: Actor) -> bool:
     body = update.effective_message.text or ""
     if not actor.has_role(Role.OFFICE) or "：" not in body.replace(":", "：") or body.count("\n") < 2:
         return False
-    h = hotline(context)
+    s = context.services
     try:
-        command = await h.run(h.parse_paste, body)
+        command = await s.run(s.intake.parse_paste, body)
     except ImportFailed as err:
         await reply(update, context, "\n".join([text("paste_failed"), *failed_import_lines(err)]).replace("<", "&lt;"))
         return True
@@ -149,7 +90,7 @@ async def on_paste(update: Update, context: Context, actor: Actor) -> bool:
     data["received_at"] = command.received_at.isoformat()
     data["flags"] = [flag for flag in TICKET_FLAGS if getattr(command, flag)]
     data["pasted"] = True
-    draft = await h.run(h.put_draft, actor.member_id, "intake", None, "confirm", data, update.effective_chat.id)
+    draft = await s.run(s.drafts.put, actor.member_id, "intake", None, "confirm", data, update.effective_chat.id)
     await confirm(context, draft, update.effective_chat.id)
     return True
 
@@ -165,7 +106,7 @@ async def on_file(update: Update, context: Context, actor: Actor) -> bool:
     if not actor.has_role(Role.OFFICE):
         await reply(update, context, text("import_only_office"))
         return True
-    h = hotline(context)
+    s = context.services
     status = await reply(update, context, text("import_started", name=document.file_name))
     file = await context.bot.get_file(document.file_id)
     data = bytes(await file.download_as_bytearray())
@@ -179,7 +120,7 @@ async def on_file(update: Update, context: Context, actor: Actor) -> bool:
             asyncio.run_coroutine_threadsafe(status.edit_text(text("import_progress", done=done, total=total)), loop)
 
     try:
-        report = await h.run(h.import_file, actor, Path(document.file_name).name, data, progress)
+        report = await s.run(s.intake.import_file, actor, Path(document.file_name).name, data, progress)
     except ImportFailed as err:
         lines = [text("import_failed"), *failed_import_lines(err)]
         await status.edit_text("\n".join(lines).replace("<", "&lt;"))
@@ -192,12 +133,12 @@ async def on_file(update: Update, context: Context, actor: Actor) -> bool:
 
 async def on_kb_file(update: Update, context: Context, actor: Actor, document, data: bytes | None = None) -> bool:
     """Policies, guides (.md, .docx) or a question/answer CSV from the office: into the knowledge base."""
-    h = hotline(context)
+    s = context.services
     if data is None:
         file = await context.bot.get_file(document.file_id)
         data = bytes(await file.download_as_bytearray())
     try:
-        added, updated = await h.run(h.kb_import, actor, document.file_name, data)
+        added, updated = await s.run(s.knowledge.import_file, actor, document.file_name, data)
     except KnowledgeError as err:
         await reply(update, context, text("kb_failed", detail=str(err)).replace("<", "&lt;"))
         return True

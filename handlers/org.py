@@ -5,13 +5,14 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.domain import DEPARTMENT_ROLES, Role
-from handlers.common import Context, actor_of, alert, button, hotline, in_rows, is_private, keyboard, reply
+from handlers.common import Context, alert, button, in_rows, is_private, keyboard, reply
+from handlers.forms import show, start_intake, start_reply
+from handlers.tickets import ask_prompt
 from templates import label, text
 
 
 async def cmd_start(update: Update, context: Context) -> None:
-    h = hotline(context)
-    actor = await actor_of(update, context)
+    s, actor = context.services, context.actor
     payload = context.args[0] if context.args else ""
     if actor is None:
         if not is_private(update):
@@ -20,18 +21,13 @@ async def cmd_start(update: Update, context: Context) -> None:
         await reply(update, context, text("welcome_stranger"), markup)
         return
     if payload.startswith("r") and payload[1:].isdigit():
-        from handlers.forms import start_reply
-
         await start_reply(update, context, actor, int(payload[1:]))
         return
-    if payload == "new":
-        from handlers.forms import start_intake
-
-        if actor.has_role(Role.OFFICE):
-            await start_intake(update, context, actor)
-            return
+    if payload == "new" and actor.has_role(Role.OFFICE):
+        await start_intake(update, context, actor)
+        return
     if payload == "go":
-        draft = await h.run(h.draft, actor.member_id)
+        draft = await s.run(s.drafts.get, actor.member_id)
         if draft is not None:
             await resume(update, context, actor, draft)
             return
@@ -40,17 +36,13 @@ async def cmd_start(update: Update, context: Context) -> None:
 
 async def resume(update: Update, context: Context, actor, draft) -> None:
     if draft.flow == "prompt":
-        from handlers.tickets import ask_prompt
-
         await ask_prompt(update, context, actor, draft.ticket_id, draft.step)
     else:
-        from handlers.forms import show
-
         await show(update, context, actor, draft)
 
 
 async def cmd_help(update: Update, context: Context) -> None:
-    actor = await actor_of(update, context)
+    actor = context.actor
     lines = [text("help_general")]
     if actor is not None:
         roles = {role for role, _ in actor.roles}
@@ -66,40 +58,38 @@ async def cmd_help(update: Update, context: Context) -> None:
 
 
 async def cmd_whoami(update: Update, context: Context) -> None:
-    h = hotline(context)
+    s = context.services
     user = update.effective_user
-    info = await h.run(h.whoami, user.id)
-    roles = "、".join(label("role", r["role"]) + (f"（{r['department']}）" if r["department"] else "")
-                     for r in info["roles"]) or "—"
+    info = await s.run(s.organisation.whoami, user.id)
+    roles = "、".join(label("role", role) + (f"（{department}）" if department else "")
+                     for role, department in info.roles) or "—"
     await reply(update, context, text("whoami", user_id=user.id, chat_id=update.effective_chat.id,
-                                      name=info["member"] or user.full_name, roles=roles).replace("<", "&lt;"))
+                                      name=info.member or user.full_name, roles=roles).replace("<", "&lt;"))
 
 
 async def cmd_bind(update: Update, context: Context) -> None:
-    actor = await actor_of(update, context)
+    actor = context.actor
     if actor is None or not actor.has_role(Role.ADMIN):
         await reply(update, context, text("bind_not_admin"))
         return
     if is_private(update):
         await reply(update, context, text("bind_pick"))
         return
-    h = hotline(context)
-    departments = await h.run(h.departments, True)
+    s = context.services
+    departments = await s.run(s.organisation.departments, True)
     buttons = [button("", f"b:{dept_id}", name) for dept_id, name in departments]
     await reply(update, context, text("bind_pick"), keyboard(*in_rows(buttons, 2)))
 
 
 async def on_bind(update: Update, context: Context) -> None:
-    query = update.callback_query
-    actor = await actor_of(update, context)
+    query, actor, s = update.callback_query, context.actor, context.services
     value = query.data.split(":", 1)[1]
-    h = hotline(context)
     if not value.isdigit():
         await alert(update, text("button_invalid"))
         return
     chat = update.effective_chat
-    name = await h.run(h.bind, actor, chat.id, chat.title, int(value))
-    if name is None:
+    outcome, name = await s.run(s.organisation.bind, actor, chat.id, chat.title, int(value))
+    if outcome != "bound":
         await alert(update, text("bind_not_admin"))
         return
     await query.answer()
@@ -107,18 +97,16 @@ async def on_bind(update: Update, context: Context) -> None:
 
 
 async def on_join_ask(update: Update, context: Context) -> None:
-    h = hotline(context)
+    s = context.services
     user = update.effective_user
-    filed = await h.run(h.ask_join, user.id, user.full_name)
+    filed = await s.run(s.organisation.ask_join, user.id, user.full_name)
     await update.callback_query.answer(text("join_sent") if filed else text("join_pending"), show_alert=True)
 
 
 async def on_join_decide(update: Update, context: Context) -> None:
     """j:<request>:<role>[:<department>] or j:<request>:- (refuse), pressed by an admin."""
-    query = update.callback_query
-    actor = await actor_of(update, context)
+    query, actor, s = update.callback_query, context.actor, context.services
     parts = query.data.split(":")
-    h = hotline(context)
     if len(parts) not in (3, 4) or not parts[1].isdigit():
         await alert(update, text("button_invalid"))
         return
@@ -128,19 +116,21 @@ async def on_join_decide(update: Update, context: Context) -> None:
         await alert(update, text("button_invalid"))
         return
     if role in DEPARTMENT_ROLES and department_id is None:
-        departments = await h.run(h.departments)
+        departments = await s.run(s.organisation.departments)
         buttons = [button("", f"j:{request_id}:{role}:{d}", name) for d, name in departments]
         await query.answer()
         await query.edit_message_reply_markup(keyboard(*in_rows(buttons, 2)))
         return
-    outcome = await h.run(h.decide_join, actor, request_id, None if role == "-" else role, department_id)
+    outcome = await s.run(s.organisation.decide_join, actor, request_id, None if role == "-" else role,
+                          department_id)
     if outcome not in ("approved", "refused"):
         await alert(update, text("button_stale") if outcome == "stale" else text("refusal_role",
                                                                               role=label("role", "admin")))
         return
     await query.answer()
-    department = dict(await h.run(h.departments)).get(department_id) if department_id else None
+    department = dict(await s.run(s.organisation.departments)).get(department_id) if department_id else None
     line = (text("join_approved_admin", name=query.message.text.split("：", 1)[-1].split("（")[0], role=label(
         "role", role), department=department) if outcome == "approved" else text("join_done", outcome=label(
             "button", "refuse")))
     await query.edit_message_text(f"{query.message.text_html}\n\n{line}", reply_markup=None)
+

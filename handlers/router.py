@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot.workflow import Actor
 from handlers import forms, intake, tickets
-from handlers.common import Context, actor_of, alert, hotline, reply
+from handlers.common import Context, reply
 from templates import text
 
 
-async def on_private_text(update: Update, context: Context, actor: Actor) -> None:
-    h = hotline(context)
-    draft = await h.run(h.draft, actor.member_id)
+async def on_private_text(update: Update, context: Context) -> None:
+    actor, s = context.actor, context.services
+    draft = await s.run(s.drafts.get, actor.member_id)
     if draft is not None and draft.flow == "prompt":
         await tickets.on_prompt_text(update, context, actor, draft)
     elif draft is not None:
@@ -21,26 +20,22 @@ async def on_private_text(update: Update, context: Context, actor: Actor) -> Non
         await reply(update, context, text("help_general"))
 
 
-async def on_private_media(update: Update, context: Context, actor: Actor) -> None:
+async def on_private_media(update: Update, context: Context) -> None:
+    actor, s = context.actor, context.services
     if await intake.on_file(update, context, actor):
         return
-    h = hotline(context)
-    draft = await h.run(h.draft, actor.member_id)
+    draft = await s.run(s.drafts.get, actor.member_id)
     if draft is not None and draft.flow in ("reply", "return", "problem"):
         await forms.on_media(update, context, actor, draft)
 
 
 async def on_form_button(update: Update, context: Context) -> None:
     """f:… (an answer) and fx:/fe: (a control) of the presser's own open form."""
-    actor = await actor_of(update, context)
-    if actor is None:
-        await alert(update, text("not_member"))
-        return
-    h = hotline(context)
-    draft = await h.run(h.draft, actor.member_id)
+    actor, s = context.actor, context.services
+    draft = await s.run(s.drafts.get, actor.member_id)
     data = update.callback_query.data
     if data == "fx:cancel" and draft is not None and draft.flow == "prompt":
-        await h.run(h.drop_draft, actor.member_id, "prompt")
+        await s.run(s.drafts.drop, actor.member_id, "prompt")
         await update.callback_query.answer(text("prompt_cancelled"))
         return
     if data.startswith("f:"):
@@ -49,7 +44,7 @@ async def on_form_button(update: Update, context: Context) -> None:
         await forms.on_control(update, context, actor, draft if draft and draft.flow != "prompt" else None)
 
 
-async def cmd_cancel(update: Update, context: Context, actor: Actor) -> None:
-    h = hotline(context)
-    await h.run(h.drop_draft, actor.member_id)
+async def cmd_cancel(update: Update, context: Context) -> None:
+    s = context.services
+    await s.run(s.drafts.drop, context.actor.member_id)
     await reply(update, context, text("cancelled"))

@@ -18,7 +18,7 @@ from bot.organisation import apply_config
 from bot.rules import load_rules
 from bot.sandbox.localapi import LocalBotApi
 from bot.sandbox.transcript import Chat
-from bot.service import Hotline
+from bot.services import Services
 from bot.workflow import Actor, Workflow
 from storage import queries
 from storage.db import Database, make_engine
@@ -107,7 +107,7 @@ def desk(db, workflow, org):
 async def chat(db, org, clock, rules, calendar, tmp_path):
     """The real bot against the local Bot API server, with the bureau's groups bound."""
     api = LocalBotApi().start()
-    hotline = Hotline(db, rules, calendar, clock, files_dir=tmp_path / "forms")
+    hotline = Services(db, rules, calendar, clock, files_dir=tmp_path / "forms")
     with db.session() as session:
         for _, chat_id, code in GROUPS:
             queries.bind_chat(session, chat_id, org["departments"][code], code, None, clock())

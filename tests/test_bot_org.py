@@ -71,9 +71,9 @@ async def test_a_form_survives_a_restart(chat, db, clock, rules, calendar, tmp_p
 
     # the bot stops and a new one starts on the same database
     await chat.app.shutdown()
-    from bot.service import Hotline
+    from bot.services import Services
 
-    hotline = Hotline(db, rules, calendar, clock, files_dir=tmp_path / "forms2")
+    hotline = Services(db, rules, calendar, clock, files_dir=tmp_path / "forms2")
     app = build_application(hotline, chat.api.token, chat.api.base_url, chat.api.base_file_url, group_rate=0,
                             jobs=False)
     await app.initialize()
@@ -104,13 +104,13 @@ async def test_a_429_delays_and_a_lost_group_is_reported_once(chat, clock, db, o
     assert "新工单" in chat.last_in("社会救助科群").text
 
     chat.api.remove_bot_from(-1002)
-    hotline = chat.app.bot_data["hotline"]
+    hotline = chat.app.bot_data["services"]
     context = {"internal_no": "SJMZ-2026-000001", "ticket_id": 1, "channel": "12345", "kind": "ordinary"}
     with db.session() as session:
         for _ in range(2):
             session.add(Outbox(ticket_id=1, audience="department_group", department_id=org["departments"]["jiuzhu"],
-                               template="closed", context=context, next_attempt_at=hotline.now(),
-                               created_at=hotline.now()))
+                               template="closed", context=context, next_attempt_at=hotline.clock.now(),
+                               created_at=hotline.clock.now()))
     await deliverer.flush()
     notices = [s for s in chat.api.in_chat(-1001) if "无法送达" in s.text]
     assert len(notices) == 1 and "-1002" in notices[0].text

@@ -22,23 +22,23 @@ from tests.helpers.org import actor_of as actor
 
 
 def ticket(chat, db, number: str, channel="962200", kind=None, phone="13500004444", close=False, **kw) -> int:
-    h = chat.app.bot_data["hotline"]
+    h = chat.app.bot_data["services"]
     office, handler, leader = actor(db, 1001), actor(db, 2001), actor(db, 2002)
-    outcome = h.do(office, CreateTicket(channel, number, local("2026-09-29T08:00"), kw.pop("content", "咨询高龄津贴"),
+    outcome = h.workflow.do(office, CreateTicket(channel, number, local("2026-09-29T08:00"), kw.pop("content", "咨询高龄津贴"),
                                         kind, citizen_name="钱七", phone=phone, **kw))
     t = outcome.ticket_id
     if channel != "962200":
-        h.do(office, RecordFirstContact(t, "contacted"))
+        h.workflow.do(office, RecordFirstContact(t, "contacted"))
     with db.session() as session:
         jiuzhu = queries.department_by_code(session, "jiuzhu").id
-    assert h.do(office, Dispatch(t, jiuzhu)).ok
+    assert h.workflow.do(office, Dispatch(t, jiuzhu)).ok
     if close:
-        assert h.do(handler, Accept(t)).ok
-        h.do(handler, SaveReply(t, {**FULL_REPLY, "contact_time": h.now()}, (EvidenceIn("photo", "X"),)))
-        assert h.do(handler, SubmitReply(t)).ok
-        assert h.do(leader, ApproveReply(t)).ok
-        assert h.do(office, PassReview(t)).ok
-        assert h.do(office, RecordPlatformReply(t)).ok
+        assert h.workflow.do(handler, Accept(t)).ok
+        h.workflow.do(handler, SaveReply(t, {**FULL_REPLY, "contact_time": h.clock.now()}, (EvidenceIn("photo", "X"),)))
+        assert h.workflow.do(handler, SubmitReply(t)).ok
+        assert h.workflow.do(leader, ApproveReply(t)).ok
+        assert h.workflow.do(office, PassReview(t)).ok
+        assert h.workflow.do(office, RecordPlatformReply(t)).ok
     return t
 
 
@@ -90,8 +90,8 @@ async def test_repeat_shown_unlinked_and_applied_to_close(chat, db):
     assert "已解除关联" in chat.last_in("王芳").text
     await chat.say("王芳", "/link SJMZ-2026-000002 SJMZ-2026-000001")
     assert "已关联" in chat.last_in("王芳").text
-    h = chat.app.bot_data["hotline"]
-    assert h.do(actor(db, 2001), Accept(second)).ok
+    h = chat.app.bot_data["services"]
+    assert h.workflow.do(actor(db, 2001), Accept(second)).ok
     await chat.say("王芳", "/ticket SJMZ-2026-000002")
     await chat.tap("王芳", chat.last_in("王芳"), "要求提供不属实材料")
     request = chat.last_in("社会救助科群")
@@ -137,10 +137,10 @@ async def test_supervision_by_a_leader_and_collaboration(chat, db):
 
 async def test_not_factual_reply_needs_evidence_in_chat(chat, db):
     t = ticket(chat, db, "H-NF", channel="12345", kind="ordinary", phone="13700001234")
-    h = chat.app.bot_data["hotline"]
+    h = chat.app.bot_data["services"]
     handler = actor(db, 2001)
-    assert h.do(handler, Accept(t)).ok
-    assert h.do(handler, SaveReply(t, {**FULL_REPLY, "contact_time": h.now(), "result": "not_true",
+    assert h.workflow.do(handler, Accept(t)).ok
+    assert h.workflow.do(handler, SaveReply(t, {**FULL_REPLY, "contact_time": h.clock.now(), "result": "not_true",
                                        "summary": ""})).ok
     await chat.say("李强", "/start r1")
     preview = chat.last_in("李强")
@@ -154,8 +154,8 @@ async def test_visit_planned_from_the_reminder(chat, db, clock):
     clock.moment = local("2026-09-29T08:00")
     ticket(chat, db, "P-MT", channel="petition", phone="13600009999", major_threat=True)
     clock.moment = local("2026-09-29T09:00")
-    h = chat.app.bot_data["hotline"]
-    await h.run(h.tick)
+    h = chat.app.bot_data["services"]
+    await h.run(h.clock.tick)
     await chat.app.bot_data["deliverer"].flush()
     reminder = [s for s in chat.api.in_chat(-1001) if "上门疏导" in s.text][-1]
     assert chat.buttons(reminder) == ["安排上门", "已上门疏导"]
@@ -168,12 +168,12 @@ async def test_visit_planned_from_the_reminder(chat, db, clock):
 
 async def test_todo_lists_the_problem_track_and_supervision(chat, db):
     t = ticket(chat, db, "N-T", close=True)
-    h = chat.app.bot_data["hotline"]
+    h = chat.app.bot_data["services"]
     from bot.workflow import ProposeSupervision, RecordFollowUp
 
-    assert h.do(actor(db, 1001), RecordFollowUp(t, "city", "dissatisfied")).ok
+    assert h.workflow.do(actor(db, 1001), RecordFollowUp(t, "city", "dissatisfied")).ok
     await chat.say("李强", "/todo")
     assert "情况报告·待科室报告" in chat.last_in("李强").text
     await chat.say("王芳", "/todo")
     assert "督办件待建立" in chat.last_in("王芳").text
-    assert not h.do(actor(db, 4002), ProposeSupervision(t, "再督")).ok  # one supervision at a time
+    assert not h.workflow.do(actor(db, 4002), ProposeSupervision(t, "再督")).ok  # one supervision at a time

@@ -7,7 +7,7 @@ import zlib
 from datetime import timedelta
 
 from bot.app import build_application
-from bot.service import Hotline
+from bot.services import Services
 from bot.workflow import Accept, CreateTicket, Dispatch, RecordDailyReport, RecordFirstContact
 from storage import queries
 from tests.helpers.clock import local
@@ -18,13 +18,13 @@ KINDS = ("ordinary", "tagged", "review", "consultation", "threat", "suishenpai",
 
 def register(hotline, office, channel, number, received, kind=None, department=None, **flags):
     phone = f"139{zlib.crc32(number.encode()) % 10**8:08d}"  # a citizen each: no repeats among them
-    outcome = hotline.do(office, CreateTicket(channel, number, local(received), f"{number} 反映低保问题", kind,
+    outcome = hotline.workflow.do(office, CreateTicket(channel, number, local(received), f"{number} 反映低保问题", kind,
                                               phone=phone, **flags))
     assert outcome.ok, outcome.refusal
     if department is not None:
         if channel != "962200":
-            hotline.do(office, RecordFirstContact(outcome.ticket_id, "contacted"))
-        assert hotline.do(office, Dispatch(outcome.ticket_id, department)).ok
+            hotline.workflow.do(office, RecordFirstContact(outcome.ticket_id, "contacted"))
+        assert hotline.workflow.do(office, Dispatch(outcome.ticket_id, department)).ok
     return outcome.ticket_id
 
 
@@ -38,8 +38,8 @@ async def run_clock(chat, clock, start: str, end: str, restart_at: str | None = 
             await chat.app.shutdown()
             chat.app = build_application(**rebuild)
             await chat.app.initialize()
-        hotline = chat.app.bot_data["hotline"]
-        await hotline.run(hotline.tick)
+        hotline = chat.app.bot_data["services"]
+        await hotline.run(hotline.clock.tick)
         await chat.app.bot_data["deliverer"].flush()
         following = moment + timedelta(hours=1)
         for h, m in sorted(marks):
@@ -51,7 +51,7 @@ async def run_clock(chat, clock, start: str, end: str, restart_at: str | None = 
 
 
 async def test_two_weeks_over_the_national_day(chat, clock, db, org, rules, calendar, tmp_path):
-    hotline = chat.app.bot_data["hotline"]
+    hotline = chat.app.bot_data["services"]
     office = actor(db, 1001)
     jiuzhu, yanglao = org["departments"]["jiuzhu"], org["departments"]["yanglao"]
     clock.moment = local("2026-09-28T08:00")
@@ -62,15 +62,15 @@ async def test_two_weeks_over_the_national_day(chat, clock, db, org, rules, cale
     tickets["962200"] = register(hotline, office, "962200", "N-1", "2026-09-28T08:00", None, yanglao)
     tickets["waiting"] = register(hotline, office, "12345", "W-1", "2026-09-28T08:00", "ordinary")
     handler = actor(db, 2001)
-    assert hotline.do(handler, Accept(tickets["threat"])).ok  # accepted in time; the rest never are
+    assert hotline.workflow.do(handler, Accept(tickets["threat"])).ok  # accepted in time; the rest never are
     await chat.app.bot_data["deliverer"].flush()
 
-    rebuild = {"hotline": Hotline(db, rules, calendar, clock, files_dir=tmp_path / "f2"), "token": chat.api.token,
+    rebuild = {"services": Services(db, rules, calendar, clock, files_dir=tmp_path / "f2"), "token": chat.api.token,
                "base_url": chat.api.base_url, "base_file_url": chat.api.base_file_url, "group_rate": 0,
                "jobs": False}
     await run_clock(chat, clock, "2026-09-28T08:30", "2026-09-29T23:00")
     clock.moment = local("2026-09-30T10:00")
-    assert hotline.do(handler, RecordDailyReport(tickets["threat"], "已电话安抚，情绪平稳")).ok
+    assert hotline.workflow.do(handler, RecordDailyReport(tickets["threat"], "已电话安抚，情绪平稳")).ok
     await run_clock(chat, clock, "2026-09-30T10:00", "2026-10-11T23:00", restart_at="2026-10-05T12:00", **rebuild)
 
     office_texts = [(s.at, s.text) for s in chat.api.in_chat(-1001) if s.method == "sendMessage"]
@@ -132,7 +132,7 @@ async def test_two_weeks_over_the_national_day(chat, clock, db, org, rules, cale
 
 
 async def test_a_429_storm_loses_nothing(chat, clock, db, org):
-    hotline = chat.app.bot_data["hotline"]
+    hotline = chat.app.bot_data["services"]
     office = actor(db, 1001)
     chat.api.fail_next(25, status=429, retry_after=3, methods={"sendMessage"})
     ids = [register(hotline, office, "12345", f"S-{n}", "2026-09-29T09:00", "ordinary", org["departments"]["jiuzhu"])
@@ -152,7 +152,7 @@ async def test_a_429_storm_loses_nothing(chat, clock, db, org):
 
 
 async def test_a_burst_for_one_group_is_one_list(chat, clock, db, org):
-    hotline = chat.app.bot_data["hotline"]
+    hotline = chat.app.bot_data["services"]
     office = actor(db, 1001)
     for n in range(8):
         register(hotline, office, "12345", f"B-{n}", "2026-09-29T09:00", "ordinary", org["departments"]["jiuzhu"])
@@ -165,7 +165,7 @@ async def test_a_burst_for_one_group_is_one_list(chat, clock, db, org):
 
 
 async def test_a_group_gets_at_most_its_rate(chat, clock, db, org, monkeypatch):
-    hotline = chat.app.bot_data["hotline"]
+    hotline = chat.app.bot_data["services"]
     monkeypatch.setitem(hotline.rules.data["delivery"], "burst_merge_over", 1000)
     office = actor(db, 1001)
     for n in range(25):

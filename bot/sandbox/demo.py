@@ -22,7 +22,7 @@ from bot.organisation import apply_config
 from bot.rules import load_rules
 from bot.sandbox.localapi import LocalBotApi
 from bot.sandbox.transcript import Chat
-from bot.service import Hotline
+from bot.services import Services
 from storage import queries
 from storage.db import Database
 
@@ -239,7 +239,7 @@ async def run_demo(out_dir: Path | None = None, echo=print) -> int:
             department = queries.department_by_code(session, group.department)
             queries.bind_chat(session, group.chat_id, department.id, group.title, None, clock())
     api = LocalBotApi().start()
-    hotline = Hotline(db, rules, WorkCalendar(), clock, files_dir=out_dir / "forms")
+    hotline = Services(db, rules, WorkCalendar(), clock, files_dir=out_dir / "forms")
     app = build_application(hotline, api.token, api.base_url, api.base_file_url, group_rate=0, jobs=False)
     await app.initialize()
     chat = Chat(api, app, bureau.people, {group.name: group.chat_id for group in bureau.groups}, clock)
@@ -253,7 +253,7 @@ async def run_demo(out_dir: Path | None = None, echo=print) -> int:
         produced = []
         for ticket_id, numbers in ((1, (1, 3, 4)), (2, (1, 2)), (3, (1, 3)), (5, (1,))):
             for number in numbers:
-                produced.append(await hotline.run(hotline.form_file, ticket_id, number, True))
+                produced.append(await hotline.run(hotline.documents.form_file, ticket_id, number, True))
     finally:
         await app.shutdown()
         api.stop()

@@ -1,0 +1,71 @@
+"""The bureau's forms (附件1-5) as text and .docx, and the office's report on problem tickets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot import forms
+from bot.domain import Audience, Role
+from bot.services.base import Service, may_see, may_see_full
+from bot.workflow import Actor
+from storage import queries
+from storage.models import Department
+from templates import text
+
+FORMS = forms.FORMS  # the numbers of the forms there are: one table, the core's
+
+
+class Documents(Service):
+    def form_text(self, actor: Actor | None, ticket_id: int, number: int, private_chat: bool) -> str | None:
+        """The form as a chat message, as the asker may see it; None when they may not see the ticket."""
+        with self.db.session() as session:
+            ticket = queries.ticket(session, ticket_id)
+            if ticket is None or not may_see(actor, ticket) or number not in FORMS:
+                return None
+            full = private_chat and may_see_full(actor, ticket)
+            if full:
+                self._audit(session, actor, "view_full", ticket.id, form=number)
+            return forms.render_text(number, forms.form_data(session, ticket, self.calc, full, self.now()))
+
+    def form_file(self, ticket_id: int, number: int, private: bool) -> Path:
+        with self.db.session() as session:
+            ticket = queries.ticket(session, ticket_id)
+            data = forms.form_data(session, ticket, self.calc, private, self.now())
+            suffix = "" if private else "-masked"
+            path = self.files_dir / text("form_file", internal_no=ticket.internal_no, number=number, suffix=suffix)
+            return forms.render_docx(number, data, path)
+
+    # -- problem tickets --
+
+    def problem_rows(self) -> list[dict]:
+        """Every problem report, with 'overdue' when the department has not reported in time (未回复)."""
+        with self.db.session() as session:
+            return self._problem_rows(session)
+
+    def _problem_rows(self, session) -> list[dict]:
+        rows = []
+        for report, ticket in queries.problems(session):
+            stage = queries.latest_stage(session, ticket.id, "problem_report")
+            department = session.get(Department, ticket.department_id) if ticket.department_id else None
+            rows.append({"ticket_id": ticket.id, "internal_no": ticket.internal_no, "kind": report.kind,
+                         "status": report.status, "department": department.name if department else "",
+                         "reasons": report.reasons, "verification": report.verification,
+                         "overdue": bool(stage and stage.open and stage.due_at < self.now())})
+        return rows
+
+    def problem_summary(self, actor: Actor | None) -> int | None:
+        """Queue the office's report to the petition-line and main leaders; None when not the office."""
+        if actor is None or not actor.has_role(Role.OFFICE):
+            return None
+        with self.db.session() as session:
+            rows = self._problem_rows(session)
+            event = self._audit(session, actor, "problem_summary", None, count=len(rows))
+            for role in (Role.PETITION_LEADER, Role.MAIN_LEADER):
+                for member in queries.members_with_role(session, role.value):
+                    self._queue(session, event, Audience.MEMBER, "problem_summary", {"rows": rows},
+                                member_id=member.id)
+        return len(rows)
+
+    def summary_file(self, rows: list[dict]) -> Path:
+        name = text("summary_file", day=f"{self.calc.local(self.now()):%Y%m%d}")
+        return forms.summary_docx(rows, self.files_dir / name)

@@ -1,0 +1,188 @@
+"""The outbox: what may go out now (bursts merged, groups not flooded), and what became of each message."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import NamedTuple
+
+from sqlmodel import Session
+
+from bot.domain import Audience, Role
+from bot.messages import KINDS
+from bot.services.base import Service
+from bot.views import render_outbox
+from storage import queries
+from storage.models import Department, Member
+from storage.models import Outbox as OutboxRow
+from templates import label
+
+MAX_ATTEMPTS = 12
+
+
+@dataclass
+class Delivery:
+    """An outbox row made ready to send."""
+
+    id: int
+    chat_id: int | None
+    text: str
+    template: str
+    ticket_id: int | None
+    audience: str
+    context: dict
+    forms: list[int]
+    problem: str | None = None
+    chart: bool = False
+    summary: bool = False
+
+
+@dataclass(frozen=True)
+class SentMessage:
+    """A message the bot sent from the outbox, found again by where it is: its row, kind and text."""
+
+    id: int
+    template: str
+    text: str
+
+
+class OpenButtons(NamedTuple):
+    """A sent message whose buttons are still open."""
+
+    id: int
+    chat_id: int
+    message_id: int
+    text: str
+
+
+class Outbox(Service):
+    def pending(self, limit: int = 50) -> list[Delivery]:
+        """What may go out now: bursts merged, and no group over its messages per minute."""
+        now = self.now()
+        per_minute = self.rules.flag("delivery", "group_per_minute")
+        out: list[Delivery] = []
+        planned: dict[int, int] = {}
+        with self.db.session() as session:
+            self._merge_bursts(session, now)
+            for row in queries.pending_outbox(session, now, limit * 4):
+                delivery = self._prepare(session, row)
+                chat_id = delivery.chat_id
+                if chat_id is not None and chat_id < 0:  # a group: Telegram allows about 20 a minute
+                    recent = queries.sent_to_chat_since(session, chat_id, now - timedelta(minutes=1))
+                    if len(recent) + planned.get(chat_id, 0) >= per_minute:
+                        oldest = recent[0] if recent else now
+                        row.next_attempt_at = max(now, oldest + timedelta(minutes=1))
+                        continue
+                    planned[chat_id] = planned.get(chat_id, 0) + 1
+                out.append(delivery)
+                if len(out) >= limit:
+                    break
+        return out
+
+    def _merge_bursts(self, session: Session, now: datetime) -> None:
+        """More messages waiting for one group than it should get at once: one list message instead."""
+        over = self.rules.flag("delivery", "burst_merge_over")
+        groups: dict[tuple, list[OutboxRow]] = {}
+        for row in queries.pending_for_groups(session, now):
+            if not KINDS[row.template].merge or row.urgent:
+                continue
+            groups.setdefault((row.audience, row.department_id), []).append(row)
+        for (audience, department_id), rows in groups.items():
+            if len(rows) <= over:
+                continue
+            items = [{"template": r.template, "ticket_id": r.ticket_id,
+                      "internal_no": r.context.get("internal_no")} for r in rows]
+            event = self._audit(session, None, "burst_merged", None, audience=audience,
+                                department_id=department_id, count=len(rows))
+            self._queue(session, event, audience, "burst", {"items": items}, department_id=department_id)
+            for r in rows:
+                r.status, r.error = "merged", f"merged into a list of {len(rows)}"
+            session.flush()
+
+    def _prepare(self, session: Session, row: OutboxRow) -> Delivery:
+        chat_id, problem = None, None
+        if row.chat_id is not None:
+            chat_id = row.chat_id
+        elif row.audience == Audience.MEMBER:
+            member = session.get(Member, row.member_id)
+            chat_id = member.telegram_user_id if member else None
+            problem = None if chat_id else "member_without_telegram"
+        else:
+            department = (queries.office_department(session) if row.audience == Audience.OFFICE_GROUP
+                          else session.get(Department, row.department_id))
+            chats = queries.chats_of_department(session, department.id) if department else []
+            chat_id = chats[0].chat_id if chats else None
+            problem = None if chat_id else "no_group_bound"
+        text = render_outbox(session, row, self.calc)
+        kind = KINDS[row.template]
+        attached = kind.files(row.context) if row.ticket_id and kind.files else []
+        return Delivery(row.id, chat_id, text, row.template, row.ticket_id, row.audience, dict(row.context),
+                        attached, problem, chart=kind.chart, summary=kind.summary)
+
+    def mark_sent(self, outbox_id: int, chat_id: int, message_id: int, buttons: bool) -> None:
+        with self.db.session() as session:
+            row = session.get(OutboxRow, outbox_id)
+            row.status, row.sent_at, row.chat_id, row.telegram_message_id = "sent", self.now(), chat_id, message_id
+            row.buttons_open = buttons
+            row.attempts += 1
+
+    def mark_retry(self, outbox_id: int, after_seconds: float, error: str, max_attempts: int = MAX_ATTEMPTS) -> None:
+        with self.db.session() as session:
+            row = session.get(OutboxRow, outbox_id)
+            row.attempts += 1
+            row.error = error[:500]
+            if row.attempts >= max_attempts:
+                self._fail(session, row, error)
+            else:
+                row.next_attempt_at = self.now() + timedelta(seconds=after_seconds)
+
+    def mark_failed(self, outbox_id: int, error: str, chat_id: int | None = None) -> None:
+        with self.db.session() as session:
+            row = session.get(OutboxRow, outbox_id)
+            row.chat_id = chat_id if chat_id is not None else row.chat_id
+            self._fail(session, row, error)
+
+    def _fail(self, session: Session, row: OutboxRow, error: str) -> None:
+        """A message that cannot be delivered is reported to the office, once per chat."""
+        row.status, row.error = "failed", error[:500]
+        event = self._audit(session, None, "delivery_failed", row.ticket_id, outbox_id=row.id, error=error[:200],
+                            chat_id=row.chat_id, audience=row.audience)
+        if row.audience == Audience.OFFICE_GROUP and row.template == "delivery_failed":
+            return  # the office group itself is unreachable: the audit log keeps it
+        if row.audience == Audience.MEMBER:
+            member = session.get(Member, row.member_id)
+            name = member.name if member else "?"
+        else:
+            department = session.get(Department, row.department_id) if row.department_id else None
+            name = department.name if department else label("role", Role.OFFICE)
+        where = row.chat_id if row.chat_id is not None else f"{row.audience}:{row.department_id or row.member_id}"
+        self._queue(session, event, Audience.OFFICE_GROUP, "delivery_failed",
+                    {"where": f"{name} {row.chat_id or ''}".strip(), "audience": row.audience, "error": error[:200],
+                     "internal_no": (queries.ticket(session, row.ticket_id).internal_no if row.ticket_id else None),
+                     "department_id": row.department_id, "member_id": row.member_id},
+                    dedupe_key=f"delivery_failed:{where}")
+
+    def open_buttons(self, ticket_id: int, keep: tuple[int, int] | None = None,
+                     templates: set[str] | None = None) -> list[OpenButtons]:
+        """Sent messages of the ticket whose buttons are still open, but the one pressed (keep)."""
+        out = []
+        with self.db.session() as session:
+            for row in queries.open_buttons(session, ticket_id):
+                if keep and (row.chat_id, row.telegram_message_id) == keep:
+                    continue
+                if templates is not None and row.template not in templates:
+                    continue
+                out.append(OpenButtons(row.id, row.chat_id, row.telegram_message_id,
+                                       render_outbox(session, row, self.calc)))
+        return out
+
+    def close_buttons(self, outbox_ids: list[int]) -> None:
+        with self.db.session() as session:
+            for outbox_id in outbox_ids:
+                session.get(OutboxRow, outbox_id).buttons_open = False
+
+    def sent_message(self, chat_id: int, message_id: int) -> SentMessage | None:
+        """The outbox message at this place in a chat, rendered as it reads now; None for other messages."""
+        with self.db.session() as session:
+            row = queries.outbox_by_message(session, chat_id, message_id)
+            return SentMessage(row.id, row.template, render_outbox(session, row, self.calc)) if row else None

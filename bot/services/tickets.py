@@ -1,0 +1,171 @@
+"""The read side: a ticket as the asker may see it (/ticket), and the lists /todo, /mine and /search."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sqlmodel import Session
+
+from bot.domain import WAITING_FOR, Role, Status
+from bot.services.base import Service, may_see, may_see_full, snapshot
+from bot.workflow import Actor
+from storage import queries
+from storage.models import Department, Ticket
+from templates import label, text
+
+# status -> (action that proves the asker may act, the message whose buttons offer it), first allowed wins
+NEXT_STEP = {
+    Status.RECEIVED: [("dispatch", "intake")],
+    Status.DISPATCHED: [("accept", "ticket_card")],
+    Status.ACCEPTED: [("save_reply", "write_reply"), ("send_acceptance_notice", "accepted")],
+    Status.RETURN_REQUESTED: [("approve_return", "return_request")],
+    Status.RETURN_APPROVED: [("complete_return", "return_approved")],
+    Status.REPLY_DRAFTED: [("approve_reply", "reply_for_approval"), ("send_acceptance_notice", "accepted")],
+    Status.DEPT_REPLIED: [("pass_review", "reply_for_review")],
+    Status.APPROVAL_FORM: [("submit_approval_form", "approval_form_due")],
+    Status.FINAL_REPLY: [("submit_final_reply", "final_reply_due")],
+    Status.LEADER_SIGNOFF: [("approve_signoff", "signoff_request")],
+    Status.AWAITING_MAIL: [("record_mail", "mail_due")],
+    Status.PLATFORM_REPLY: [("record_platform_reply", "platform_reply_due")],
+    Status.CLOSED: [("record_follow_up", "follow_up")],
+}
+# further buttons on /ticket for whoever may use them: (action, button, verb)
+MORE_ACTIONS = (("propose_supervision", "propose_supervision", "propose_supervision"),
+                ("record_collaboration", "record_collaboration", "record_collaboration"),
+                ("hand_back", "hand_back", "hand_back"),
+                ("request_repeat_closure", "request_repeat_closure", "request_repeat_closure"),
+                ("mark_emergency", "mark_emergency", "mark_emergency"),
+                ("mark_emergency", "mark_major_threat", "mark_major_threat"))
+
+
+@dataclass(frozen=True)
+class TicketDetail:
+    """/ticket: the text the asker may see, and (in private chat) what they may do next."""
+
+    id: int
+    internal_no: str
+    text: str
+    next_step: str | None = None  # the message template whose buttons offer the next step
+    more: list[tuple[str, str]] = field(default_factory=list)  # (button, verb) of further actions
+
+
+class Tickets(Service):
+    def get(self, ticket_id: int):
+        """The ticket's columns as a frozen copy, or None."""
+        with self.db.session() as session:
+            return snapshot(queries.ticket(session, ticket_id))
+
+    def find(self, number: str):
+        with self.db.session() as session:
+            return snapshot(queries.ticket_by_number(session, number))
+
+    def reply(self, ticket_id: int):
+        """The current reply's columns as a frozen copy, or None."""
+        with self.db.session() as session:
+            return snapshot(queries.current_reply(session, ticket_id))
+
+    def evidence_count(self, ticket_id: int, purpose: str | None = None) -> int:
+        with self.db.session() as session:
+            return len(queries.attachments_of(session, ticket_id, purpose))
+
+    def may_see_full(self, actor: Actor | None, ticket) -> bool:
+        return may_see_full(actor, ticket)
+
+    def text(self, actor: Actor | None, ticket_id: int, private_chat: bool, template: str = "ticket_detail",
+             **extra) -> str | None:
+        """The ticket as the asker may see it here; a view of full details is audited."""
+        with self.db.session() as session:
+            ticket = queries.ticket(session, ticket_id)
+            return self._ticket_text(session, actor, ticket, private_chat, template, **extra) if ticket else None
+
+    def detail(self, actor: Actor | None, number: str, private_chat: bool) -> TicketDetail | None:
+        """/ticket in one transaction: the text, and in private chat the next step and the further actions."""
+        with self.db.session() as session:
+            ticket = queries.ticket_by_number(session, number)
+            body = self._ticket_text(session, actor, ticket, private_chat) if ticket else None
+            if body is None:
+                return None
+            if not private_chat:
+                return TicketDetail(ticket.id, ticket.internal_no, body)
+            return TicketDetail(ticket.id, ticket.internal_no, body, self._next_step(session, actor, ticket),
+                                self._more_actions(session, actor, ticket))
+
+    def _allowed(self, session: Session, actor: Actor | None, action: str, ticket: Ticket) -> bool:
+        return self.workflow.check(session, actor, action, ticket.id) is None
+
+    def _next_step(self, session: Session, actor: Actor | None, ticket: Ticket) -> str | None:
+        for action, template in NEXT_STEP.get(ticket.status, []):
+            if action == "send_acceptance_notice" and ticket.acceptance_notice_sent_at is not None:
+                continue
+            if self._allowed(session, actor, action, ticket):
+                return template
+        return None
+
+    def _more_actions(self, session: Session, actor: Actor | None, ticket: Ticket) -> list[tuple[str, str]]:
+        out = []
+        for action, key, verb in MORE_ACTIONS:
+            if action == "request_repeat_closure" and not ticket.repeat:
+                continue
+            if key == "mark_emergency" and ticket.emergency or key == "mark_major_threat" and ticket.major_threat:
+                continue
+            if self._allowed(session, actor, action, ticket):
+                out.append((key, verb))
+        return out
+
+    # -- lists --
+
+    def _listing(self, session: Session, tickets: list[Ticket]) -> list[dict]:
+        due = queries.next_due(session, [t.id for t in tickets])
+        return [{"internal_no": t.internal_no, "status": t.status, "channel": t.channel, "kind": t.kind,
+                 "due": self.calc.local(due[t.id]) if t.id in due else None, "city_urged": t.city_urged,
+                 "threat": t.kind == "threat" or t.major_threat, "overdue": t.id in due and due[t.id] < self.now()}
+                for t in tickets]
+
+    def mine(self, actor: Actor) -> list[dict]:
+        with self.db.session() as session:
+            tickets = queries.tickets_where(session, handler_id=actor.member_id)
+            listing = self._listing(session, tickets)
+        return sorted(listing, key=lambda r: (r["due"] is None, r["due"] or datetime.max.replace(tzinfo=UTC)))
+
+    def todo(self, actor: Actor) -> dict[str, list[dict]]:
+        """What waits for the actor, by role."""
+        out: dict[str, list[dict]] = {}
+        with self.db.session() as session:
+            for role, department_id in sorted(actor.roles, key=lambda r: (r[0], r[1] or 0)):
+                statuses = WAITING_FOR.get(Role(role))
+                if not statuses:
+                    continue
+                tickets = queries.tickets_where(session, department_id=department_id,
+                                                statuses=[s.value for s in statuses])
+                if role == Role.HANDLER:
+                    tickets = [t for t in tickets if t.handler_id in (None, actor.member_id)]
+                key = label("role", role) + (f"（{session.get(Department, department_id).name}）"
+                                             if department_id else "")
+                out[key] = self._listing(session, tickets)
+            # the problem track and supervision wait outside the ticket's status
+            waiting = {Role.HANDLER: "requested", Role.BUSINESS_LEADER: "submitted", Role.OFFICE: "signed"}
+            for role, department_id in actor.roles:
+                status = waiting.get(Role(role))
+                if status is None:
+                    continue
+                rows = [t for r, t in queries.problems(session, [status])
+                        if department_id is None or t.department_id == department_id]
+                if rows:
+                    out[text("todo_problems", status=label("problem_status", status))] = self._listing(session, rows)
+            if actor.has_role(Role.OFFICE):
+                proposed = queries.supervisions_in(session, "proposed")
+                if proposed:
+                    out[text("todo_supervision_proposed")] = self._listing(session, proposed)
+            for role, department_id in actor.roles:
+                if role == Role.HANDLER:
+                    created = [t for t in queries.supervisions_in(session, "created") if t.department_id == department_id]
+                    if created:
+                        out[text("todo_supervision_created")] = self._listing(session, created)
+        return out
+
+    def search(self, actor: Actor, words: list[str]) -> list[dict]:
+        with self.db.session() as session:
+            tickets = [t for t in queries.search_tickets(session, words, limit=60) if may_see(actor, t)][:20]
+            self._audit(session, actor, "search", None, words=words, found=len(tickets))
+            return self._listing(session, tickets)

@@ -1,0 +1,16 @@
+"""Commands to the workflow core: carried out (or refused and audited) in one transaction each."""
+
+from __future__ import annotations
+
+from bot.services.base import Service
+from bot.workflow import Actor, Outcome, Refused
+
+
+class WorkflowService(Service):
+    def do(self, actor: Actor | None, command) -> Outcome:
+        return self.workflow.handle(self.db, actor, command)
+
+    def can(self, actor: Actor | None, action: str, ticket_id: int) -> Refused | None:
+        """None when allowed, else the Refused that the command would meet (asked before anything is typed)."""
+        with self.db.session() as session:
+            return self.workflow.check(session, actor, action, ticket_id)

@@ -1,0 +1,54 @@
+"""The gate: before any handler, who is acting is resolved once, and strangers are stopped.
+
+Registered alone in a handler group of its own that runs before the others
+(a negative group number, bot/app.py). A member's update passes on with
+`context.actor` set; a stranger's update passes only when it is one of those
+open to strangers (/start, /help, /whoami, 申请加入) — every other one gets one
+short sentence and stops here (`ApplicationHandlerStop`). A stranger's press of
+any other button is audited: nobody outside the bureau was ever sent one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from telegram import MessageEntity, Update
+from telegram.ext import ApplicationHandlerStop, BaseHandler
+
+from handlers.common import Context, forged, is_private, reply
+from templates import text
+
+
+class Gate:
+    def __init__(self, open_to_strangers: Sequence[BaseHandler]):
+        self.open_to_strangers = tuple(open_to_strangers)
+
+    async def __call__(self, update: Update, context: Context) -> None:
+        user = update.effective_user
+        if user is not None:
+            s = context.services
+            context.actor = await s.run(s.organisation.actor, user.id)
+        if context.actor is not None or self.is_open(update):
+            return
+        if update.callback_query is not None:
+            await forged(update, context, None, text("not_member"))
+        elif user is not None and addressed_to_bot(update, context):
+            await reply(update, context, text("not_member"))
+        raise ApplicationHandlerStop
+
+    def is_open(self, update: Update) -> bool:
+        return any(handler.check_update(update) not in (None, False) for handler in self.open_to_strangers)
+
+
+def addressed_to_bot(update: Update, context: Context) -> bool:
+    """A private message, or a command for this bot in a group (not a group's chatter, not another bot's)."""
+    message = update.effective_message
+    if message is None:
+        return False
+    if is_private(update):
+        return True
+    entity = next((e for e in message.entities if e.type == MessageEntity.BOT_COMMAND and e.offset == 0), None)
+    if entity is None:
+        return False
+    _, _, username = message.text[:entity.length].partition("@")
+    return not username or username.lower() == (context.bot.username or "").lower()
