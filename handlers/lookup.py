@@ -7,6 +7,7 @@ from datetime import date
 from telegram import Update
 
 from bot.domain import Role
+from bot.forms import FORMS
 from bot.privacy import scrub_text
 from bot.stats import period
 from handlers.common import (
@@ -61,10 +62,11 @@ async def cmd_ticket(update: Update, context: Context) -> None:
 
 
 async def cmd_form(update: Update, context: Context) -> None:
+    """/form 编号 附件号: the form as text and as a .docx; the forms there are are the core's (bot/forms.py)."""
     actor, s = context.actor, context.services
     args = context.args or []
-    if len(args) != 2 or args[1] not in ("1", "2", "3", "4"):
-        await reply(update, context, text("usage_form"))
+    if len(args) != 2 or not args[1].isdigit() or int(args[1]) not in FORMS:
+        await reply(update, context, text("usage_form", first=min(FORMS), last=max(FORMS)))
         return
     number = int(args[1])
     ticket = await s.run(s.tickets.find, _number(args[0]))
