@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.domain import DEPARTMENT_ROLES, Role
-from handlers.common import Context, alert, button, in_rows, is_private, keyboard, reply
+from handlers.common import Context, alert, button, forged, in_rows, is_private, keyboard, reply
 from handlers.forms import show, start_intake, start_reply
 from handlers.tickets import ask_prompt
 from templates import label, text
@@ -82,15 +82,19 @@ async def cmd_bind(update: Update, context: Context) -> None:
 
 
 async def on_bind(update: Update, context: Context) -> None:
+    """b:<department>, pressed by an admin; anything else is forged and audited."""
     query, actor, s = update.callback_query, context.actor, context.services
     value = query.data.split(":", 1)[1]
     if not value.isdigit():
-        await alert(update, text("button_invalid"))
+        await forged(update, context, actor)
         return
     chat = update.effective_chat
     outcome, name = await s.run(s.organisation.bind, actor, chat.id, chat.title, int(value))
+    if outcome == "not_admin":
+        await forged(update, context, actor, text("bind_not_admin"))
+        return
     if outcome != "bound":
-        await alert(update, text("bind_not_admin"))
+        await forged(update, context, actor)
         return
     await query.answer()
     await query.edit_message_text(text("bind_done", department=name))
@@ -107,14 +111,15 @@ async def on_join_decide(update: Update, context: Context) -> None:
     """j:<request>:<role>[:<department>] or j:<request>:- (refuse), pressed by an admin."""
     query, actor, s = update.callback_query, context.actor, context.services
     parts = query.data.split(":")
-    if len(parts) not in (3, 4) or not parts[1].isdigit():
-        await alert(update, text("button_invalid"))
+    if (len(parts) not in (3, 4) or not parts[1].isdigit() or (len(parts) == 4 and not parts[3].isdigit())
+            or parts[2] != "-" and parts[2] not in Role.__members__.values()):
+        await forged(update, context, actor)
+        return
+    if actor is None or not actor.has_role(Role.ADMIN):
+        await forged(update, context, actor, text("refusal_role", role=label("role", Role.ADMIN)))
         return
     request_id, role = int(parts[1]), parts[2]
-    department_id = int(parts[3]) if len(parts) == 4 and parts[3].isdigit() else None
-    if role != "-" and role not in Role.__members__.values():
-        await alert(update, text("button_invalid"))
-        return
+    department_id = int(parts[3]) if len(parts) == 4 else None
     if role in DEPARTMENT_ROLES and department_id is None:
         departments = await s.run(s.organisation.departments)
         buttons = [button("", f"j:{request_id}:{role}:{d}", name) for d, name in departments]
@@ -123,9 +128,14 @@ async def on_join_decide(update: Update, context: Context) -> None:
         return
     outcome = await s.run(s.organisation.decide_join, actor, request_id, None if role == "-" else role,
                           department_id)
-    if outcome not in ("approved", "refused"):
-        await alert(update, text("button_stale") if outcome == "stale" else text("refusal_role",
-                                                                              role=label("role", "admin")))
+    if outcome == "not_admin":
+        await forged(update, context, actor, text("refusal_role", role=label("role", Role.ADMIN)))
+        return
+    if outcome == "stale":
+        await alert(update, text("button_stale"))
+        return
+    if outcome not in ("approved", "refused"):  # a department that does not exist
+        await forged(update, context, actor)
         return
     await query.answer()
     department = dict(await s.run(s.organisation.departments)).get(department_id) if department_id else None

@@ -148,3 +148,36 @@ async def test_what_people_type_is_scrubbed_for_groups_too(chat):
     assert "138****5678" in rejected.text and "13812345678" not in rejected.text and "张*" in rejected.text
     private = chat.last_in("李强")
     assert "13812345678" in private.text  # the handler's own private chat keeps what was typed
+
+
+async def test_forged_join_and_bind_presses_are_audited(chat, db):
+    chat.people["陌生人"] = 777
+    chat.api.started_private.add(777)
+    await chat.say("陌生人", "/start")
+    await chat.tap("陌生人", chat.last_in("陌生人"), "申请加入")
+    request = chat.last_in("管理员")
+    for data in ("j:1:handler", "j:1:-"):  # real buttons, pressed by someone who is no admin
+        await chat.press("李强", request, data)
+        assert "没有此操作的权限" in chat.answer()["text"], data
+    for data in ("j:x:admin", "j:1:nobody", "j:1:handler:abc", "j:1:handler:999"):
+        await chat.press("管理员", request, data)
+        assert chat.answer()["text"] == "无效的按钮", data
+    assert "已批准" not in chat.current_text(request)
+
+    chat.api.group(-2001, "新群")
+    chat.groups["新群"] = chat.api.chats[-2001]
+    await chat.say("管理员", "/bind", group="新群")
+    picker = chat.last_in(-2001)
+    await chat.press("李强", picker, "b:2")
+    assert "只有管理员" in chat.answer()["text"]
+    for data in ("b:abc", "b:999"):
+        await chat.press("管理员", picker, data)
+        assert chat.answer()["text"] == "无效的按钮", data
+    await chat.press("陌生人", picker, "b:2")
+    assert "尚未登记" in chat.answer()["text"]
+
+    forged = [(e.actor_id is not None, e.payload["data"]) for e in events(db, "forged_button")]
+    assert forged == [(True, "j:1:handler"), (True, "j:1:-"), (True, "j:x:admin"), (True, "j:1:nobody"),
+                      (True, "j:1:handler:abc"), (True, "j:1:handler:999"), (True, "b:2"), (True, "b:abc"),
+                      (True, "b:999"), (False, "b:2")]
+    assert events(db, "bind_chat") == [] and events(db, "join_decided") == []
