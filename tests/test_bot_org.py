@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+from contextlib import contextmanager
 
+from sqlalchemy import event
 from telegram import Update
 
 from bot.app import build_application
 from storage import queries
 from storage.models import Outbox
 from tests.helpers.bot import register_12345
+from tests.helpers.org import actor_of
 
 
 async def test_bind_whoami_help(chat, db):
@@ -56,6 +59,36 @@ async def test_lookups(chat):
     assert "用法" in chat.last_in("王芳").text and "（1-5）" in chat.last_in("王芳").text
     await chat.say("王芳", "/ticket SJMZ-2026-999999")
     assert "找不到" in chat.last_in("王芳").text
+
+
+@contextmanager
+def transactions(db):
+    """Count the transactions begun on the database while the block runs."""
+    begun = []
+
+    def count(conn):
+        begun.append(conn)
+
+    event.listen(db.engine, "begin", count)
+    try:
+        yield begun
+    finally:
+        event.remove(db.engine, "begin", count)
+
+
+async def test_ticket_is_one_transaction(chat, db):
+    card = await register_12345(chat)
+    await chat.tap("王芳", card, "已联")
+    await chat.tap("王芳", chat.last_in("王芳"), "⭐社会救助科")
+    services, handler = chat.app.bot_data["services"], actor_of(db, 2001)
+    with transactions(db) as begun:
+        detail = services.tickets.detail(handler, "SJMZ-2026-000001", True)
+    assert len(begun) == 1
+    assert detail.next_step == "ticket_card" and ("propose_supervision", "svp") not in detail.more
+    with transactions(db) as begun:
+        await chat.say("李强", "/ticket SJMZ-2026-000001")
+    assert chat.buttons(chat.last_in("李强"))[:2] == ["受理", "申请退单"]
+    assert len(begun) == 3  # the gate (who is asking), /ticket itself, the outbox (nothing to send)
 
 
 async def test_every_form_of_the_core_is_offered_by_form(chat):

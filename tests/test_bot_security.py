@@ -181,3 +181,33 @@ async def test_forged_join_and_bind_presses_are_audited(chat, db):
                       (True, "j:1:handler:abc"), (True, "j:1:handler:999"), (True, "b:2"), (True, "b:abc"),
                       (True, "b:999"), (False, "b:2")]
     assert events(db, "bind_chat") == [] and events(db, "join_decided") == []
+
+
+async def test_the_gate_stops_strangers_with_one_sentence(chat, db):
+    chat.people["陌生人"] = 777
+    chat.api.started_private.add(777)
+    for command in ("/todo", "/ticket SJMZ-2026-000001", "/new", "你好"):
+        sent = await chat.say("陌生人", command)
+        assert [s.text for s in sent] == ["您尚未登记。发送 /start 申请加入。"], command
+    sent = await chat.say("陌生人", "/todo", group="社会救助科群")
+    assert [s.text for s in sent] == ["您尚未登记。发送 /start 申请加入。"]
+    for chatter in ("大家好", "/todo@another_bot"):  # the group's own talk, or another bot's command: silence
+        assert await chat.say("陌生人", chatter, group="社会救助科群") == []
+    # what strangers may send
+    assert "申请加入" in chat.buttons((await chat.say("陌生人", "/start"))[-1])
+    assert "/help" in (await chat.say("陌生人", "/help"))[-1].text
+    assert "用户ID：777" in (await chat.say("陌生人", "/whoami"))[-1].text
+    assert events(db, "search") == [] and events(db, "view_full") == []
+
+
+async def test_the_actor_is_resolved_once_per_update(chat, monkeypatch):
+    services = chat.app.bot_data["services"]
+    calls = []
+    resolve = services.organisation.actor
+    monkeypatch.setattr(services.organisation, "actor", lambda user_id: calls.append(user_id) or resolve(user_id))
+    card = await register_12345(chat)
+    calls.clear()
+    await chat.say("王芳", "/ticket SJMZ-2026-000001")  # one look-up per update, by the gate; none in the handlers
+    await chat.tap("王芳", card, "已联")
+    await chat.say("王芳", "/todo")
+    assert calls == [1001, 1001, 1001]
