@@ -6,15 +6,12 @@ in the reply itself, so a restart in the middle loses nothing.
 
 from __future__ import annotations
 
-import html
 from datetime import datetime
 
 from telegram import Update
 
 from bot import chatforms
 from bot.chatforms import Step
-from bot.domain import TICKET_FLAGS
-from bot.forms import render_text
 from bot.parsing import parse_local_time
 from bot.workflow import (
     Actor,
@@ -26,10 +23,9 @@ from bot.workflow import (
     SubmitReply,
 )
 from handlers.common import Context, alert, ask_or_link, button, created_card, in_rows, keyboard, reply, say
-from templates import label, labels, text
+from handlers.form_view import FLAGS, STEP_LABELS, channel_of, choices, kind_of, show, show_private
+from templates import label, text
 
-FLAGS = TICKET_FLAGS
-STEP_LABELS = {"reply": "reply_step", "intake": "intake_step", "return": "return_step", "problem": "problem_step"}
 # forms that end by submitting: flow -> the action checked before it starts
 SUBMITTED = {"return": "ask_return", "problem": "submit_problem_report"}
 
@@ -79,132 +75,6 @@ def _first_unanswered(flow: str, channel: str | None, current) -> Step | None:
         if not step.optional and chatforms.reply_value(current, step.key) in (None, "", [], {}):
             return step
     return None
-
-
-# -- asking -------------------------------------------------------------------
-
-
-def _choices(context: Context, step: Step, channel: str | None) -> list[tuple[str, str]]:
-    """(value, shown) of a choice step."""
-    s = context.services
-    if step.key == "kind":
-        return [(k, label("kind", k)) for k in s.rules.kinds(channel)]
-    if step.key == "business_category":
-        return [(str(i), name) for i, name in enumerate(s.rules.flag("lists", "business_categories"))]
-    if step.key == "tags":
-        return [(str(i), name) for i, name in enumerate(s.rules.flag("lists", "tags"))]
-    if step.key == "template":  # hotlines: one of the two reports of 附件3
-        return [(k, v) for k, v in labels(step.group).items() if k != "petition"]
-    return list(labels(step.group).items())
-
-
-def _channel(draft, ticket) -> str | None:
-    return ticket.channel if ticket is not None else draft.data.get("channel")
-
-
-def _kind(draft, ticket) -> str | None:
-    return ticket.kind if ticket is not None else draft.data.get("kind")
-
-
-async def show(update: Update, context: Context, actor: Actor, draft) -> None:
-    await show_private(context, actor, draft, update.effective_user.id)
-
-
-async def show_private(context: Context, actor: Actor, draft, chat_id: int) -> None:
-    """Ask the draft's current step (or show the preview) in the member's private chat."""
-    s = context.services
-    ticket = await s.run(s.tickets.get, draft.ticket_id) if draft.ticket_id else None
-    if draft.step == "preview":
-        await preview(context, actor, draft, chat_id)
-        return
-    if draft.step == "confirm":
-        await confirm(context, draft, chat_id)
-        return
-    step = chatforms.step(draft.flow, draft.step)
-    channel = _channel(draft, ticket)
-    n, total = chatforms.position(draft.flow, channel, step.key, _kind(draft, ticket))
-    current = await _current(context, draft, step)
-    question = text("form_step", n=n, total=total, field=label(STEP_LABELS[draft.flow], step.key), current=current)
-    rows = []
-    if step.kind == "choice":
-        rows += in_rows([button("", f"f:{step.key}:{value}", shown) for value, shown in _choices(context, step,
-                                                                                                channel)], 2)
-    elif step.kind == "flags":
-        chosen = set(draft.data.get("flags", []))
-        rows += in_rows([button("", f"f:flags:{flag}", ("☑" if flag in chosen else "☐") + label("flag", flag))
-                         for flag in FLAGS], 2)
-        rows.append([button("done", "fx:done")])
-    elif step.kind == "time":
-        question += "\n" + text("form_time_hint")
-        rows.append([button("now", f"f:{step.key}:now")])
-    elif step.kind == "points":
-        question += "\n" + text("form_points_hint")
-        rows.append([button("done", "fx:done")])
-    elif step.kind == "evidence":
-        question += "\n" + text("form_evidence_hint")
-        rows.append([button("done", "fx:done")])
-    if draft.flow == "reply" and step.key == "basis":  # a policy from the knowledge base as the basis
-        hits = await context.services.run(context.services.knowledge.for_ticket, draft.ticket_id)
-        rows += [[button("", f"f:basis:kb{hit.id}", "📚 " + hit.title[:40])] for hit in hits]
-    if step.optional and step.kind not in ("evidence", "flags"):
-        rows.append([button("skip", "fx:skip")])
-    rows.append([button("cancel", "fx:cancel")])
-    await say(context, chat_id, question, keyboard(*rows))
-
-
-async def _current(context: Context, draft, step: Step) -> str | None:
-    s = context.services
-    if draft.flow == "reply":
-        current = await s.run(s.tickets.reply, draft.ticket_id)
-        value = chatforms.reply_value(current, step.key)
-    else:
-        value = draft.data.get(step.key)
-    if value in (None, "", [], {}):
-        return None
-    if isinstance(value, list):
-        return "；".join(value) if step.kind == "points" else text("items_count", count=len(value))
-    if isinstance(value, datetime):
-        return f"{s.clock.local(value):%m-%d %H:%M}"
-    if step.kind == "choice" and step.group and step.key != "business_category":
-        return label(step.group, value, str(value))
-    return str(value)
-
-
-async def preview(context: Context, actor: Actor, draft, chat_id: int) -> None:
-    s = context.services
-    ticket = await s.run(s.tickets.get, draft.ticket_id)
-    current = await s.run(s.tickets.reply, draft.ticket_id)
-    number = 2 if ticket.channel == "petition" else 3
-    body = await s.run(s.documents.form_text, actor, draft.ticket_id, number, True)
-    missing = [s for s in chatforms.steps_for("reply", ticket.channel)
-               if not s.optional and chatforms.reply_value(current, s.key) in (None, "", [], {})]
-    lines = [body]
-    if missing:
-        lines.append(text("form_preview_missing", items="、".join(label("reply_step", s.key) for s in missing)))
-    rows = [[button("submit", "fx:submit")] if not missing else None,
-            [button("edit", "fx:edit"), button("cancel", "fx:cancel")]]
-    await say(context, chat_id, "\n\n".join(lines), keyboard(*rows))
-
-
-async def confirm(context: Context, draft, chat_id: int) -> None:
-    d = draft.data
-    s = context.services
-    lines = [text("paste_parsed") if d.get("pasted") else ""]
-    for step in chatforms.steps_for("intake", d.get("channel"), d.get("kind")):
-        value = d.get(step.key)
-        if step.key == "flags":
-            shown = "、".join(label("flag", f) for f in value or []) or "—"
-        elif step.key == "tags":
-            shown = "、".join(value or []) or "—"
-        elif step.kind == "choice" and value and step.key != "business_category":
-            shown = label(step.group, value, str(value))
-        elif step.kind == "time" and value:
-            shown = f"{s.clock.local(datetime.fromisoformat(value)):%Y-%m-%d %H:%M}"
-        else:
-            shown = value or "—"
-        lines.append(f"{label('intake_step', step.key)}：{html.escape(str(shown))}")
-    await say(context, chat_id, "\n".join(line for line in lines if line),
-              keyboard([button("confirm", "fx:confirm")], [button("edit", "fx:edit"), button("cancel", "fx:cancel")]))
 
 
 # -- answering ----------------------------------------------------------------
@@ -264,7 +134,7 @@ async def answer(update: Update, context: Context, actor: Actor, draft, step: St
         if value is None:
             await reply(update, context, text("form_bad_time"))
             return
-    if step.kind == "choice" and raw is not None and raw not in dict(_choices(context, step, _channel(
+    if step.kind == "choice" and raw is not None and raw not in dict(choices(context, step, channel_of(
             draft, await s.run(s.tickets.get, draft.ticket_id) if draft.ticket_id else None))):
         await alert(update, text("button_invalid"))
         return
@@ -307,7 +177,7 @@ async def answer(update: Update, context: Context, actor: Actor, draft, step: St
 async def advance(update: Update, context: Context, actor: Actor, draft, step: Step) -> None:
     s = context.services
     ticket = await s.run(s.tickets.get, draft.ticket_id) if draft.ticket_id else None
-    following = chatforms.next_step(draft.flow, _channel(draft, ticket), step.key, _kind(draft, ticket))
+    following = chatforms.next_step(draft.flow, channel_of(draft, ticket), step.key, kind_of(draft, ticket))
     if draft.data.get("editing") or following is None:
         end = {"reply": "preview", "intake": "confirm"}.get(draft.flow)
         if end is None:  # the return form ends by submitting
@@ -385,7 +255,7 @@ async def on_control(update: Update, context: Context, actor: Actor, draft) -> N
         await advance(update, context, actor, draft, step)
     elif verb == "edit":
         ticket = await s.run(s.tickets.get, draft.ticket_id) if draft.ticket_id else None
-        steps = chatforms.steps_for(draft.flow, _channel(draft, ticket), _kind(draft, ticket))
+        steps = chatforms.steps_for(draft.flow, channel_of(draft, ticket), kind_of(draft, ticket))
         buttons = [button("", f"fe:{s.key}", label(STEP_LABELS[draft.flow], s.key)[:30]) for s in steps]
         await say(context, update.effective_chat.id, text("form_step", n="…", total=len(steps),
                                                           field=label("button", "edit"), current=None),
@@ -444,7 +314,3 @@ def intake_command(data: dict, tz) -> CreateTicket:
         tags=tuple(data.get("tags") or ()),
         **{flag: flag in data.get("flags", []) for flag in FLAGS},
     )
-
-
-__all__ = ["start_reply", "start_return", "start_intake", "on_choice", "on_text", "on_media", "on_control",
-           "render_text", "intake_command"]

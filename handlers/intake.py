@@ -13,7 +13,8 @@ from bot.knowledge import KnowledgeError, is_knowledge_csv
 from bot.services import failed_import_lines
 from bot.workflow import Actor, Dispatch, RecordFirstContact
 from handlers.common import Context, alert, deep_link, department_picker, forged, is_private, reply, say
-from handlers.forms import confirm, start_intake
+from handlers.form_view import confirm
+from handlers.forms import start_intake
 from templates import label, text
 
 CONTACT_CODES = {"contacted": ("contacted", None), "switched_off": ("not_contacted", "switched_off"),

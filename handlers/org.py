@@ -6,7 +6,8 @@ from telegram import Update
 
 from bot.domain import DEPARTMENT_ROLES, Role
 from handlers.common import Context, alert, button, forged, in_rows, is_private, keyboard, reply
-from handlers.forms import show, start_intake, start_reply
+from handlers.form_view import show
+from handlers.forms import start_intake, start_reply
 from handlers.tickets import ask_prompt
 from templates import label, text
 
