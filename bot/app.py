@@ -26,7 +26,8 @@ from telegram.ext import (
 )
 
 from bot.services import Services
-from handlers import intake, lookup, org, problems, router, tickets
+from bot.workflow import PRESSES
+from handlers import forms, intake, lookup, org, problems, router, tickets
 from handlers.common import Context, HotlineContext, forged
 from handlers.delivery import Deliverer
 from handlers.gate import Gate
@@ -36,6 +37,8 @@ log = logging.getLogger(__name__)
 
 OUTBOX_INTERVAL = timedelta(seconds=5)
 SCAN_INTERVAL = timedelta(minutes=1)  # the database says what is due; this is only how often to look
+# Ticket buttons that open a chat form of their own, by their press names.
+FLOW_PRESSES = rf"^t:({'|'.join(name for name, (_, press) in PRESSES.items() if press.flow)}):"
 COMMANDS = ("start", "help", "todo", "mine", "ticket", "search", "kb", "stats", "new", "form", "problems", "link",
             "unlink", "whoami", "bind", "cancel")
 
@@ -47,7 +50,7 @@ GATE, ANSWER, DELIVER = -1, 0, 90
 def register(app: Application) -> None:
     """Every handler of the bot, in one place."""
     open_to_strangers = [
-        CommandHandler("start", org.cmd_start),
+        CommandHandler("start", router.cmd_start),
         CommandHandler("help", org.cmd_help),
         CommandHandler("whoami", org.cmd_whoami),
         CallbackQueryHandler(org.on_join_ask, pattern=r"^ja$"),
@@ -56,7 +59,7 @@ def register(app: Application) -> None:
     app.add_handlers([
         *open_to_strangers,
         CommandHandler("bind", org.cmd_bind),
-        CommandHandler("new", intake.cmd_new),
+        CommandHandler("new", forms.cmd_new),
         CommandHandler("cancel", router.cmd_cancel),
         CommandHandler("ticket", lookup.cmd_ticket),
         MessageHandler(filters.Regex(r"^/ticket_\w+"), lookup.cmd_ticket),
@@ -71,6 +74,7 @@ def register(app: Application) -> None:
         CommandHandler("problems", problems.cmd_problems),
         CallbackQueryHandler(problems.on_follow_up, pattern=r"^fu:"),
         CallbackQueryHandler(lookup.on_stats_button, pattern=r"^st:"),
+        CallbackQueryHandler(forms.on_flow_press, pattern=FLOW_PRESSES),
         CallbackQueryHandler(tickets.on_ticket_button, pattern=r"^t:"),
         CallbackQueryHandler(intake.on_first_contact, pattern=r"^fc:"),
         CallbackQueryHandler(intake.on_dispatch, pattern=r"^dp:"),

@@ -6,17 +6,22 @@ Handler modules share code only through this module.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatType, MessageLimit
-from telegram.error import Forbidden
+from telegram.error import Forbidden, TelegramError
 from telegram.ext import Application, CallbackContext, ExtBot
 
+from bot.messages import BUTTON_SETS, KINDS, Button
 from bot.services import IntakeCard, Services
-from bot.workflow import Actor
-from templates import label, text
+from bot.workflow import BY_NAME, PRESSES, Actor, Outcome
+from bot.workflow.registry import EVERY
+from templates import label, labels, text
+
+log = logging.getLogger(__name__)
 
 
 class Sender(Protocol):
@@ -175,3 +180,114 @@ async def department_picker(update: Update, context: Context, ticket_id: int, he
     buttons = [button("", f"dp:{ticket_id}:{dept_id}", ("⭐" if best else "") + name) for dept_id, name, best in options]
     markup = keyboard(*in_rows(buttons, 2), [button("office_return", f"t:office_return:{ticket_id}")])
     await say(context, update.effective_chat.id, f"{head}\n\n{text('pick_department')}", markup)
+
+
+# --- buttons of the message kinds (bot/messages.py) ---------------------------
+
+
+def _buttons(spec: Button, context: dict, bot_username: str) -> list[list[InlineKeyboardButton]]:
+    ident = context.get(spec.id_key)
+    if spec.when is not None and not spec.when(context):
+        return []
+    if spec.press:
+        return [[button(spec.label, f"t:{spec.press}:{ident}")]]
+    if spec.link:
+        return [[url_button(spec.label, f"https://t.me/{bot_username}?start={spec.link}{ident}")]]
+    if spec.each:
+        choices = [button("", f"{spec.data}:{ident}:{code}", name) for code, name in labels(spec.each).items()]
+        return in_rows(choices, spec.per_row) if spec.per_row else [choices]
+    return [[button(spec.label, f"{spec.data}:{ident}:{spec.value}")]]
+
+
+def buttons_for(template: str, ticket_id: int | None, context: dict, bot_username: str) -> InlineKeyboardMarkup | None:
+    """The buttons that go with a queued message, as its kind declares them (bot/messages.py)."""
+    specs = KINDS[template].buttons if template in KINDS else BUTTON_SETS[template]
+    return render_buttons(specs, {"ticket_id": ticket_id, **context}, bot_username)
+
+
+def render_buttons(specs: tuple[tuple[Button, ...], ...], context: dict, bot_username: str):
+    rows = []
+    for declared in specs:
+        line = []
+        for spec in declared:
+            parts = _buttons(spec, context, bot_username)
+            if len(parts) > 1:  # a choice laid out over several rows
+                rows.extend(parts)
+            elif parts:
+                line.extend(parts[0])
+        rows.append(line)
+    return keyboard(*rows)
+
+
+def accepted_buttons(ticket_id: int, bot_username: str) -> InlineKeyboardMarkup | None:
+    """The group card after acceptance: write the reply in private chat, ask for more time, or to return."""
+    return buttons_for("after_accept", ticket_id, {}, bot_username)
+
+
+# --- answering a press -------------------------------------------------------
+
+
+async def after(update: Update, context: Context, outcome: Outcome, actor: Actor | None,
+                origin: tuple[int, int] | None = None) -> None:
+    """Answer a press: refusal as an alert; success edits the pressed message and closes old buttons."""
+    query = update.callback_query
+    if not outcome.ok:
+        if query:
+            await alert(update, outcome.refusal.message)
+        else:
+            await say(context, update.effective_chat.id, outcome.refusal.message)
+        return
+    done = label("action", outcome.action)
+    if query and query.message and origin is None:
+        origin = (query.message.chat_id, query.message.message_id)
+        await query.answer(text("done_alert", action=done))
+    declared = BY_NAME[outcome.action].settles
+    settles = None if declared == EVERY else set(declared)
+    moved = settles is None
+    s = context.services
+    if origin:
+        row = await s.run(s.outbox.sent_message, *origin)
+        if moved or (row is not None and row.template in settles):
+            await mark_decided(context, origin, outcome, actor)
+    if settles is None or settles:
+        await context.sender.close_buttons(outcome.ticket_id, origin, settles)
+    if not query:
+        await say(context, update.effective_chat.id, text("done_alert", action=done) + f"：{outcome.internal_no}")
+
+
+async def mark_decided(context: Context, origin: tuple[int, int], outcome: Outcome, actor: Actor | None) -> None:
+    """Edit the message that was pressed: who decided, when, and the buttons that now apply."""
+    s = context.services
+    chat_id, message_id = origin
+    row = await s.run(s.outbox.sent_message, chat_id, message_id)
+    body = row.text if row is not None else None
+    if body is None:  # not a queued message (an intake card): just take its buttons away
+        try:
+            await context.bot.edit_message_reply_markup(chat_id=chat_id, message_id=message_id, reply_markup=None)
+        except TelegramError as err:
+            log.info("could not close message %s in %s: %s", message_id, chat_id, err)
+        return
+    event_at = s.clock.local(s.clock.now())
+    line = text("decided_line", who=actor.name if actor else "", at=f"{event_at:%m-%d %H:%M}",
+                action=label("action", outcome.action))
+    markup = accepted_buttons(outcome.ticket_id, context.bot.username) if outcome.action == "accept" else None
+    try:
+        await context.bot.edit_message_text(f"{body}\n\n{line}", chat_id=chat_id, message_id=message_id,
+                                            reply_markup=markup)
+    except TelegramError as err:  # the card may be gone; the decision stands
+        log.info("could not mark message %s in %s: %s", message_id, chat_id, err)
+    if markup is None:
+        await s.run(s.outbox.close_buttons, [row.id])
+
+
+MAX_ID = 2**31 - 1  # ids are 32-bit integers in every database the bot runs on
+
+
+def parse_data(data: str | None) -> tuple[str, int] | None:
+    """`t:<press>:<ticket id>`, or None for anything else (a forged or unreadable button)."""
+    parts = (data or "").split(":")
+    if len(parts) != 3 or parts[0] != "t" or parts[1] not in PRESSES:
+        return None
+    if not (parts[2].isascii() and parts[2].isdigit()) or not 0 < int(parts[2]) <= MAX_ID:
+        return None
+    return parts[1], int(parts[2])

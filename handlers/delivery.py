@@ -10,58 +10,15 @@ import asyncio
 import logging
 from datetime import date
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application
 
-from bot.messages import BUTTON_SETS, KINDS, Button
 from bot.services import Delivery, Services
-from handlers.common import button, in_rows, keyboard, split_html, url_button
-from templates import label, labels, text
+from bot.services.outbox import ERROR_ATTEMPTS, ERROR_RETRY_SECONDS
+from handlers.common import buttons_for, split_html
+from templates import label, text
 
 log = logging.getLogger(__name__)
-
-# A message whose sending fails for a reason of ours (not Telegram's) is tried this often, this far apart.
-ERROR_ATTEMPTS, ERROR_RETRY_SECONDS = 3, 30.0
-
-def _buttons(spec: Button, context: dict, bot_username: str) -> list[list[InlineKeyboardButton]]:
-    ident = context.get(spec.id_key)
-    if spec.when is not None and not spec.when(context):
-        return []
-    if spec.press:
-        return [[button(spec.label, f"t:{spec.press}:{ident}")]]
-    if spec.link:
-        return [[url_button(spec.label, f"https://t.me/{bot_username}?start={spec.link}{ident}")]]
-    if spec.each:
-        choices = [button("", f"{spec.data}:{ident}:{code}", name) for code, name in labels(spec.each).items()]
-        return in_rows(choices, spec.per_row) if spec.per_row else [choices]
-    return [[button(spec.label, f"{spec.data}:{ident}:{spec.value}")]]
-
-
-def buttons_for(template: str, ticket_id: int | None, context: dict, bot_username: str) -> InlineKeyboardMarkup | None:
-    """The buttons that go with a queued message, as its kind declares them (bot/messages.py)."""
-    specs = KINDS[template].buttons if template in KINDS else BUTTON_SETS[template]
-    return render_buttons(specs, {"ticket_id": ticket_id, **context}, bot_username)
-
-
-def render_buttons(specs: tuple[tuple[Button, ...], ...], context: dict, bot_username: str):
-    rows = []
-    for declared in specs:
-        line = []
-        for spec in declared:
-            parts = _buttons(spec, context, bot_username)
-            if len(parts) > 1:  # a choice laid out over several rows
-                rows.extend(parts)
-            elif parts:
-                line.extend(parts[0])
-        rows.append(line)
-    return keyboard(*rows)
-
-
-def accepted_buttons(ticket_id: int, bot_username: str) -> InlineKeyboardMarkup | None:
-    """The group card after acceptance: write the reply in private chat, ask for more time, or to return."""
-    return buttons_for("after_accept", ticket_id, {}, bot_username)
-
 
 class Deliverer:
     def __init__(self, application: Application):

@@ -7,31 +7,18 @@ from pathlib import Path
 
 from telegram import Update
 
-from bot.domain import TICKET_FLAGS, Role
+from bot.domain import Role
 from bot.importer import ImportFailed
 from bot.knowledge import KnowledgeError, is_knowledge_csv
 from bot.services import failed_import_lines
 from bot.workflow import Actor, Dispatch, RecordFirstContact
-from handlers.common import Context, alert, deep_link, department_picker, forged, is_private, reply, say
-from handlers.form_view import confirm
-from handlers.forms import start_intake
+from handlers.common import Context, alert, department_picker, forged, reply, say
 from templates import label, text
 
 CONTACT_CODES = {"contacted": ("contacted", None), "switched_off": ("not_contacted", "switched_off"),
                  "no_answer": ("not_contacted", "no_answer")}
 IMPORT_SUFFIXES = (".csv", ".xlsx")
 KB_SUFFIXES = (".md", ".markdown", ".docx")
-
-
-async def cmd_new(update: Update, context: Context) -> None:
-    actor = context.actor
-    if not actor.has_role(Role.OFFICE):
-        await reply(update, context, text("refusal_role", role=label("role", Role.OFFICE)))
-        return
-    if not is_private(update):
-        await reply(update, context, text("private_only", link=deep_link(context, "new")))
-        return
-    await start_intake(update, context, actor)
 
 
 async def on_first_contact(update: Update, context: Context) -> None:
@@ -72,28 +59,6 @@ async def on_dispatch(update: Update, context: Context) -> None:
     message = update.callback_query.message
     await update.callback_query.edit_message_text(
         f"{message.text_html}\n\n{text('dispatched', department=name)}", reply_markup=None)
-
-
-async def on_paste(update: Update, context: Context, actor: Actor) -> bool:
-    """A pasted platform ticket from the office, in private chat; False when it is not one."""
-    body = update.effective_message.text or ""
-    if not actor.has_role(Role.OFFICE) or "：" not in body.replace(":", "：") or body.count("\n") < 2:
-        return False
-    s = context.services
-    try:
-        command = await s.run(s.intake.parse_paste, body)
-    except ImportFailed as err:
-        await reply(update, context, "\n".join([text("paste_failed"), *failed_import_lines(err)]).replace("<", "&lt;"))
-        return True
-    data = {field: getattr(command, field) for field in ("channel", "kind", "external_no", "citizen_name", "phone",
-                                                           "address", "content", "service_category",
-                                                           "business_category", "source")}
-    data["received_at"] = command.received_at.isoformat()
-    data["flags"] = [flag for flag in TICKET_FLAGS if getattr(command, flag)]
-    data["pasted"] = True
-    draft = await s.run(s.drafts.put, actor.member_id, "intake", None, "confirm", data, update.effective_chat.id)
-    await confirm(context, draft, update.effective_chat.id)
-    return True
 
 
 async def on_file(update: Update, context: Context, actor: Actor) -> bool:

@@ -14,14 +14,12 @@ from handlers.common import (
     Context,
     alert,
     button,
+    buttons_for,
     created_card,
-    deep_link,
     is_private,
     keyboard,
     reply,
-    url_button,
 )
-from handlers.delivery import buttons_for
 from templates import label, render, text
 
 
@@ -49,10 +47,7 @@ async def cmd_ticket(update: Update, context: Context) -> None:
     if step == "intake":
         await created_card(update, context, actor, detail.id)
         return
-    if step == "write_reply":
-        markup = keyboard([url_button("write_reply", deep_link(context, f"r{detail.id}"))])
-    else:
-        markup = buttons_for(step, detail.id, {"notice_due": True}, context.bot.username) if step else None
+    markup = buttons_for(step, detail.id, {"notice_due": True}, context.bot.username) if step else None
     if is_private(update):
         more = detail.more
         rows = list(markup.inline_keyboard) if markup else []

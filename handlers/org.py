@@ -6,40 +6,7 @@ from telegram import Update
 
 from bot.domain import DEPARTMENT_ROLES, Role
 from handlers.common import Context, alert, button, forged, in_rows, is_private, keyboard, reply
-from handlers.form_view import show
-from handlers.forms import start_intake, start_reply
-from handlers.tickets import ask_prompt
 from templates import label, text
-
-
-async def cmd_start(update: Update, context: Context) -> None:
-    s, actor = context.services, context.actor
-    payload = context.args[0] if context.args else ""
-    if actor is None:
-        if not is_private(update):
-            return
-        markup = keyboard([button("join", "ja")])
-        await reply(update, context, text("welcome_stranger"), markup)
-        return
-    if payload.startswith("r") and payload[1:].isdigit():
-        await start_reply(update, context, actor, int(payload[1:]))
-        return
-    if payload == "new" and actor.has_role(Role.OFFICE):
-        await start_intake(update, context, actor)
-        return
-    if payload == "go":
-        draft = await s.run(s.drafts.get, actor.member_id)
-        if draft is not None:
-            await resume(update, context, actor, draft)
-            return
-    await reply(update, context, text("welcome_member", name=actor.name))
-
-
-async def resume(update: Update, context: Context, actor, draft) -> None:
-    if draft.flow == "prompt":
-        await ask_prompt(update, context, actor, draft.ticket_id, draft.step)
-    else:
-        await show(update, context, actor, draft)
 
 
 async def cmd_help(update: Update, context: Context) -> None:

@@ -5,8 +5,7 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.workflow import LinkTickets, RecordFollowUp, UnlinkTickets
-from handlers.common import Context, alert, button, forged, keyboard, reply
-from handlers.tickets import after
+from handlers.common import Context, after, alert, button, forged, keyboard, reply
 from templates import label, labels, text
 
 

@@ -1,11 +1,17 @@
-"""Private-chat messages and form buttons: routed to the member's open form, a paste, or a file import."""
+"""Where a private message, a form button or a deep link goes: the member's open form or prompt, a paste, a
+file. The one handler module that calls others; the rest share code only through handlers/common.py.
+"""
 
 from __future__ import annotations
 
 from telegram import Update
 
+from bot.domain import Role
 from handlers import forms, intake, tickets
-from handlers.common import Context, reply
+from handlers.common import Context, button, is_private, keyboard, reply
+from handlers.forms import start_intake, start_reply
+from handlers.forms.view import show
+from handlers.tickets import ask_prompt
 from templates import text
 
 
@@ -16,7 +22,7 @@ async def on_private_text(update: Update, context: Context) -> None:
         await tickets.on_prompt_text(update, context, actor, draft)
     elif draft is not None:
         await forms.on_text(update, context, actor, draft)
-    elif not await intake.on_paste(update, context, actor):
+    elif not await forms.on_paste(update, context, actor):
         await reply(update, context, text("help_general"))
 
 
@@ -48,3 +54,33 @@ async def cmd_cancel(update: Update, context: Context) -> None:
     s = context.services
     await s.run(s.drafts.drop, context.actor.member_id)
     await reply(update, context, text("cancelled"))
+
+
+async def cmd_start(update: Update, context: Context) -> None:
+    s, actor = context.services, context.actor
+    payload = context.args[0] if context.args else ""
+    if actor is None:
+        if not is_private(update):
+            return
+        markup = keyboard([button("join", "ja")])
+        await reply(update, context, text("welcome_stranger"), markup)
+        return
+    if payload.startswith("r") and payload[1:].isdigit():
+        await start_reply(update, context, actor, int(payload[1:]))
+        return
+    if payload == "new" and actor.has_role(Role.OFFICE):
+        await start_intake(update, context, actor)
+        return
+    if payload == "go":
+        draft = await s.run(s.drafts.get, actor.member_id)
+        if draft is not None:
+            await resume(update, context, actor, draft)
+            return
+    await reply(update, context, text("welcome_member", name=actor.name))
+
+
+async def resume(update: Update, context: Context, actor, draft) -> None:
+    if draft.flow == "prompt":
+        await ask_prompt(update, context, actor, draft.ticket_id, draft.step)
+    else:
+        await show(update, context, actor, draft)

@@ -9,29 +9,22 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
-from telegram.error import TelegramError
 
-from bot.workflow import BY_NAME, PRESSES, Actor, Outcome, make_command
-from bot.workflow.registry import EVERY
-from handlers.common import Context, alert, ask_or_link, button, department_picker, forged, keyboard, say
-from handlers.delivery import accepted_buttons
-from handlers.forms import start_return
+from bot.workflow import PRESSES, Actor, make_command
+from handlers.common import (
+    Context,
+    after,
+    alert,
+    ask_or_link,
+    button,
+    department_picker,
+    forged,
+    keyboard,
+    parse_data,
+)
 from templates import label, text
 
 log = logging.getLogger(__name__)
-
-
-MAX_ID = 2**31 - 1  # ids are 32-bit integers in every database the bot runs on
-
-
-def parse_data(data: str | None) -> tuple[str, int] | None:
-    """`t:<press>:<ticket id>`, or None for anything else (a forged or unreadable button)."""
-    parts = (data or "").split(":")
-    if len(parts) != 3 or parts[0] != "t" or parts[1] not in PRESSES:
-        return None
-    if not (parts[2].isascii() and parts[2].isdigit()) or not 0 < int(parts[2]) <= MAX_ID:
-        return None
-    return parts[1], int(parts[2])
 
 
 async def on_ticket_button(update: Update, context: Context) -> None:
@@ -44,67 +37,11 @@ async def on_ticket_button(update: Update, context: Context) -> None:
     name, ticket_id = parsed
     s = context.services
     _, press = PRESSES[name]
-    if press.flow:
-        await start_return(update, context, actor, ticket_id, press.flow)
-        return
     if press.fields:
         await start_prompt(update, context, actor, name, ticket_id)
         return
     outcome = await s.run(s.workflow.do, actor, make_command(name, ticket_id))
     await after(update, context, outcome, actor)
-
-
-async def after(update: Update, context: Context, outcome: Outcome, actor: Actor | None,
-                origin: tuple[int, int] | None = None) -> None:
-    """Answer a press: refusal as an alert; success edits the pressed message and closes old buttons."""
-    query = update.callback_query
-    if not outcome.ok:
-        if query:
-            await alert(update, outcome.refusal.message)
-        else:
-            await say(context, update.effective_chat.id, outcome.refusal.message)
-        return
-    done = label("action", outcome.action)
-    if query and query.message and origin is None:
-        origin = (query.message.chat_id, query.message.message_id)
-        await query.answer(text("done_alert", action=done))
-    declared = BY_NAME[outcome.action].settles
-    settles = None if declared == EVERY else set(declared)
-    moved = settles is None
-    s = context.services
-    if origin:
-        row = await s.run(s.outbox.sent_message, *origin)
-        if moved or (row is not None and row.template in settles):
-            await mark_decided(context, origin, outcome, actor)
-    if settles is None or settles:
-        await context.sender.close_buttons(outcome.ticket_id, origin, settles)
-    if not query:
-        await say(context, update.effective_chat.id, text("done_alert", action=done) + f"：{outcome.internal_no}")
-
-
-async def mark_decided(context: Context, origin: tuple[int, int], outcome: Outcome, actor: Actor | None) -> None:
-    """Edit the message that was pressed: who decided, when, and the buttons that now apply."""
-    s = context.services
-    chat_id, message_id = origin
-    row = await s.run(s.outbox.sent_message, chat_id, message_id)
-    body = row.text if row is not None else None
-    if body is None:  # not a queued message (an intake card): just take its buttons away
-        try:
-            await context.bot.edit_message_reply_markup(chat_id=chat_id, message_id=message_id, reply_markup=None)
-        except TelegramError as err:
-            log.info("could not close message %s in %s: %s", message_id, chat_id, err)
-        return
-    event_at = s.clock.local(s.clock.now())
-    line = text("decided_line", who=actor.name if actor else "", at=f"{event_at:%m-%d %H:%M}",
-                action=label("action", outcome.action))
-    markup = accepted_buttons(outcome.ticket_id, context.bot.username) if outcome.action == "accept" else None
-    try:
-        await context.bot.edit_message_text(f"{body}\n\n{line}", chat_id=chat_id, message_id=message_id,
-                                            reply_markup=markup)
-    except TelegramError as err:  # the card may be gone; the decision stands
-        log.info("could not mark message %s in %s: %s", message_id, chat_id, err)
-    if markup is None:
-        await s.run(s.outbox.close_buttons, [row.id])
 
 
 async def start_prompt(update: Update, context: Context, actor: Actor | None, name: str, ticket_id: int) -> None:

@@ -172,6 +172,7 @@ async def test_todo_lists_the_problem_track_and_supervision(chat, db):
     from bot.workflow import ProposeSupervision, RecordFollowUp
 
     assert h.workflow.do(actor(db, 1001), RecordFollowUp(t, "city", "dissatisfied")).ok
+    await chat.app.bot_data["deliverer"].flush()  # what the follow-up queued goes out before the question
     await chat.say("李强", "/todo")
     assert "情况报告·待科室报告" in chat.last_in("李强").text
     await chat.say("王芳", "/todo")

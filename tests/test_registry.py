@@ -108,3 +108,10 @@ def test_the_readme_table_is_the_registry():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     start, end = readme.index(BEGIN), readme.index(END) + len(END)
     assert readme[start:end] == section(), "run: python -m bot.workflow.diagram --write README.md"
+
+
+def test_every_code_a_message_shows_has_its_label():
+    from bot.domain import Stage
+
+    assert {s.value for s in Stage} <= set(labels("stage"))
+    assert {s.value for s in Status} <= set(labels("status"))

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 from bot.domain import Audience, Role
@@ -17,7 +19,12 @@ from storage.models import Department, Member
 from storage.models import Outbox as OutboxRow
 from templates import label
 
-MAX_ATTEMPTS = 12
+MAX_ATTEMPTS = 12  # Telegram's own troubles (network, 5xx): about a minute of tries
+# A message that fails for a reason of ours (a template, a form file) is tried this often, this far apart, then
+# failed and the office told, so it never holds up the messages behind it.
+ERROR_ATTEMPTS, ERROR_RETRY_SECONDS = 3, 30.0
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -65,7 +72,14 @@ class Outbox(Service):
         with self.db.session() as session:
             self._merge_bursts(session, now)
             for row in queries.pending_outbox(session, now, limit * 4):
-                delivery = self._prepare(session, row)
+                try:
+                    delivery = self._prepare(session, row)
+                except SQLAlchemyError:
+                    raise
+                except Exception as err:  # noqa: BLE001 - a fault of ours in one message, not in the others
+                    log.exception("outbox %s could not be prepared", row.id)
+                    self._retry(session, row, ERROR_RETRY_SECONDS, f"{type(err).__name__}: {err}", ERROR_ATTEMPTS)
+                    continue
                 chat_id = delivery.chat_id
                 if chat_id is not None and chat_id < 0:  # a group: Telegram allows about 20 a minute
                     recent = queries.sent_to_chat_since(session, chat_id, now - timedelta(minutes=1))
@@ -128,13 +142,15 @@ class Outbox(Service):
 
     def mark_retry(self, outbox_id: int, after_seconds: float, error: str, max_attempts: int = MAX_ATTEMPTS) -> None:
         with self.db.session() as session:
-            row = session.get(OutboxRow, outbox_id)
-            row.attempts += 1
-            row.error = error[:500]
-            if row.attempts >= max_attempts:
-                self._fail(session, row, error)
-            else:
-                row.next_attempt_at = self.now() + timedelta(seconds=after_seconds)
+            self._retry(session, session.get(OutboxRow, outbox_id), after_seconds, error, max_attempts)
+
+    def _retry(self, session: Session, row: OutboxRow, after_seconds: float, error: str, max_attempts: int) -> None:
+        row.attempts += 1
+        row.error = error[:500]
+        if row.attempts >= max_attempts:
+            self._fail(session, row, error)
+        else:
+            row.next_attempt_at = self.now() + timedelta(seconds=after_seconds)
 
     def mark_failed(self, outbox_id: int, error: str, chat_id: int | None = None) -> None:
         with self.db.session() as session:

@@ -12,8 +12,12 @@ from telegram import Update
 
 from bot import chatforms
 from bot.chatforms import Step
+from bot.domain import TICKET_FLAGS, Role
+from bot.importer import ImportFailed
 from bot.parsing import parse_local_time
+from bot.services import failed_import_lines
 from bot.workflow import (
+    PRESSES,
     Actor,
     AskReturn,
     CreateTicket,
@@ -22,8 +26,22 @@ from bot.workflow import (
     SubmitProblemReport,
     SubmitReply,
 )
-from handlers.common import Context, alert, ask_or_link, button, created_card, in_rows, keyboard, reply, say
-from handlers.form_view import FLAGS, STEP_LABELS, channel_of, choices, kind_of, show, show_private
+from handlers.common import (
+    Context,
+    alert,
+    ask_or_link,
+    button,
+    created_card,
+    deep_link,
+    forged,
+    in_rows,
+    is_private,
+    keyboard,
+    parse_data,
+    reply,
+    say,
+)
+from handlers.forms.view import FLAGS, STEP_LABELS, channel_of, choices, confirm, kind_of, show, show_private
 from templates import label, text
 
 # forms that end by submitting: flow -> the action checked before it starts
@@ -314,3 +332,49 @@ def intake_command(data: dict, tz) -> CreateTicket:
         tags=tuple(data.get("tags") or ()),
         **{flag: flag in data.get("flags", []) for flag in FLAGS},
     )
+
+
+# --- a new ticket: /new, or the platform's text pasted --------------------------
+
+
+async def cmd_new(update: Update, context: Context) -> None:
+    actor = context.actor
+    if not actor.has_role(Role.OFFICE):
+        await reply(update, context, text("refusal_role", role=label("role", Role.OFFICE)))
+        return
+    if not is_private(update):
+        await reply(update, context, text("private_only", link=deep_link(context, "new")))
+        return
+    await start_intake(update, context, actor)
+
+
+async def on_paste(update: Update, context: Context, actor: Actor) -> bool:
+    """A pasted platform ticket from the office, in private chat; False when it is not one."""
+    body = update.effective_message.text or ""
+    if not actor.has_role(Role.OFFICE) or "：" not in body.replace(":", "：") or body.count("\n") < 2:
+        return False
+    s = context.services
+    try:
+        command = await s.run(s.intake.parse_paste, body)
+    except ImportFailed as err:
+        await reply(update, context, "\n".join([text("paste_failed"), *failed_import_lines(err)]).replace("<", "&lt;"))
+        return True
+    data = {field: getattr(command, field) for field in ("channel", "kind", "external_no", "citizen_name", "phone",
+                                                           "address", "content", "service_category",
+                                                           "business_category", "source")}
+    data["received_at"] = command.received_at.isoformat()
+    data["flags"] = [flag for flag in TICKET_FLAGS if getattr(command, flag)]
+    data["pasted"] = True
+    draft = await s.run(s.drafts.put, actor.member_id, "intake", None, "confirm", data, update.effective_chat.id)
+    await confirm(context, draft, update.effective_chat.id)
+    return True
+
+
+async def on_flow_press(update: Update, context: Context) -> None:
+    """A ticket button that opens a chat form of its own (申请退单, 情况报告): t:<press>:<ticket id>."""
+    parsed = parse_data(update.callback_query.data)
+    if parsed is None or not PRESSES[parsed[0]][1].flow:
+        await forged(update, context, context.actor)
+        return
+    name, ticket_id = parsed
+    await start_return(update, context, context.actor, ticket_id, PRESSES[name][1].flow)
