@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from bot.domain import Audience, Channel
+from bot.domain import Audience, Channel, Status
 
 OFFICE, DEPARTMENT, MEMBER = Audience.OFFICE_GROUP, Audience.DEPARTMENT_GROUP, Audience.MEMBER
 GROUPS = frozenset({OFFICE, DEPARTMENT})
@@ -157,6 +157,26 @@ KINDS: dict[str, MessageKind] = {k.name: k for k in (
     MessageKind("burst", GROUPS, merge=False),
     MessageKind("delivery_failed", frozenset({OFFICE}), merge=False),
 )}
+
+# /ticket in private chat: by the ticket's status, the first next step the asker may take (an action) and the
+# buttons that offer it (a message kind or a button set); then the further actions anyone allowed may press.
+NEXT_ON_TICKET = {
+    Status.RECEIVED: [("dispatch", "intake")],
+    Status.DISPATCHED: [("accept", "ticket_card")],
+    Status.ACCEPTED: [("save_reply", "write_reply"), ("send_acceptance_notice", "accepted")],
+    Status.RETURN_REQUESTED: [("approve_return", "return_request")],
+    Status.RETURN_APPROVED: [("complete_return", "return_approved")],
+    Status.REPLY_DRAFTED: [("approve_reply", "reply_for_approval"), ("send_acceptance_notice", "accepted")],
+    Status.DEPT_REPLIED: [("pass_review", "reply_for_review")],
+    Status.APPROVAL_FORM: [("submit_approval_form", "approval_form_due")],
+    Status.FINAL_REPLY: [("submit_final_reply", "final_reply_due")],
+    Status.LEADER_SIGNOFF: [("approve_signoff", "signoff_request")],
+    Status.AWAITING_MAIL: [("record_mail", "mail_due")],
+    Status.PLATFORM_REPLY: [("record_platform_reply", "platform_reply_due")],
+    Status.CLOSED: [("record_follow_up", "follow_up")],
+}
+MORE_ON_TICKET = ("propose_supervision", "record_collaboration", "hand_back", "request_repeat_closure",
+                  "mark_emergency", "mark_major_threat")
 
 # Templates under templates/messages that are views, not queued messages.
 VIEWS = frozenset({"_ticket", "kb_results", "listing", "stats", "ticket_detail"})

@@ -7,36 +7,13 @@ from datetime import UTC, datetime
 
 from sqlmodel import Session
 
-from bot.domain import WAITING_FOR, Role, Status
+from bot.domain import WAITING_FOR, Role
+from bot.messages import MORE_ON_TICKET, NEXT_ON_TICKET
 from bot.services.base import Service, may_see, may_see_full, snapshot
-from bot.workflow import Actor
+from bot.workflow import PRESSES, Actor, make_command
 from storage import queries
 from storage.models import Department, Ticket
 from templates import label, text
-
-# status -> (action that proves the asker may act, the message whose buttons offer it), first allowed wins
-NEXT_STEP = {
-    Status.RECEIVED: [("dispatch", "intake")],
-    Status.DISPATCHED: [("accept", "ticket_card")],
-    Status.ACCEPTED: [("save_reply", "write_reply"), ("send_acceptance_notice", "accepted")],
-    Status.RETURN_REQUESTED: [("approve_return", "return_request")],
-    Status.RETURN_APPROVED: [("complete_return", "return_approved")],
-    Status.REPLY_DRAFTED: [("approve_reply", "reply_for_approval"), ("send_acceptance_notice", "accepted")],
-    Status.DEPT_REPLIED: [("pass_review", "reply_for_review")],
-    Status.APPROVAL_FORM: [("submit_approval_form", "approval_form_due")],
-    Status.FINAL_REPLY: [("submit_final_reply", "final_reply_due")],
-    Status.LEADER_SIGNOFF: [("approve_signoff", "signoff_request")],
-    Status.AWAITING_MAIL: [("record_mail", "mail_due")],
-    Status.PLATFORM_REPLY: [("record_platform_reply", "platform_reply_due")],
-    Status.CLOSED: [("record_follow_up", "follow_up")],
-}
-# further buttons on /ticket for whoever may use them: (action, button, verb)
-MORE_ACTIONS = (("propose_supervision", "propose_supervision", "propose_supervision"),
-                ("record_collaboration", "record_collaboration", "record_collaboration"),
-                ("hand_back", "hand_back", "hand_back"),
-                ("request_repeat_closure", "request_repeat_closure", "request_repeat_closure"),
-                ("mark_emergency", "mark_emergency", "mark_emergency"),
-                ("mark_emergency", "mark_major_threat", "mark_major_threat"))
 
 
 @dataclass(frozen=True)
@@ -95,7 +72,7 @@ class Tickets(Service):
         return self.workflow.check(session, actor, action, ticket.id) is None
 
     def _next_step(self, session: Session, actor: Actor | None, ticket: Ticket) -> str | None:
-        for action, template in NEXT_STEP.get(ticket.status, []):
+        for action, template in NEXT_ON_TICKET.get(ticket.status, []):
             if action == "send_acceptance_notice" and ticket.acceptance_notice_sent_at is not None:
                 continue
             if self._allowed(session, actor, action, ticket):
@@ -103,14 +80,14 @@ class Tickets(Service):
         return None
 
     def _more_actions(self, session: Session, actor: Actor | None, ticket: Ticket) -> list[tuple[str, str]]:
+        """(button, press) of the further actions the asker may take now; a press that needs nothing typed
+        is asked of its guard too (a repeat to close, a ticket not yet marked)."""
         out = []
-        for action, key, verb in MORE_ACTIONS:
-            if action == "request_repeat_closure" and not ticket.repeat:
-                continue
-            if key == "mark_emergency" and ticket.emergency or key == "mark_major_threat" and ticket.major_threat:
-                continue
-            if self._allowed(session, actor, action, ticket):
-                out.append((key, verb))
+        for name in MORE_ON_TICKET:
+            action, press = PRESSES[name]
+            command = None if press.fields or press.flow else make_command(name, ticket.id)
+            if self.workflow.check(session, actor, action.name, ticket.id, command) is None:
+                out.append((name, name))
         return out
 
     # -- lists --

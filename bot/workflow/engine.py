@@ -86,12 +86,18 @@ class Workflow:
                                      f"declared {action.sub.target}")
         return self._record(step, before, payload)
 
-    def check(self, session: Session, actor: Actor | None, name: str, ticket_id: int) -> Refused | None:
-        """Would this actor be allowed this action on the ticket now? (before asking them to type)"""
+    def check(self, session: Session, actor: Actor | None, name: str, ticket_id: int,
+              command=None) -> Refused | None:
+        """Would this actor be allowed this action on the ticket now? (before asking them to type; with the
+        command, its guard is asked too — guards only read)"""
         if actor is None:
             return Refused("not_member", text("refusal_not_member"))
+        action = BY_NAME[name]
         try:
-            self._preflight(session, actor, BY_NAME[name], ticket_id)
+            ticket = self._preflight(session, actor, action, ticket_id)
+            if command is not None:
+                action.guard(Step(self, action, session, actor, ticket, self.now(), Outcome(ok=True, action=name)),
+                             command)
         except Refused as refusal:
             return refusal
         return None
