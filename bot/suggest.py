@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from sqlmodel import Session
 
+from bot.knowledge import search, words
 from storage import queries
 from storage.models import Department, Ticket
 
@@ -25,8 +26,6 @@ def suggest_departments(session: Session, ticket: Ticket) -> list[tuple[Departme
                                        ticket.received_at - timedelta(days=HISTORY_DAYS))
     category_total = sum(h.get("category", 0) for h in history.values()) or 1
     # what the knowledge base says the content is about
-    from bot.knowledge import search
-
     hits = search(session, ticket.content[:200], limit=1)
     known = hits[0].category if hits else None
     similar = _similar_destinations(session, ticket)
@@ -45,8 +44,6 @@ def suggest_departments(session: Session, ticket: Ticket) -> list[tuple[Departme
 
 def _similar_destinations(session: Session, ticket: Ticket) -> dict[int, float]:
     """department id -> share of the earlier similar tickets (by words in common) that went there."""
-    from bot.knowledge import words
-
     mine = set(words(ticket.content))
     if not mine:
         return {}
