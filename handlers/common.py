@@ -283,11 +283,17 @@ async def mark_decided(context: Context, origin: tuple[int, int], outcome: Outco
 MAX_ID = 2**31 - 1  # ids are 32-bit integers in every database the bot runs on
 
 
+def ident(raw: str | None) -> int | None:
+    """An id from callback data or a deep link: ASCII digits only, 1 to MAX_ID; None for anything else."""
+    if not raw or len(raw) > 10 or not (raw.isascii() and raw.isdigit()):
+        return None
+    value = int(raw)
+    return value if 0 < value <= MAX_ID else None
+
+
 def parse_data(data: str | None) -> tuple[str, int] | None:
     """`t:<press>:<ticket id>`, or None for anything else (a forged or unreadable button)."""
     parts = (data or "").split(":")
-    if len(parts) != 3 or parts[0] != "t" or parts[1] not in PRESSES:
+    if len(parts) != 3 or parts[0] != "t" or parts[1] not in PRESSES or ident(parts[2]) is None:
         return None
-    if not (parts[2].isascii() and parts[2].isdigit()) or not 0 < int(parts[2]) <= MAX_ID:
-        return None
-    return parts[1], int(parts[2])
+    return parts[1], ident(parts[2])

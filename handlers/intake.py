@@ -12,7 +12,7 @@ from bot.importer import ImportFailed
 from bot.knowledge import KnowledgeError, is_knowledge_csv
 from bot.services import failed_import_lines
 from bot.workflow import Actor, Dispatch, RecordFirstContact
-from handlers.common import Context, alert, department_picker, forged, reply, say
+from handlers.common import Context, alert, department_picker, forged, ident, reply, say
 from templates import label, text
 
 CONTACT_CODES = {"contacted": ("contacted", None), "switched_off": ("not_contacted", "switched_off"),
@@ -25,10 +25,10 @@ async def on_first_contact(update: Update, context: Context) -> None:
     """fc:<ticket>:<contacted|switched_off|no_answer>"""
     actor, s = context.actor, context.services
     parts = update.callback_query.data.split(":")
-    if len(parts) != 3 or not parts[1].isdigit() or parts[2] not in CONTACT_CODES:
+    if len(parts) != 3 or ident(parts[1]) is None or parts[2] not in CONTACT_CODES:
         await forged(update, context, actor)
         return
-    ticket_id = int(parts[1])
+    ticket_id = ident(parts[1])
     status, reason = CONTACT_CODES[parts[2]]
     outcome = await s.run(s.workflow.do, actor, RecordFirstContact(ticket_id, status, reason))
     if not outcome.ok:
@@ -46,10 +46,10 @@ async def on_dispatch(update: Update, context: Context) -> None:
     """dp:<ticket>:<department>"""
     actor, s = context.actor, context.services
     parts = update.callback_query.data.split(":")
-    if len(parts) != 3 or not (parts[1].isdigit() and parts[2].isdigit()):
+    if len(parts) != 3 or ident(parts[1]) is None or ident(parts[2]) is None:
         await forged(update, context, actor)
         return
-    ticket_id, department_id = int(parts[1]), int(parts[2])
+    ticket_id, department_id = ident(parts[1]), ident(parts[2])
     outcome = await s.run(s.workflow.do, actor, Dispatch(ticket_id, department_id))
     if not outcome.ok:
         await alert(update, outcome.refusal.message)

@@ -16,6 +16,7 @@ from handlers.common import (
     button,
     buttons_for,
     created_card,
+    ident,
     is_private,
     keyboard,
     reply,
@@ -26,7 +27,7 @@ from templates import label, render, text
 def _number(raw: str) -> str:
     """SJMZ_2026_000001 (a tapped /ticket_ link) -> SJMZ-2026-000001; other numbers as typed."""
     parts = raw.split("_")
-    if len(parts) == 3 and parts[1].isdigit() and parts[2].isdigit():
+    if len(parts) == 3 and ident(parts[1]) is not None and ident(parts[2]) is not None:
         return "-".join(parts)
     return raw
 
@@ -60,7 +61,7 @@ async def cmd_form(update: Update, context: Context) -> None:
     """/form 编号 附件号: the form as text and as a .docx; the forms there are are the core's (bot/forms.py)."""
     actor, s = context.actor, context.services
     args = context.args or []
-    if len(args) != 2 or not args[1].isdigit() or int(args[1]) not in FORMS:
+    if len(args) != 2 or ident(args[1]) not in FORMS:
         await reply(update, context, text("usage_form", first=min(FORMS), last=max(FORMS)))
         return
     number = int(args[1])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.domain import DEPARTMENT_ROLES, Role
-from handlers.common import Context, alert, button, forged, in_rows, is_private, keyboard, reply
+from handlers.common import Context, alert, button, forged, ident, in_rows, is_private, keyboard, reply
 from templates import label, text
 
 
@@ -52,12 +52,12 @@ async def cmd_bind(update: Update, context: Context) -> None:
 async def on_bind(update: Update, context: Context) -> None:
     """b:<department>, pressed by an admin; anything else is forged and audited."""
     query, actor, s = update.callback_query, context.actor, context.services
-    value = query.data.split(":", 1)[1]
-    if not value.isdigit():
+    value = ident(query.data.split(":", 1)[1])
+    if value is None:
         await forged(update, context, actor)
         return
     chat = update.effective_chat
-    outcome, name = await s.run(s.organisation.bind, actor, chat.id, chat.title, int(value))
+    outcome, name = await s.run(s.organisation.bind, actor, chat.id, chat.title, value)
     if outcome == "not_admin":
         await forged(update, context, actor, text("bind_not_admin"))
         return
@@ -70,6 +70,9 @@ async def on_bind(update: Update, context: Context) -> None:
 
 async def on_join_ask(update: Update, context: Context) -> None:
     s = context.services
+    if context.actor is not None:  # a member already: nothing to ask the admins
+        await update.callback_query.answer(text("join_member"), show_alert=True)
+        return
     user = update.effective_user
     filed = await s.run(s.organisation.ask_join, user.id, user.full_name)
     await update.callback_query.answer(text("join_sent") if filed else text("join_pending"), show_alert=True)
@@ -79,15 +82,15 @@ async def on_join_decide(update: Update, context: Context) -> None:
     """j:<request>:<role>[:<department>] or j:<request>:- (refuse), pressed by an admin."""
     query, actor, s = update.callback_query, context.actor, context.services
     parts = query.data.split(":")
-    if (len(parts) not in (3, 4) or not parts[1].isdigit() or (len(parts) == 4 and not parts[3].isdigit())
+    if (len(parts) not in (3, 4) or ident(parts[1]) is None or (len(parts) == 4 and ident(parts[3]) is None)
             or parts[2] != "-" and parts[2] not in Role.__members__.values()):
         await forged(update, context, actor)
         return
     if actor is None or not actor.has_role(Role.ADMIN):
         await forged(update, context, actor, text("refusal_role", role=label("role", Role.ADMIN)))
         return
-    request_id, role = int(parts[1]), parts[2]
-    department_id = int(parts[3]) if len(parts) == 4 else None
+    request_id, role = ident(parts[1]), parts[2]
+    department_id = ident(parts[3]) if len(parts) == 4 else None
     if role in DEPARTMENT_ROLES and department_id is None:
         departments = await s.run(s.organisation.departments)
         buttons = [button("", f"j:{request_id}:{role}:{d}", name) for d, name in departments]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.workflow import LinkTickets, RecordFollowUp, UnlinkTickets
-from handlers.common import Context, after, alert, button, forged, keyboard, reply
+from handlers.common import Context, after, alert, button, forged, ident, keyboard, reply
 from templates import label, labels, text
 
 
@@ -13,11 +13,11 @@ async def on_follow_up(update: Update, context: Context) -> None:
     """fu:<ticket>:<city|district> (then the result buttons) and fu:<ticket>:<level>:<result>."""
     actor, s = context.actor, context.services
     parts = update.callback_query.data.split(":")
-    if (len(parts) not in (3, 4) or not parts[1].isdigit() or parts[2] not in labels("follow_up_level")
+    if (len(parts) not in (3, 4) or ident(parts[1]) is None or parts[2] not in labels("follow_up_level")
             or (len(parts) == 4 and parts[3] not in labels("satisfaction"))):
         await forged(update, context, actor)
         return
-    ticket_id, level = int(parts[1]), parts[2]
+    ticket_id, level = ident(parts[1]), parts[2]
     if len(parts) == 3:
         refusal = await s.run(s.workflow.can, actor, "record_follow_up", ticket_id)
         if refusal is not None:

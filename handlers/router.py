@@ -8,7 +8,7 @@ from telegram import Update
 
 from bot.domain import Role
 from handlers import forms, intake, tickets
-from handlers.common import Context, button, is_private, keyboard, reply
+from handlers.common import Context, button, ident, is_private, keyboard, reply
 from handlers.forms import start_intake, start_reply
 from handlers.forms.view import show
 from handlers.tickets import ask_prompt
@@ -65,8 +65,8 @@ async def cmd_start(update: Update, context: Context) -> None:
         markup = keyboard([button("join", "ja")])
         await reply(update, context, text("welcome_stranger"), markup)
         return
-    if payload.startswith("r") and payload[1:].isdigit():
-        await start_reply(update, context, actor, int(payload[1:]))
+    if payload.startswith("r") and ident(payload[1:]) is not None:
+        await start_reply(update, context, actor, ident(payload[1:]))
         return
     if payload == "new" and actor.has_role(Role.OFFICE):
         await start_intake(update, context, actor)

@@ -34,6 +34,7 @@ from handlers.common import (
     created_card,
     deep_link,
     forged,
+    ident,
     in_rows,
     is_private,
     keyboard,
@@ -100,14 +101,18 @@ def _first_unanswered(flow: str, channel: str | None, current) -> Step | None:
 
 async def on_choice(update: Update, context: Context, actor: Actor, draft) -> None:
     """f:<step>:<value> for the member's current form."""
-    _, key, value = update.callback_query.data.split(":", 2)
+    parts = update.callback_query.data.split(":", 2)
+    if len(parts) != 3:
+        await forged(update, context, actor)
+        return
+    _, key, value = parts
     if draft is None or draft.step != key:
         await alert(update, text("button_stale"))
         return
     await update.callback_query.answer()
     step = chatforms.step(draft.flow, key)
-    if step.key == "basis" and value.startswith("kb") and value[2:].isdigit():
-        await pick_basis(update, context, actor, draft, step, int(value[2:]))
+    if step.key == "basis" and value.startswith("kb") and ident(value[2:]) is not None:
+        await pick_basis(update, context, actor, draft, step, ident(value[2:]))
         return
     if step.kind == "flags":
         flags = set(draft.data.get("flags", []))
