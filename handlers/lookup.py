@@ -10,6 +10,7 @@ from bot.domain import Role
 from bot.forms import FORMS
 from bot.privacy import scrub_text
 from bot.stats import period
+from bot.workflow import clean
 from handlers.common import (
     Context,
     alert,
@@ -91,7 +92,7 @@ async def cmd_todo(update: Update, context: Context) -> None:
 
 
 async def cmd_search(update: Update, context: Context) -> None:
-    words = [w for w in (context.args or []) if w.strip()]
+    words = [w for w in clean(context.args or []) if w.strip()]
     if not words:
         await reply(update, context, text("usage_search"))
         return

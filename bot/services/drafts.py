@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from bot.services.base import Service
-from bot.workflow import jsonable
+from bot.workflow import clean, jsonable
 from storage import queries
 from storage.models import FormDraft
 
@@ -41,7 +41,7 @@ class Drafts(Service):
             if draft is None:
                 draft = FormDraft(member_id=member_id, flow=flow)
                 session.add(draft)
-            draft.ticket_id, draft.step, draft.data = ticket_id, step, jsonable(data)
+            draft.ticket_id, draft.step, draft.data = ticket_id, step, jsonable(clean(data))
             draft.chat_id = chat_id if chat_id is not None else draft.chat_id
             draft.updated_at = self.now()
             session.flush()

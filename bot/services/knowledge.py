@@ -6,7 +6,7 @@ from bot import knowledge
 from bot.domain import Role
 from bot.knowledge import Hit, KnowledgeError
 from bot.services.base import Service
-from bot.workflow import Actor
+from bot.workflow import Actor, clean
 from storage import queries
 from storage.models import KnowledgeEntry
 from templates import text
@@ -25,6 +25,7 @@ class Knowledge(Service):
 
     def search(self, actor: Actor | None, query: str, limit: int = 5) -> list[Hit]:
         """/kb: ranked hits; the search is audited."""
+        query = clean(query)
         with self.db.session() as session:
             hits = knowledge.search(session, query, limit)
             self._audit(session, actor, "kb_search", None, query=query, found=len(hits))

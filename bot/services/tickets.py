@@ -10,7 +10,7 @@ from sqlmodel import Session
 from bot.domain import WAITING_FOR, Role
 from bot.messages import MORE_ON_TICKET, NEXT_ON_TICKET
 from bot.services.base import Service, may_see, may_see_full, snapshot
-from bot.workflow import PRESSES, Actor, make_command
+from bot.workflow import PRESSES, Actor, clean, make_command
 from storage import queries
 from storage.models import Department, Ticket
 from templates import label, text
@@ -142,6 +142,7 @@ class Tickets(Service):
         return out
 
     def search(self, actor: Actor, words: list[str]) -> list[dict]:
+        words = [w for w in clean(words) if w]
         with self.db.session() as session:
             tickets = [t for t in queries.search_tickets(session, words, limit=60) if may_see(actor, t)][:20]
             self._audit(session, actor, "search", None, words=words, found=len(tickets))

@@ -37,6 +37,7 @@ from bot.workflow.core import (
     Message,
     Outcome,
     Refused,
+    clean,
     jsonable,
 )
 from bot.workflow.emergencies import (
@@ -87,5 +88,5 @@ __all__ = [
     "RejectReturn", "RejectSignoff", "ReplySupervision", "RequestExtension", "RequestRepeatClosure",
     "ReturnProblemReport", "SaveReply", "ScheduleVisit", "SendAcceptanceNotice", "SignProblemReport",
     "SubmitApprovalForm", "SubmitFinalReply", "SubmitProblemReport", "SubmitReply", "UnlinkTickets",
-    "VerifyProblemReport", "Workflow", "conformity_missing", "default_template", "jsonable", "make_command",
+    "VerifyProblemReport", "Workflow", "clean", "conformity_missing", "default_template", "jsonable", "make_command",
 ]

@@ -7,7 +7,7 @@ open or close a stage deadline, keep evidence). Nothing here knows Telegram.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields, is_dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -110,6 +110,23 @@ class EvidenceIn:
     file_name: str | None = None
     mime_type: str | None = None
     caption: str | None = None
+
+
+# Control characters a person cannot mean (NUL is refused by PostgreSQL's text): all but tab and line ends.
+_CONTROL = dict.fromkeys(c for c in range(32) if c not in (9, 10, 13)) | {127: None}
+
+
+def clean(value):
+    """What people typed, without control characters, in any command, dict, list or tuple of it."""
+    if isinstance(value, str):
+        return value.translate(_CONTROL)
+    if isinstance(value, dict):
+        return {k: clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(clean(v) for v in value)
+    if is_dataclass(value) and not isinstance(value, type):
+        return replace(value, **{f.name: clean(getattr(value, f.name)) for f in fields(value) if f.init})
+    return value
 
 
 def utc(moment: datetime) -> datetime:

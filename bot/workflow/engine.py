@@ -17,7 +17,7 @@ from sqlmodel import Session
 
 from bot.deadlines import DeadlineCalculator
 from bot.rules import Rules
-from bot.workflow.core import Actor, Outcome, Refused, Step, invalid, jsonable, stale, utc
+from bot.workflow.core import Actor, Outcome, Refused, Step, clean, invalid, jsonable, stale, utc
 from bot.workflow.registry import BY_NAME, Action, action_of
 from storage import queries
 from storage.models import Outbox, Ticket, TicketEvent
@@ -59,6 +59,7 @@ class Workflow:
 
     def execute(self, session: Session, actor: Actor | None, command) -> Outcome:
         action = action_of(command)
+        command = clean(command)
         if actor is None:
             raise Refused("not_member", text("refusal_not_member"))
         now = self.now()
