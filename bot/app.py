@@ -5,13 +5,16 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import sys
 from datetime import timedelta
 
 # RetryAfter.retry_after as a timedelta (the coming default of python-telegram-bot); delivery reads both.
 os.environ.setdefault("PTB_TIMEDELTA", "true")
 
+from sqlalchemy.exc import SQLAlchemyError
 from telegram import Bot, BotCommand, Update
-from telegram.constants import ParseMode
+from telegram.constants import ChatType, ParseMode
+from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -25,13 +28,15 @@ from telegram.ext import (
     filters,
 )
 
+from bot.organisation import apply_config
 from bot.services import Services
 from bot.workflow import PRESSES
 from handlers import forms, intake, lookup, org, problems, router, tickets
 from handlers.common import Context, HotlineContext, forged
 from handlers.delivery import Deliverer
 from handlers.gate import Gate
-from templates import labels
+from storage.db import Database
+from templates import labels, text
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +115,17 @@ async def scan_job(context: Context) -> None:
 
 
 async def on_error(update: object, context: Context) -> None:
+    """A fault of ours: logged, and the person told in one sentence instead of a spinner that never stops."""
     log.error("update %s failed", getattr(update, "update_id", "?"), exc_info=context.error)
+    if not isinstance(update, Update):
+        return
+    try:
+        if update.callback_query is not None:
+            await update.callback_query.answer(text("error_try_again"), show_alert=True)
+        elif update.effective_chat is not None and update.effective_chat.type == ChatType.PRIVATE:
+            await context.bot.send_message(update.effective_chat.id, text("error_try_again"))
+    except TelegramError:  # already answered, or the chat is gone: the log keeps it
+        pass
 
 
 async def on_start(app: Application) -> None:
@@ -162,15 +177,6 @@ def run_bot(settings, config) -> int:
     """`hotline-bot run`: upgrade the database, load the organisation, poll (or serve a webhook).
 
     `settings` and `config` (bot/config.py: Settings, Configuration) were read and checked before."""
-    import sys
-
-    from sqlalchemy.exc import SQLAlchemyError
-    from telegram.error import InvalidToken, NetworkError
-
-    from bot.organisation import apply_config
-    from storage.db import Database
-    from templates import text
-
     def fail(message: str) -> int:
         print(message, file=sys.stderr)
         return 1

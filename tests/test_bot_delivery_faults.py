@@ -62,3 +62,21 @@ async def test_a_send_that_raises_is_tried_a_few_times_then_failed_and_told(chat
     await _flush_until_failed(chat, clock, db, broken, "ticket_card")
     told = [t for t in [s.text for s in chat.api.in_chat(chat.groups["局办公室群"]["id"])] if "消息无法送达" in t]
     assert len(told) == 1 and "OSError" in told[0]
+
+
+async def test_a_press_that_fails_inside_is_answered_not_left_spinning(chat, desk, monkeypatch, caplog):
+    import bot.workflow.engine as engine
+
+    t = desk.new("12345", "ordinary", external_no="C-1")
+    desk.to_department(t, "jiuzhu")
+    await chat.app.bot_data["deliverer"].flush()
+    card = chat.last_in("社会救助科群")
+
+    def broken(*args, **kw):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(engine.Workflow, "execute", broken)
+    caplog.set_level("CRITICAL")
+    await chat.tap("李强", card, "受理")
+    assert chat.answer()["text"] == "处理时出错，已记录，请稍后再试。" and chat.answer()["show_alert"]
+    assert desk.status(t) == "dispatched"
