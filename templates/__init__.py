@@ -55,9 +55,15 @@ def form_spec(number: int) -> dict:
     return _toml(f"forms/form{number}.toml")
 
 
+@cache
+def _compiled(template: str):
+    """Each jinja2 string is compiled once (the texts and the form cells are a fixed set)."""
+    return _plain.from_string(template)
+
+
 def fill(template: str, **values: object) -> str:
     """Fill one jinja2 string as plain text (a form cell)."""
-    return _plain.from_string(template).render(**values)
+    return _compiled(template).render(**values)
 
 
 @cache
@@ -68,7 +74,7 @@ def _toml(name: str) -> dict:
 
 def text(key: str, **values: object) -> str:
     """A short plain text from templates/text.toml, with {{ placeholders }} filled."""
-    return _plain.from_string(_toml("text.toml")[key]).render(**values)
+    return _compiled(_toml("text.toml")[key]).render(**values)
 
 
 def label(group: str, code: object, default: str | None = None) -> str:
