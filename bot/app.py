@@ -190,8 +190,8 @@ def run_bot(settings, config) -> int:
             apply_config(session, config.organisation)
     except SQLAlchemyError as exc:
         return fail(text("cli_db_error", detail=str(exc).splitlines()[0]))
-    app = build_application(Services(db, config.rules, config.calendar), settings.token, settings.base_url,
-                            settings.base_file_url)
+    app = build_application(Services(db, config.rules, config.calendar, form_templates=settings.form_templates),
+                            settings.token, settings.base_url, settings.base_file_url)
     try:
         asyncio.run(probe(settings))
     except InvalidToken:

@@ -40,6 +40,7 @@ class Settings(BaseSettings):
     config: Path | None = None  # the organisation file, with optional [rules] and [holidays]
     rules: Path | None = None  # a rules override, merged over bot/rules.toml
     holidays: Path | None = None  # a holiday override (examples/holidays.toml)
+    form_templates: Path | None = None  # a directory of Word templates overriding templates/forms/*.docx
     telegram_base_url: str | None = None  # a local Bot API server, e.g. http://127.0.0.1:8081
     webhook_url: str | None = None  # serve a webhook there instead of long polling
     webhook_port: int = Field(default=8443, ge=1, le=65535)

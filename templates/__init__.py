@@ -39,7 +39,7 @@ def _at(moment) -> str:
     return f"{_day(moment)}{moment:%H:%M}" if moment else "—"
 
 
-def _checks(value, group: str) -> str:
+def checks(value, group: str) -> str:
     """☑属实 ☐部分属实 …: every choice of a group, the chosen one ticked."""
     return " ".join(("☑" if code == value else "☐") + name for code, name in labels(group).items())
 
@@ -47,12 +47,7 @@ def _checks(value, group: str) -> str:
 for _env in (_html, _plain):
     _env.filters["when"] = _when
     _env.filters["at"] = _at
-    _env.filters["checks"] = _checks
-
-
-def form_spec(number: int) -> dict:
-    """The layout of a form (附件1-4): title, rows of cells or paragraphs, as jinja2 strings."""
-    return _toml(f"forms/form{number}.toml")
+    _env.filters["checks"] = checks
 
 
 @cache

@@ -17,6 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TypeVar
 
+from bot import forms
 from bot.calendar import WorkCalendar
 from bot.deadlines import DeadlineCalculator
 from bot.rules import Rules
@@ -42,8 +43,10 @@ class Services:
     """Every service, wired once, on one database, one set of rules and one clock."""
 
     def __init__(self, db: Database, rules: Rules, calendar: WorkCalendar,
-                 clock: Callable[[], datetime] | None = None, files_dir: Path | None = None):
+                 clock: Callable[[], datetime] | None = None, files_dir: Path | None = None,
+                 form_templates: Path | None = None):
         self.rules = rules
+        forms.set_template_dir(form_templates)  # the administrator's Word templates (HOTLINE_FORM_TEMPLATES)
         calc = DeadlineCalculator(rules, calendar)
         core = Workflow(rules, calc, clock)
         shared = (db, rules, calc, core, files_dir or Path(tempfile.mkdtemp(prefix="hotline-forms-")))

@@ -10,7 +10,7 @@ from bot.services.base import Service, may_see, may_see_full
 from bot.workflow import Actor
 from storage import queries
 from storage.models import Department
-from templates import text
+from templates import label, text
 
 FORMS = forms.FORMS  # the numbers of the forms there are: one table, the core's
 
@@ -47,7 +47,8 @@ class Documents(Service):
         for report, ticket in queries.problems(session):
             stage = queries.latest_stage(session, ticket.id, "problem_report")
             department = session.get(Department, ticket.department_id) if ticket.department_id else None
-            rows.append({"ticket_id": ticket.id, "internal_no": ticket.internal_no, "kind": report.kind,
+            rows.append({"ticket_id": ticket.id, "internal_no": ticket.internal_no, "external_no": ticket.external_no,
+                         "kind": report.kind,
                          "status": report.status, "department": department.name if department else "",
                          "reasons": report.reasons, "verification": report.verification,
                          "overdue": bool(stage and stage.open and stage.due_at < self.now())})
@@ -67,5 +68,10 @@ class Documents(Service):
         return len(rows)
 
     def summary_file(self, rows: list[dict]) -> Path:
-        name = text("summary_file", day=f"{self.calc.local(self.now()):%Y%m%d}")
-        return forms.summary_docx(rows, self.files_dir / name)
+        today = self.calc.local(self.now())
+        name = text("summary_file", day=f"{today:%Y%m%d}")
+        shown = [{**row, "external_no": row.get("external_no", ""), "kind": label("problem_kind", row["kind"]),
+                  "status": label("problem_status", row["status"]) + (text("summary_overdue") if row["overdue"] else ""),
+                  "reasons": row.get("reasons") or "", "verification": row.get("verification") or ""}
+                 for row in rows]
+        return forms.summary_docx(shown, text("form_date", m=today), self.files_dir / name)
