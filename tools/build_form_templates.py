@@ -191,7 +191,7 @@ def form1(out: Path) -> None:
 def form2(out: Path) -> None:
     """附件2 信访答复 (规程 附件2): a letter, 仿宋 三号, 28 pt lines (GB/T 9704 7.2)."""
     d = new_document(FANGSONG, SIZE_3, line=28)
-    title(d, "信访事项答复意见", font="方正小标宋简体", size=SIZE_2, after=0)
+    title(d, "信访答复", font="方正小标宋简体", size=SIZE_2, after=0)
     line(d, "信访件编号：{{ f.external_no }}", align=WD_ALIGN_PARAGRAPH.CENTER, after=16)
     line(d, "{{ f.citizen }}：")
     line(d, "您反映的信访事项已受理。经研究，现答复如下：", indent_chars=2)
@@ -263,11 +263,11 @@ def form4(out: Path) -> None:
         {"cells": [c("热线12345工单是否重复", 2), c("{{ f.repeat }}"), c("是否回访复核单"), c("{{ f.review }}")]},
         {"cells": [c("联系人", 2), c("{{ f.citizen }}"), c("联系电话"), c("{{ f.phone }}")]},
         {"cells": [c("联系地址", 2), c("{{ f.address }}", full)]},
-        {"cells": [c("内容描述：\n{{ f.content }}", 5)], "height": 1.8, "top": True},
+        {"cells": [c("内容描述：\n{{ f.content }}", 5)], "height": 1.5, "top": True},
         {"cells": [c("^派\n^单"), c("建议派单部门（科室）"), c("部门名称：{{ f.department }}", full)]},
         {"cells": [c(None), c("科室负责人或分管领导交办意见"),
                    c("{{ f.dispatch_opinion }}\n>签字：{{ f.dispatch_by or '　　　　　' }}　　"
-                     "日期：{{ f.dispatch_date or '　　年　　月　　日' }}", full)], "height": 1.6},
+                     "日期：{{ f.dispatch_date or '　　年　　月　　日' }}", full)], "height": 1.3},
         {"cells": [c("^处\n^置"), c("先行联系"), c(checks % ("contact_status", "contact_status")), c("未联原因"),
                    c(checks % ("not_contacted_reason", "not_contacted_reason"))]},
         {"cells": [c(None), c("先行联系人"), c("{{ f.contacted_by }}"), c("联系时间"), c("{{ f.contacted_at }}")]},
@@ -286,10 +286,10 @@ def form4(out: Path) -> None:
         {"cells": [c("^结\n^案"), c("分管领导审核意见"),
                    c("{{ f.signoff_comment }}\n>签字：{{ f.signoff_leader or '　　　　　' }}\n"
                      "填报单位：{{ f.filed_by }}\n>日期：{{ f.signoff_date or '　　年　　月　　日' }}", full)],
-         "height": 2.0},
+         "height": 1.7},
     ]
     for row in rows:
-        row.setdefault("height", 0.65)
+        row.setdefault("height", 0.6)
     table(d, [side, 3.4, 4.1, 2.9, 4.3], rows)
     d.save(out / "form4.docx")
 

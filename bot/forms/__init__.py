@@ -15,7 +15,7 @@ from bot.forms.check import form_problems, style_notes
 from bot.forms.data import cites_document, form_data
 from templates import label, labels
 
-__all__ = ["FORMS", "cites_document", "form_data", "form_name", "form_problems", "render_docx", "render_text",
+__all__ = ["FORMS", "cites_document", "document_lines", "form_data", "form_name", "form_problems", "render_docx", "render_text",
            "set_template_dir", "style_notes", "summary_docx"]
 
 FORMS = tuple(int(n) for n in labels("form"))
@@ -50,9 +50,9 @@ def document_lines(number: int, data: dict, override: Path | None = None) -> lis
     lines = []
     for cells in word.blocks(document.docx):
         cells = [c.strip() for c in cells]
-        cells = [c for c in cells if not (c and all(len(part) == 1 for part in c.split("\n")))]  # 派/单 side headers
+        cells = [c for c in cells if not ("\n" in c and all(len(part) == 1 for part in c.split("\n")))]  # 派/单
         if len(cells) >= 2 and len(cells) % 2 == 0 and not any("：" in c or not c for c in cells[::2]):
-            lines.append("　".join(f"{cells[i]}：{cells[i + 1]}" for i in range(0, len(cells), 2)))
+            lines.append("　".join(f"{cells[i].replace(chr(10), '')}：{cells[i + 1]}" for i in range(0, len(cells), 2)))
         else:
             line = "　".join(c for c in cells if c)
             if line:
