@@ -108,6 +108,10 @@ KINDS: dict[str, MessageKind] = {k.name: k for k in (
     MessageKind("platform_reply_due", frozenset({OFFICE}),
                 (row(Button("platform_reply", "record_platform_reply")),)),
     MessageKind("closed", frozenset({DEPARTMENT})),
+    # 即办件 (办法 第十四条): an answer the office drafted, for the 主管负责人
+    MessageKind("immediate_for_approval", frozenset({MEMBER}),
+                (row(Button("approve", "approve_immediate_answer"), Button("reject", "reject_immediate_answer")),)),
+    MessageKind("immediate_decided", frozenset({OFFICE})),
     # problem tickets
     MessageKind("problem_request", ANYWHERE, (row(Button("submit_problem_report", "submit_problem_report")),)),
     MessageKind("problem_returned", frozenset({DEPARTMENT}),

@@ -114,6 +114,8 @@ class Workflow(Strict):
     extension_max_working_days: Days
     sensitive_kinds: list[str]
     urgent_kinds: list[str]
+    immediate_channels: list[ChannelName]
+    immediate_review_channels: list[ChannelName]
 
 
 class Warnings(Strict):

@@ -9,18 +9,21 @@ from bot.workflow import (
     Accept,
     AcknowledgeEmergency,
     ApproveExtension,
+    ApproveImmediateAnswer,
     ApproveReply,
     ApproveReturn,
     ApproveSignoff,
     AskReturn,
     CompleteReturn,
     CreateSupervision,
+    DraftImmediateAnswer,
     EvidenceIn,
     FailReview,
     PassReview,
     RecordFollowUp,
     RecordMail,
     RecordPlatformReply,
+    RejectImmediateAnswer,
     RejectReply,
     RejectReturn,
     RejectSignoff,
@@ -46,6 +49,11 @@ def every_path(desk: Desk) -> None:
     person = {"citizen_name": NAME, "phone": PHONE, "address": "九亭镇" + HOUSE,
               "content": f"来电人{NAME}（{PHONE}）反映低保问题<script>alert(1)</script>"}
     p = desk.new("petition", **person, external_no="P1")
+    at_once = desk.new("962200", **person, external_no="N-AT-ONCE")  # 即办件, reviewed (办法 第十四条)
+    desk.ok("王芳", DraftImmediateAnswer(at_once, f"已向{NAME}说明申请条件"))
+    desk.ok("孙伟", RejectImmediateAnswer(at_once, "补充政策依据"))
+    desk.ok("王芳", DraftImmediateAnswer(at_once, "依据《上海市社会救助办法》已说明申请条件"))
+    desk.ok("孙伟", ApproveImmediateAnswer(at_once))
     desk.to_department(p)
     desk.accepted_with_reply(p)
     desk.ok("陈刚", RejectReply(p, "补充依据"))

@@ -10,6 +10,7 @@
 - `extensions`    延期
 - `follow_up`     回访
 - `collaboration` 协同件 and hand-back
+- `immediate`     即办件: answered at once by the office
 
 Each action is declared once (`registry.declare`) with its command, who may do it
 from which status to which, its guard, its effect, the messages it queues and the
@@ -50,6 +51,12 @@ from bot.workflow.emergencies import (
 from bot.workflow.engine import Workflow
 from bot.workflow.extensions import ApproveExtension, RejectExtension, RequestExtension
 from bot.workflow.follow_up import RecordFollowUp
+from bot.workflow.immediate import (
+    AnswerAtOnce,
+    ApproveImmediateAnswer,
+    DraftImmediateAnswer,
+    RejectImmediateAnswer,
+)
 from bot.workflow.intake import Accept, CreateTicket, Dispatch, RecordFirstContact
 from bot.workflow.problems import (
     LinkTickets,
@@ -78,13 +85,13 @@ from bot.workflow.returns import ApproveReturn, AskReturn, CompleteReturn, Offic
 from bot.workflow.supervision import CreateSupervision, ProposeSupervision, ReplySupervision
 
 __all__ = [
-    "AFTER_ACCEPTANCE", "BY_NAME", "CHOICE_FIELDS", "CONFORMITY_ITEMS", "OPEN_WITH_DEPARTMENT", "PRESSES",
+    "AFTER_ACCEPTANCE", "AnswerAtOnce", "ApproveImmediateAnswer", "BY_NAME", "CHOICE_FIELDS", "CONFORMITY_ITEMS", "OPEN_WITH_DEPARTMENT", "PRESSES",
     "REGISTRY", "REPLY_FIELDS", "REPLY_REQUIRED", "WITH_DEPARTMENT", "Accept", "AcknowledgeEmergency", "Action",
     "Actor", "ApproveExtension", "ApproveReply", "ApproveReturn", "ApproveSignoff", "AskReturn", "CompleteReturn",
-    "CreateSupervision", "CreateTicket", "Dispatch", "EvidenceIn", "FailReview", "HandBack", "LinkTickets",
+    "CreateSupervision", "CreateTicket", "Dispatch", "DraftImmediateAnswer", "EvidenceIn", "FailReview", "HandBack", "LinkTickets",
     "MarkEmergency", "Message", "OfficeReturn", "Outcome", "PassReview", "Press", "ProposeSupervision",
     "RecordCollaboration", "RecordDailyReport", "RecordDeptContact", "RecordFirstContact", "RecordFollowUp",
-    "RecordMail", "RecordPlatformReply", "RecordVisit", "Refused", "RejectExtension", "RejectReply",
+    "RecordMail", "RecordPlatformReply", "RecordVisit", "Refused", "RejectExtension", "RejectImmediateAnswer", "RejectReply",
     "RejectReturn", "RejectSignoff", "ReplySupervision", "RequestExtension", "RequestRepeatClosure",
     "ReturnProblemReport", "SaveReply", "ScheduleVisit", "SendAcceptanceNotice", "SignProblemReport",
     "SubmitApprovalForm", "SubmitFinalReply", "SubmitProblemReport", "SubmitReply", "UnlinkTickets",

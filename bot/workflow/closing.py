@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from bot import forms
 from bot.domain import Channel, ReplyStatus, Role, Stage, Status
 from bot.workflow.core import AFTER_ACCEPTANCE, Step, invalid, jsonable, missing, require
+from bot.workflow.immediate import is_department_reply
 from bot.workflow.machines import REPLY, ReplyState
 from bot.workflow.registry import EVERY, Press, declare, no_guard
 from bot.workflow.reply import REPLY_FIELDS, conformity_missing
@@ -186,9 +187,18 @@ def approve_signoff(s: Step, c: ApproveSignoff) -> dict:
     return {"form_id": record.id if record else None, "comment": c.comment}
 
 
+def check_signoff(s: Step, c) -> None:
+    is_department_reply(s)
+
+
+def check_signoff_rejection(s: Step, c: RejectSignoff) -> None:
+    is_department_reply(s)
+    check_comment(s, c)
+
+
 declare(ApproveSignoff, who=Role.PETITION_LEADER, sources={Status.LEADER_SIGNOFF},
         target={P: Status.AWAITING_MAIL, H: Status.PLATFORM_REPLY}, channels={P, H},
-        guard=no_guard, effect=approve_signoff, queues={"mail_due", "platform_reply_due"}, settles=EVERY)
+        guard=check_signoff, effect=approve_signoff, queues={"mail_due", "platform_reply_due"}, settles=EVERY)
 
 
 @dataclass(frozen=True)
@@ -207,7 +217,7 @@ def reject_signoff(s: Step, c: RejectSignoff) -> dict:
 
 declare(RejectSignoff, who=Role.PETITION_LEADER, sources={Status.LEADER_SIGNOFF},
         target={P: Status.FINAL_REPLY, H: Status.APPROVAL_FORM}, channels={P, H},
-        guard=check_comment, effect=reject_signoff,
+        guard=check_signoff_rejection, effect=reject_signoff,
         queues={"signoff_rejected", "final_reply_due", "approval_form_due"}, settles=EVERY,
         presses={"reject_signoff": Press(("comment",), lambda t, v: RejectSignoff(t, v["comment"]))})
 

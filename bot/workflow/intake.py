@@ -37,7 +37,6 @@ class CreateTicket:
     major_threat: bool = False
     emergency: bool = False
     service_category: str | None = None
-    handling_class: str | None = None
     business_category: str | None = None
     action = "create"
 
