@@ -137,7 +137,7 @@ def cmd_report(args: argparse.Namespace, settings: Settings, config: Configurati
     db = Database(settings.database_url)  # read only: no migration here
     with db.session() as session:
         result = stats.compute(session, calc, start, end, datetime.now(rules.tz))
-    path = stats.workbook(result, Path(args.out))
+        path = stats.workbook(result, Path(args.out), session, calc)
     print(stats.render_text(result).replace("<b>", "").replace("</b>", ""))
     print(text("report_written", path=path))
     return 0

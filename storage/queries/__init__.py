@@ -72,11 +72,15 @@ from storage.queries.stages import (
 )
 from storage.queries.statistics import (
     contents_received_between,
+    department_figures,
     events_between,
     extensions_between,
+    reply_days,
     returns_between,
     stage_timeliness,
-    tickets_received_between,
+    ticket_counts,
+    tickets_of_period,
+    troubled_contents,
 )
 from storage.queries.tickets import (
     attachments_of,
@@ -117,6 +121,7 @@ __all__ = [
     "dispatch_history",
     "draft_for",
     "drop_drafts",
+    "department_figures",
     "events_between",
     "events_of",
     "extensions_between",
@@ -163,6 +168,7 @@ __all__ = [
     "problems",
     "recent_dispatched",
     "repeat_candidates",
+    "reply_days",
     "returns_between",
     "search_tickets",
     "sent_to_chat_since",
@@ -173,7 +179,9 @@ __all__ = [
     "ticket_by_external",
     "ticket_by_number",
     "tickets_by_external",
-    "tickets_received_between",
+    "ticket_counts",
+    "tickets_of_period",
+    "troubled_contents",
     "tickets_where",
     "unacknowledged_alerts",
     "visited",

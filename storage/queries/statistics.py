@@ -1,79 +1,185 @@
-"""Figures of a period, computed in the database."""
+"""Figures of a period, computed in the database (GROUP BY; a city's year is over a million tickets).
+
+Every figure counts the tickets *received* in [start, end) unless it says otherwise: the stage
+figures count the stages *started* in the period.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import Date, and_, case, cast, exists, func, literal, or_, select
 from sqlmodel import Session
 
 from storage.models import (
+    Collaboration,
     Extension,
+    FollowUp,
+    Reply,
     StageDeadline,
+    Supervision,
     Ticket,
     TicketEvent,
     TicketReturn,
 )
 
-
-def tickets_received_between(session: Session, start: datetime, end: datetime):
-    """Rows (id, channel, kind, business_category, department_id, status, handling_class, emergency,
-    satisfaction, redo_count) of tickets received in [start, end)."""
-    return list(session.execute(
-        select(Ticket.id, Ticket.channel, Ticket.kind, Ticket.business_category, Ticket.department_id,
-               Ticket.status, Ticket.handling_class, Ticket.emergency, Ticket.satisfaction, Ticket.redo_count)
-        .where(Ticket.received_at >= start, Ticket.received_at < end)
-    ))
+RATED = ("satisfied", "acknowledged", "dissatisfied")  # 未评价 is not a rating
+CONTENT_SAMPLE = 20000  # the topic words are read from at most this many tickets
 
 
-def contents_received_between(session: Session, start: datetime, end: datetime, limit: int = 20000) -> list[str]:
-    return list(session.scalars(
-        select(Ticket.content).where(Ticket.received_at >= start, Ticket.received_at < end).limit(limit)
-    ))
+def _received(start: datetime, end: datetime):
+    return and_(Ticket.received_at >= start, Ticket.received_at < end)
 
 
-def stage_timeliness(session: Session, stage: str, start: datetime, end: datetime, now: datetime):
-    """Per department: (on time, late, still open and not yet due) for a stage started in [start, end)."""
-    rows = session.execute(
-        select(StageDeadline.department_id, StageDeadline.due_at, StageDeadline.completed_at,
-               StageDeadline.cancelled_at)
-        .where(StageDeadline.stage == stage, StageDeadline.started_at >= start, StageDeadline.started_at < end)
+def handling_class():
+    """The ticket's class (办法 第十九条) from what happened to it, first that applies:
+    应急件 (marked an emergency, 第十七条), 督办件 (a supervision ticket was created, 第十六条),
+    协同件 (coordinated with another body or handed back, 第十八条), 即办件 (answered at once by the
+    office, 第十四条), 流转件 (dispatched to a department, 第十五条), else not yet routed."""
+    supervised = exists().where(Supervision.ticket_id == Ticket.id, Supervision.created_at.is_not(None))
+    collaborated = exists().where(Collaboration.ticket_id == Ticket.id)
+    return case(
+        (Ticket.emergency.is_(True), literal("emergency")),
+        (supervised, literal("supervision")),
+        (collaborated, literal("collaboration")),
+        (Ticket.handling_class == "immediate", literal("immediate")),
+        (Ticket.department_id.is_not(None), literal("transfer")),
+        else_=literal("unrouted"),
     )
-    out: dict[int | None, list[int]] = {}
-    for department_id, due_at, completed_at, cancelled_at in rows:
-        if cancelled_at is not None:
-            continue
-        counts = out.setdefault(department_id, [0, 0, 0])
-        if completed_at is not None:
-            counts[0 if completed_at <= due_at else 1] += 1
-        elif due_at < now:
-            counts[1] += 1
-        else:
-            counts[2] += 1
-    return out
 
 
-def returns_between(session: Session, start: datetime, end: datetime) -> list[tuple[str, int | None]]:
-    """(initiator, department id) of returns asked or decided in [start, end) and carried out or approved."""
-    return list(session.execute(
-        select(TicketReturn.initiator, Ticket.department_id)
-        .join(Ticket, Ticket.id == TicketReturn.ticket_id)
-        .where(TicketReturn.requested_at >= start, TicketReturn.requested_at < end,
-               TicketReturn.decision == "approved")
-    ))
+def ticket_counts(session: Session, start: datetime, end: datetime) -> list[tuple]:
+    """(class, channel, kind, service category, business category, department id, status, count)."""
+    inner = select(handling_class().label("cls"), Ticket.channel, Ticket.kind, Ticket.service_category,
+                   Ticket.business_category, Ticket.department_id, Ticket.status).where(_received(start, end))
+    sub = inner.subquery()
+    keys = [sub.c.cls, sub.c.channel, sub.c.kind, sub.c.service_category, sub.c.business_category,
+            sub.c.department_id, sub.c.status]
+    return [tuple(row) for row in session.execute(select(*keys, func.count()).group_by(*keys))]
 
 
-def events_between(session: Session, action: str, start: datetime, end: datetime) -> list[tuple[int, int | None]]:
-    """(ticket id, department id) of the events of one action in [start, end)."""
-    return list(session.execute(
-        select(TicketEvent.ticket_id, Ticket.department_id)
-        .join(Ticket, Ticket.id == TicketEvent.ticket_id)
-        .where(TicketEvent.action == action, TicketEvent.at >= start, TicketEvent.at < end)
-    ))
+def _sum(condition):
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
-def extensions_between(session: Session, start: datetime, end: datetime) -> list[tuple[int | None, str | None]]:
-    """(department id, decision) of extension requests made in [start, end)."""
-    return list(session.execute(
-        select(Ticket.department_id, Extension.decision).join(Ticket, Ticket.id == Extension.ticket_id)
-        .where(Extension.requested_at >= start, Extension.requested_at < end)))
+def department_figures(session: Session, start: datetime, end: datetime, now: datetime) -> list[dict]:
+    """Per department (None: never dispatched), over the tickets received in the period."""
+    rated = Ticket.satisfaction.in_(RATED)
+    solved = exists().where(Reply.ticket_id == Ticket.id, Reply.status == "approved", Reply.result == "solved")
+    reviewed = exists().where(Reply.ticket_id == Ticket.id, Reply.reviewed_at.is_not(None))
+    visited = exists().where(FollowUp.ticket_id == Ticket.id)
+    closed = Ticket.status == "closed"
+    has_deadline = and_(Ticket.overall_due_at.is_not(None), Ticket.status != "returned")
+    on_time = and_(has_deadline, closed, Ticket.closed_at <= Ticket.overall_due_at)
+    judged = and_(has_deadline, or_(closed, Ticket.overall_due_at < now))
+    columns = {
+        "tickets": func.count(),
+        "rated": _sum(rated),
+        "satisfied": _sum(Ticket.satisfaction.in_(("satisfied", "acknowledged"))),
+        "dissatisfied": _sum(Ticket.satisfaction == "dissatisfied"),
+        "solved": _sum(and_(rated, solved)),
+        "reviewed": _sum(reviewed),
+        "redone": _sum(and_(reviewed, Ticket.redo_count > 0)),
+        "closed": _sum(closed),
+        "visited": _sum(and_(closed, visited)),
+        "closing_judged": _sum(judged),
+        "closed_on_time": _sum(on_time),
+    }
+    query = (select(Ticket.department_id, *[c.label(k) for k, c in columns.items()])
+             .where(_received(start, end)).group_by(Ticket.department_id))
+    return [dict(row._mapping) for row in session.execute(query)]
+
+
+def stage_timeliness(session: Session, stage: str, start: datetime, end: datetime, now: datetime
+                     ) -> dict[int | None, list[int]]:
+    """Per department: [on time, late, still open and not yet due] of a stage started in [start, end)
+    (cancelled stages do not count; an open stage past its due time is late)."""
+    done = StageDeadline.completed_at.is_not(None)
+    query = (select(StageDeadline.department_id,
+                    _sum(and_(done, StageDeadline.completed_at <= StageDeadline.due_at)),
+                    _sum(or_(and_(done, StageDeadline.completed_at > StageDeadline.due_at),
+                             and_(~done, StageDeadline.due_at < now))),
+                    _sum(and_(~done, StageDeadline.due_at >= now)))
+             .where(StageDeadline.stage == stage, StageDeadline.started_at >= start, StageDeadline.started_at < end,
+                    StageDeadline.cancelled_at.is_(None))
+             .group_by(StageDeadline.department_id))
+    return {department_id: [int(a), int(b), int(c)] for department_id, a, b, c in session.execute(query)}
+
+
+def _local_day(session: Session, column, tz_name: str, offset_hours: float):
+    if session.get_bind().dialect.name == "postgresql":
+        return cast(func.timezone(tz_name, column), Date)
+    return func.date(column, f"{offset_hours:+g} hours")
+
+
+def reply_days(session: Session, start: datetime, end: datetime, tz_name: str, offset_hours: float
+               ) -> list[tuple[int | None, object, object, int]]:
+    """(department id, local day dispatched, local day the reply was approved, count) of the reply stages
+    started in the period and completed; the caller counts the working days between the two days."""
+    started = _local_day(session, StageDeadline.started_at, tz_name, offset_hours).label("started")
+    completed = _local_day(session, StageDeadline.completed_at, tz_name, offset_hours).label("completed")
+    query = (select(StageDeadline.department_id, started, completed, func.count())
+             .where(StageDeadline.stage == "reply", StageDeadline.started_at >= start, StageDeadline.started_at < end,
+                    StageDeadline.completed_at.is_not(None), StageDeadline.cancelled_at.is_(None))
+             .group_by(StageDeadline.department_id, started, completed))
+    return [tuple(row) for row in session.execute(query)]
+
+
+def returns_between(session: Session, start: datetime, end: datetime) -> list[tuple[str, int | None, int]]:
+    """(initiator, department id, count) of the returns asked in [start, end) and approved."""
+    query = (select(TicketReturn.initiator, Ticket.department_id, func.count())
+             .select_from(TicketReturn).join(Ticket, Ticket.id == TicketReturn.ticket_id)
+             .where(TicketReturn.requested_at >= start, TicketReturn.requested_at < end,
+                    TicketReturn.decision == "approved")
+             .group_by(TicketReturn.initiator, Ticket.department_id))
+    return [tuple(row) for row in session.execute(query)]
+
+
+def events_between(session: Session, action: str, start: datetime, end: datetime) -> list[tuple[int | None, int]]:
+    """(department id, count) of the events of one action in [start, end)."""
+    query = (select(Ticket.department_id, func.count()).select_from(TicketEvent)
+             .join(Ticket, Ticket.id == TicketEvent.ticket_id)
+             .where(TicketEvent.action == action, TicketEvent.at >= start, TicketEvent.at < end)
+             .group_by(Ticket.department_id))
+    return [tuple(row) for row in session.execute(query)]
+
+
+def extensions_between(session: Session, start: datetime, end: datetime) -> list[tuple[int | None, str | None, int]]:
+    """(department id, decision, count) of extension requests made in [start, end)."""
+    query = (select(Ticket.department_id, Extension.decision, func.count())
+             .select_from(Extension).join(Ticket, Ticket.id == Extension.ticket_id)
+             .where(Extension.requested_at >= start, Extension.requested_at < end)
+             .group_by(Ticket.department_id, Extension.decision))
+    return [tuple(row) for row in session.execute(query)]
+
+
+def contents_received_between(session: Session, start: datetime, end: datetime,
+                              limit: int = CONTENT_SAMPLE) -> list[str]:
+    return list(session.scalars(select(Ticket.content).where(_received(start, end)).limit(limit)))
+
+
+def troubled_contents(session: Session, start: datetime, end: datetime, now: datetime,
+                      limit: int = CONTENT_SAMPLE) -> list[str]:
+    """Contents of the period's tickets that went wrong: overdue (a stage completed late or open past due),
+    returned (退单), redone (重办) or rated 不满意 — the 难点 are read from these."""
+    late = exists().where(StageDeadline.ticket_id == Ticket.id, StageDeadline.cancelled_at.is_(None),
+                          or_(StageDeadline.completed_at > StageDeadline.due_at,
+                              and_(StageDeadline.completed_at.is_(None), StageDeadline.due_at < now)))
+    returned = exists().where(TicketReturn.ticket_id == Ticket.id, TicketReturn.decision == "approved")
+    query = (select(Ticket.content)
+             .where(_received(start, end),
+                    or_(late, returned, Ticket.redo_count > 0, Ticket.satisfaction == "dissatisfied",
+                        Ticket.status == "returned"))
+             .limit(limit))
+    return list(session.scalars(query))
+
+
+def tickets_of_period(session: Session, start: datetime, end: datetime):
+    """Every ticket of the period for the workbook's list, streamed in id order (no personal details)."""
+    query = (select(Ticket.internal_no, Ticket.channel, Ticket.external_no, Ticket.kind, Ticket.service_category,
+                    Ticket.business_category, handling_class().label("cls"), Ticket.department_id, Ticket.status,
+                    Ticket.received_at, Ticket.overall_due_at, Ticket.closed_at, Ticket.satisfaction,
+                    Ticket.redo_count)
+             .where(_received(start, end)).order_by(Ticket.id)
+             .execution_options(yield_per=2000))
+    return session.execute(query)
