@@ -19,7 +19,7 @@ CHANNELS = ("petition", "12345", "962200")
 
 
 TRACKS = ("intake", "returns", "reply", "closing", "problems", "supervision", "emergencies", "extensions",
-          "follow_up", "collaboration")
+          "follow_up", "collaboration", "immediate")
 GROUPS = {
     core.ALL_STATUSES: "any",
     core.OPEN: "any open",
