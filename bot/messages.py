@@ -151,6 +151,8 @@ KINDS: dict[str, MessageKind] = {k.name: k for k in (
     MessageKind("deadline_warnings", ANYWHERE, merge=False),
     MessageKind("digest", frozenset({OFFICE}), merge=False),
     MessageKind("weekly_stats", frozenset({OFFICE}), merge=False, chart=True),
+    MessageKind("scoreboard", frozenset({DEPARTMENT, MEMBER}), merge=False),
+    MessageKind("spot_check", frozenset({OFFICE}), merge=False),
     # the organisation and delivery itself
     MessageKind("join_request", frozenset({MEMBER}),
                 (row(Button("", each="role", data="j", id_key="request_id", per_row=3)),

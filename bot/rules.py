@@ -140,6 +140,7 @@ class Reports(Strict):
     sensitive_every_day: bool
     weekly_weekday: int = Field(ge=1, le=7)
     weekly_time: Clock
+    spot_check_size: int = Field(ge=0)
 
 
 class Delivery(Strict):

@@ -1,4 +1,5 @@
-"""What the clock makes due: deadline warnings, the sensitive-case daily round, the digest, the weekly report.
+"""What the clock makes due: deadline warnings, the sensitive-case daily round, the digest, the weekly report
+and the weekly 通报 (办法 第二十一条).
 
 `Planner.tick(session, now)` looks at the database, does every duty that is
 due and not yet done, and queues its messages in the outbox, in one
@@ -19,6 +20,7 @@ from sqlmodel import Session
 from bot.deadlines import DeadlineCalculator
 from bot.domain import LEADER_ROLES, WAITING_FOR, Audience, Role
 from bot.rules import Rules
+from bot.stats import bulletin, compute
 from bot.workflow import jsonable
 from storage import queries
 from storage.models import Department, Outbox, StageDeadline, Ticket, WarningSent
@@ -61,6 +63,7 @@ class Planner:
         self._sensitive(session, now, report)
         self._digest(session, now, report)
         self._weekly(session, now, report)
+        self._bulletins(session, now, report)
         return report
 
     def _queue(self, session: Session, report: TickReport, audience: str, template: str, context: dict,
@@ -291,16 +294,51 @@ class Planner:
     # -- the weekly statistics --
 
     def _weekly(self, session: Session, now: datetime, report: TickReport) -> None:
-        local = self.calc.local(now)
-        weekday, at = self.rules.flag("reports", "weekly_weekday"), self.rules.clock("reports", "weekly_time")
-        if local.isoweekday() != weekday or local.time() < at:
+        due = self._last_week(now)
+        if due is None:
             return
-        year, week, _ = local.isocalendar()
-        key = f"weekly:{year}-W{week:02d}"
+        week, start, end = due
+        key = f"weekly:{week}"
         if not queries.claim(session, key, now):
             return
         report.duties.append(key)
-        monday = local.date() - timedelta(days=local.weekday())
-        start, end = monday - timedelta(days=7), monday - timedelta(days=1)
         self._queue(session, report, Audience.OFFICE_GROUP, "weekly_stats",
                     {"from": start.isoformat(), "to": end.isoformat()}, now)
+
+    # -- the weekly 通报 (办法 第二十一条) and 核查 report (规程 三(三)4), for the week before --
+
+    def _last_week(self, now: datetime) -> tuple[str, date, date] | None:
+        """(ISO week, Monday, Sunday) of the week before, once the weekly report's time has come."""
+        local = self.calc.local(now)
+        weekday, at = self.rules.flag("reports", "weekly_weekday"), self.rules.clock("reports", "weekly_time")
+        if local.isoweekday() != weekday or local.time() < at:
+            return None
+        year, week, _ = local.isocalendar()
+        monday = local.date() - timedelta(days=local.weekday())
+        return f"{year}-W{week:02d}", monday - timedelta(days=7), monday - timedelta(days=1)
+
+    def _bulletins(self, session: Session, now: datetime, report: TickReport) -> None:
+        due = self._last_week(now)
+        if due is None:
+            return
+        week, start, end = due
+        if queries.claim(session, f"scoreboard:{week}", now):
+            report.duties.append(f"scoreboard:{week}")
+            context = bulletin.scoreboard(compute(session, self.calc, start, end, now, with_topics=False))
+            for department in queries.departments(session):
+                self._queue(session, report, Audience.DEPARTMENT_GROUP, "scoreboard", context, now,
+                            department_id=department.id)
+            for member_id in queries.members_with_any_role(session, [Role.BUSINESS_LEADER.value]):
+                self._queue(session, report, Audience.MEMBER, "scoreboard", context, now, member_id=member_id)
+        size = self.rules.flag("reports", "spot_check_size")
+        if size and queries.claim(session, f"spot_check:{week}", now):
+            report.duties.append(f"spot_check:{week}")
+            self._queue(session, report, Audience.OFFICE_GROUP, "spot_check",
+                        bulletin.spot_check(session, self.calc, start, end, size), now)
+        if queries.claim(session, f"verification:{week}", now):
+            report.duties.append(f"verification:{week}")
+            rows = bulletin.verification_rows(session, self.calc, start, end, now)
+            for member_id in queries.members_with_any_role(session, [Role.PETITION_LEADER.value,
+                                                                     Role.MAIN_LEADER.value]):
+                self._queue(session, report, Audience.MEMBER, "problem_summary", {"rows": rows}, now,
+                            member_id=member_id)

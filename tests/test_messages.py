@@ -126,7 +126,7 @@ def test_every_template_renders_and_groups_never_see_personal_data(desk):
     shipped = {p.name[:-3] for p in (resources.files("templates") / "messages").iterdir()
                if p.name.endswith(".j2") and not p.name.startswith("_")}
     chat_only = {"ticket_detail", "listing", "join_request", "join_approved", "delivery_failed", "stats",
-                 "weekly_stats", "deadline_warnings", "digest", "sensitive_ask", "sensitive_remind",
+                 "weekly_stats", "scoreboard", "spot_check", "deadline_warnings", "digest", "sensitive_ask", "sensitive_remind",
                  "sensitive_daily", "visit_reminder", "visit_recorded", "burst", "kb_results", "problem_summary", "visit_due"}
     assert used == shipped - chat_only  # every workflow message has a template, and no template is dead
 

@@ -10,6 +10,8 @@ from openpyxl import load_workbook
 
 from bot import stats as st
 from bot.cli import main
+from bot.scheduler import Planner
+from bot.views import render_outbox
 from bot.workflow import (
     Accept,
     AnswerAtOnce,
@@ -230,3 +232,63 @@ def test_named_periods():
     assert st.period("last_week", today) == (date(2026, 10, 5), date(2026, 10, 11))
     assert st.period("this_month", today) == (date(2026, 10, 1), date(2026, 10, 31))
     assert st.period("last_month", today) == (date(2026, 9, 1), date(2026, 9, 30))
+
+
+def _tick(desk: Desk, clock, when: str):
+    clock.set(when)
+    with desk.db.session() as session:
+        return Planner(desk.workflow.rules, desk.workflow.calc).tick(session, desk.workflow.now())
+
+
+def _sent(desk: Desk, template: str) -> list[tuple]:
+    with desk.db.session() as session:
+        return [(row.audience, row.department_id, row.member_id, render_outbox(session, row, desk.workflow.calc))
+                for row in desk.outbox() if row.template == template]
+
+
+def test_the_weekly_bulletins_of_article_21(db, workflow, org, clock):
+    """Week of 11-02: A closed by 社会救助科 in time, C answered at once, I never accepted by 养老服务科."""
+    desk = Desk(db, workflow, org)
+    clock.set("2026-11-02T09:00")
+    a = desk.new("12345", "ordinary", external_no="A", received="2026-11-02T08:00")
+    i = desk.new("12345", "ordinary", external_no="I", received="2026-11-02T08:30")
+    desk.to_department(a)
+    desk.to_department(i, "yanglao")
+    desk.ok("李强", Accept(a))
+    clock.set("2026-11-03T10:00")
+    _reply(desk, a)
+    c = desk.new("962200", external_no="C", received="2026-11-03T09:50", content="咨询养老补贴")
+    desk.ok("王芳", AnswerAtOnce(c, "向街道社区事务受理中心申请。"))
+    clock.set("2026-11-04T10:00")
+    _close_12345(desk, a)
+    assert not [d for d in _tick(desk, clock, "2026-11-09T08:00").duties if "W46" in d]  # not before 08:30
+    duties = _tick(desk, clock, "2026-11-09T08:30").duties
+    assert {"scoreboard:2026-W46", "spot_check:2026-W46", "verification:2026-W46"} <= set(duties)
+    assert not [d for d in _tick(desk, clock, "2026-11-09T09:00").duties if "W46" in d]  # once a week
+    boards = _sent(desk, "scoreboard")
+    assert len([b for b in boards if b[0] == "department_group"]) == 3  # every department group
+    assert len([b for b in boards if b[0] == "member"]) == 3  # every business leader: 陈刚, 钱进, 吴军
+    text = boards[0][3]
+    # 社会救助科: A accepted on time, closed 11-04 by its 办结时效 11-11, 满意 and 实际解决, not sent back,
+    # no 回访, reply approved one working day after dispatch, nothing overdue
+    assert "社会救助科：1 / 100% / 100% / 100% / 100% / 0% / 0% / 1.0 / 0" in text
+    # 养老服务科: I's acceptance due 11-03 still open (late); its 办结时效 11-11 not reached yet
+    assert "养老服务科：1 / 0% / — / — / — / — / — / — / 1" in text
+    assert "全局：3 件，按时签收率 50%，按时办结率 100%" in text  # A and C closed in time; I not yet due
+    (spot,) = _sent(desk, "spot_check")
+    assert spot[0] == "office_group" and "随机抽取 2 件" in spot[3]  # only A and C were closed that week
+    assert "13812345678" not in spot[3] and "张三" not in spot[3]
+    leaders = _sent(desk, "problem_summary")
+    assert len(leaders) == 2 and "暂无" in leaders[0][3]  # 孙伟 and 郑华; nothing dissatisfied or unreplied yet
+
+
+def test_the_verification_report_lists_unreplied_tickets(month, clock):
+    """At 11-30 18:00 (a Monday): B is 不满意 at 回访 and its report, due 11-17, not yet made; 未回复工单:
+    E's reply (due 11-13), I's (due 11-26) and B's 督办 reply (created 11-13, 10 working days: 11-27);
+    G's reply is due tonight, not yet late."""
+    desk = month
+    _tick(desk, clock, "2026-11-30T18:00")
+    (_, _, _, text), _ = _sent(desk, "problem_summary")
+    assert "（4 件）" in text
+    assert text.count("未回复工单 · 答复已逾期") == 3
+    assert "社会救助科 · 不满意 · 待科室报告 · <b>逾期未回复</b>" in text

@@ -15,6 +15,7 @@ from storage.models import (
     Collaboration,
     Extension,
     FollowUp,
+    ProblemReport,
     Reply,
     StageDeadline,
     Supervision,
@@ -183,3 +184,38 @@ def tickets_of_period(session: Session, start: datetime, end: datetime):
              .where(_received(start, end)).order_by(Ticket.id)
              .execution_options(yield_per=2000))
     return session.execute(query)
+
+
+def spot_check_sample(session: Session, start: datetime, end: datetime, size: int) -> list[tuple]:
+    """抽查回访 (办法 第二十一条): (ticket id, internal no, channel, department id) of a random sample of the
+    tickets closed in [start, end) — closed, not returned; drawn by the database."""
+    query = (select(Ticket.id, Ticket.internal_no, Ticket.channel, Ticket.department_id)
+             .where(Ticket.status == "closed", Ticket.closed_at >= start, Ticket.closed_at < end)
+             .order_by(func.random()).limit(size))
+    return [tuple(row) for row in session.execute(query)]
+
+
+def dissatisfied_reports(session: Session, start: datetime, end: datetime, now: datetime) -> list[tuple]:
+    """(ticket id, internal no, department id, report status, reasons, verification, overdue) of the
+    dissatisfaction reports (规程 三(三)4) of tickets rated 不满意 in [start, end), or still not verified."""
+    late = exists().where(StageDeadline.ticket_id == Ticket.id, StageDeadline.stage == "problem_report",
+                          StageDeadline.open.is_(True), StageDeadline.due_at < now)
+    query = (select(Ticket.id, Ticket.internal_no, Ticket.department_id, ProblemReport.status, ProblemReport.reasons,
+                    ProblemReport.verification, late)
+             .select_from(ProblemReport).join(Ticket, Ticket.id == ProblemReport.ticket_id)
+             .where(ProblemReport.kind == "dissatisfied",
+                    or_(ProblemReport.status != "verified",
+                        and_(ProblemReport.verified_at >= start, ProblemReport.verified_at < end)))
+             .order_by(Ticket.id))
+    return [tuple(row) for row in session.execute(query)]
+
+
+def unreplied(session: Session, now: datetime) -> list[tuple]:
+    """未回复工单 (规程 三(三)4): (ticket id, internal no, department id, due) of the department replies
+    still open past their deadline, oldest first."""
+    query = (select(Ticket.id, Ticket.internal_no, StageDeadline.department_id, StageDeadline.due_at)
+             .select_from(StageDeadline).join(Ticket, Ticket.id == StageDeadline.ticket_id)
+             .where(StageDeadline.stage.in_(("reply", "supervision_reply")), StageDeadline.open.is_(True),
+                    StageDeadline.due_at < now)
+             .order_by(StageDeadline.due_at))
+    return [tuple(row) for row in session.execute(query)]
