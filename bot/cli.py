@@ -133,10 +133,15 @@ def cmd_report(args: argparse.Namespace, settings: Settings, config: Configurati
     if end < start:
         raise CliError(text("cli_bad_period"))
     rules = config.rules
+    try:  # what is late and what is not yet due depends on when the figures are taken
+        at = datetime.fromisoformat(args.at) if args.at else datetime.now(rules.tz)
+    except ValueError as exc:
+        raise CliError(text("cli_bad_time", value=args.at)) from exc
+    at = at if at.tzinfo else at.replace(tzinfo=rules.tz)
     calc = DeadlineCalculator(rules, config.calendar)
     db = Database(settings.database_url)  # read only: no migration here
     with db.session() as session:
-        result = stats.compute(session, calc, start, end, datetime.now(rules.tz))
+        result = stats.compute(session, calc, start, end, at)
         path = stats.workbook(result, Path(args.out), session, calc)
     print(stats.render_text(result).replace("<b>", "").replace("</b>", ""))
     print(text("report_written", path=path))
@@ -198,6 +203,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("report", help="statistics of a period as an Excel workbook")
     p.add_argument("--from", dest="start", required=True, help="first day, YYYY-MM-DD")
     p.add_argument("--to", dest="end", required=True, help="last day, YYYY-MM-DD")
+    p.add_argument("--at", help="the figures as they stood at this moment, YYYY-MM-DDTHH:MM (default: now)")
     p.add_argument("--out", required=True, help="the .xlsx file to write")
     p.set_defaults(func=cmd_report)
 

@@ -202,6 +202,22 @@ def test_text_chart_and_workbook_say_the_same(month, tmp_path):
     (tmp_path / "chart.png").write_bytes(png)
 
 
+async def test_report_command_and_stats_in_chat_say_the_same(month, chat, db, monkeypatch, tmp_path, capsys):
+    """`hotline-bot report` on the hand-built month prints the figures worked out above; /stats the same."""
+    await chat.say("王芳", "/stats 2026-11-01 2026-11-30")
+    in_chat = chat.last_in("王芳").text
+    monkeypatch.setenv("HOTLINE_DATABASE_URL", str(db.engine.url.render_as_string(hide_password=False)))
+    out = tmp_path / "november.xlsx"
+    assert main(["report", "--from", "2026-11-01", "--to", "2026-11-30", "--at", "2026-11-30T18:00",
+                 "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    for figure in ("共 9 件", "即办件 2，流转件 3，督办件 1，应急件 1，协同件 1，未流转 1", "按时签收率 60%",
+                   "按时办结率 40%", "回访率 25%", "社会救助科：3 / 67% / 50% / 50% / 50% / 50% / 50% / 3.5",
+                   "养老服务科：2 / 50% / 0% / — / — / — / — / —"):
+        assert figure in printed and figure in in_chat, figure
+    assert main(["report", "--from", "2026-11-01", "--to", "2026-11-30", "--at", "11月30日", "--out", str(out)]) == 2
+
+
 def test_an_empty_period_says_so(db, workflow):
     with db.session() as session:
         s = st.compute(session, workflow.calc, date(2026, 1, 5), date(2026, 1, 11), workflow.now())
