@@ -206,7 +206,12 @@ async def test_report_command_and_stats_in_chat_say_the_same(month, chat, db, mo
     """`hotline-bot report` on the hand-built month prints the figures worked out above; /stats the same."""
     await chat.say("王芳", "/stats 2026-11-01 2026-11-30")
     in_chat = chat.last_in("王芳").text
-    monkeypatch.setenv("HOTLINE_DATABASE_URL", str(db.engine.url.render_as_string(hide_password=False)))
+    url = db.engine.url
+    if url.get_backend_name() == "postgresql":  # the tests' own schema
+        with db.engine.connect() as conn:
+            schema = conn.exec_driver_sql("SHOW search_path").scalar()
+        url = url.update_query_dict({"options": f"-csearch_path={schema}"})
+    monkeypatch.setenv("HOTLINE_DATABASE_URL", url.render_as_string(hide_password=False))
     out = tmp_path / "november.xlsx"
     assert main(["report", "--from", "2026-11-01", "--to", "2026-11-30", "--at", "2026-11-30T18:00",
                  "--out", str(out)]) == 0
