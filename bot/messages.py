@@ -176,7 +176,7 @@ NEXT_ON_TICKET = {
     Status.DEPT_REPLIED: [("pass_review", "reply_for_review")],
     Status.APPROVAL_FORM: [("submit_approval_form", "approval_form_due")],
     Status.FINAL_REPLY: [("submit_final_reply", "final_reply_due")],
-    Status.LEADER_SIGNOFF: [("approve_signoff", "signoff_request")],
+    Status.LEADER_SIGNOFF: [("approve_signoff", "signoff_request"), ("approve_immediate_answer", "immediate_for_approval")],
     Status.AWAITING_MAIL: [("record_mail", "mail_due")],
     Status.PLATFORM_REPLY: [("record_platform_reply", "platform_reply_due")],
     Status.CLOSED: [("record_follow_up", "follow_up")],
