@@ -177,8 +177,12 @@ async def department_picker(update: Update, context: Context, ticket_id: int, he
     """The departments to dispatch to, the suggested one first with ⭐."""
     s = context.services
     options = card.departments if card is not None else await s.run(s.intake.suggestions, ticket_id)
+    immediate = card.immediate if card is not None else await s.run(s.intake.immediate_press, ticket_id)
     buttons = [button("", f"dp:{ticket_id}:{dept_id}", ("⭐" if best else "") + name) for dept_id, name, best in options]
-    markup = keyboard(*in_rows(buttons, 2), [button("office_return", f"t:office_return:{ticket_id}")])
+    last = [button("office_return", f"t:office_return:{ticket_id}")]
+    if immediate:  # answered by the office at once (即办件) instead of dispatched
+        last.append(button(immediate, f"t:{immediate}:{ticket_id}"))
+    markup = keyboard(*in_rows(buttons, 2), last)
     await say(context, update.effective_chat.id, f"{head}\n\n{text('pick_department')}", markup)
 
 

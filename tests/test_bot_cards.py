@@ -30,3 +30,19 @@ def test_no_toast_doubles_its_already():
     for action, name in labels("action").items():
         toast = text("done_alert", action=name)
         assert "已已" not in toast, action
+
+
+async def test_the_office_answers_a_12345_ticket_at_once_and_the_leader_sees_what_to_decide(chat):
+    card = await register_12345(chat)
+    await chat.tap("王芳", card, "已联")
+    picker = chat.last_in("王芳")
+    assert chat.buttons(picker)[-2:] == ["退单", "即时答复报审"]  # 12345: reviewed first (规程 二(二)2)
+    await chat.tap("王芳", picker, "即时答复报审")
+    await chat.say("王芳", "低保审批一般需要一个月，已告知市民办理进度查询方式。")
+    request = chat.last_in("孙伟")
+    assert chat.buttons(request) == ["同意", "退回"]
+    await chat.say("孙伟", "/ticket SJMZ-2026-000001")
+    shown = chat.last_in("孙伟").params["reply_markup"]["inline_keyboard"]
+    assert [b["callback_data"] for b in shown[0]] == ["t:approve_immediate_answer:1", "t:reject_immediate_answer:1"]
+    await chat.tap("孙伟", request, "同意")
+    assert chat.answer()["text"] == "已同意即时答复"

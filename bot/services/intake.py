@@ -22,6 +22,7 @@ class IntakeCard:
     text: str
     first_contact: bool  # the hotline's first call to the citizen is still to be recorded
     departments: list[tuple[int, str, bool]] = field(default_factory=list)  # (id, name, suggested), best first
+    immediate: str | None = None  # the press that answers it at once (即办件, 办法 第十四条), where the rules allow
 
 
 class Intake(Service):
@@ -73,7 +74,20 @@ class Intake(Service):
             first_contact = (ticket.channel in self.rules.flag("workflow", "first_contact_before_dispatch")
                              and not ticket.contact_status)
             departments = [] if first_contact else self._suggestions(session, ticket_id)
-            return IntakeCard(ticket.id, ticket.internal_no, body, first_contact, departments)
+            return IntakeCard(ticket.id, ticket.internal_no, body, first_contact, departments,
+                              self._immediate(ticket.channel))
+
+    def immediate_press(self, ticket_id: int) -> str | None:
+        with self.db.session() as session:
+            ticket = queries.ticket(session, ticket_id)
+            return self._immediate(ticket.channel) if ticket else None
+
+    def _immediate(self, channel: str) -> str | None:
+        """即时答复 where the rules allow it; drafted for the 主管负责人's review where they ask for one."""
+        if channel not in self.rules.flag("workflow", "immediate_channels"):
+            return None
+        return ("draft_immediate_answer" if channel in self.rules.flag("workflow", "immediate_review_channels")
+                else "answer_at_once")
 
 
 def failed_import_lines(error: ImportFailed, limit: int = 20) -> list[str]:
