@@ -104,6 +104,7 @@ class Stage(StrEnum):
     SUPERVISION_CREATE = "supervision_create"
     SUPERVISION_REPLY = "supervision_reply"
     PROBLEM_REPORT = "problem_report"
+    CALMING_CALL = "calming_call"  # 扬言: the department calls the caller at once (规程 二(二)3(2))
 
 
 # Who owns each stage: the office or the ticket's department.
@@ -119,6 +120,7 @@ STAGE_OWNER = {
     Stage.SUPERVISION_CREATE: "office",
     Stage.SUPERVISION_REPLY: "department",
     Stage.PROBLEM_REPORT: "department",
+    Stage.CALMING_CALL: "department",
 }
 
 

@@ -45,6 +45,7 @@ class MessageKind:
     chart: bool = False  # the statistics chart goes with it
     summary: bool = False  # the problem-ticket summary .docx goes with it
     tags: frozenset[str] = field(default_factory=frozenset)
+    outlives_status: bool = False  # its buttons stay when the ticket's status moves (only its action settles them)
 
 
 def _reply_form(channel: str, context: dict) -> int:
@@ -66,7 +67,10 @@ WRITE_REPLY = Button("write_reply", link="r")
 # next steps), the follow-up levels offered on /ticket of a closed ticket, the reply form's link.
 BUTTON_SETS = {
     "after_accept": (row(WRITE_REPLY), row(Button("request_extension", "request_extension"),
-                                           Button("ask_return", "ask_return"))),
+                                           Button("ask_return", "ask_return")),
+                     # 办法 第十五条: the 962200 department's contact within 3 working days; 规程 二(二)3(2) 扬言
+                     row(Button("record_dept_contact", "record_dept_contact", when=lambda c: c.get("channel") == "962200"),
+                         Button("record_calming_call", "record_calming_call", when=lambda c: bool(c.get("calming"))))),
     "follow_up": (row(Button("", each="follow_up_level", data="fu")),),
     "write_reply": (row(WRITE_REPLY),),
 }
@@ -78,7 +82,8 @@ KINDS: dict[str, MessageKind] = {k.name: k for k in (
     MessageKind("repeat_found", frozenset({OFFICE})),
     MessageKind("accepted", frozenset({OFFICE}),
                 (row(Button("acceptance_notice", "send_acceptance_notice", when=lambda c: bool(c.get("notice_due")))),)),
-    MessageKind("calm_caller_now", frozenset({DEPARTMENT})),
+    MessageKind("calm_caller_now", frozenset({DEPARTMENT}), (row(Button("record_calming_call", "record_calming_call")),),
+                outlives_status=True),
     # returns
     MessageKind("return_request", frozenset({MEMBER}),
                 (row(Button("approve_return", "approve_return"), Button("reject_return", "reject_return")),)),
@@ -147,6 +152,12 @@ KINDS: dict[str, MessageKind] = {k.name: k for k in (
                 (row(Button("approve_extension", "approve_extension"),
                      Button("reject_extension", "reject_extension")),)),
     MessageKind("extension_decided", GROUPS),
+    MessageKind("hotline_extension_needed", frozenset({OFFICE}),
+                (row(Button("apply_hotline_extension", "apply_hotline_extension")),), outlives_status=True),
+    MessageKind("hotline_extension_applied", frozenset({OFFICE}),
+                (row(Button("grant_hotline_extension", "grant_hotline_extension"),
+                     Button("refuse_hotline_extension", "refuse_hotline_extension")),), outlives_status=True),
+    MessageKind("hotline_extension_decided", GROUPS),
     # the clock's lists and reports
     MessageKind("deadline_warnings", ANYWHERE, merge=False),
     MessageKind("digest", frozenset({OFFICE}), merge=False),
@@ -181,8 +192,9 @@ NEXT_ON_TICKET = {
     Status.PLATFORM_REPLY: [("record_platform_reply", "platform_reply_due")],
     Status.CLOSED: [("record_follow_up", "follow_up")],
 }
-MORE_ON_TICKET = ("propose_supervision", "record_collaboration", "hand_back", "request_repeat_closure",
-                  "mark_emergency", "mark_major_threat")
+MORE_ON_TICKET = ("record_dept_contact", "record_calming_call", "apply_hotline_extension",
+                  "grant_hotline_extension", "refuse_hotline_extension", "propose_supervision", "record_collaboration",
+                  "hand_back", "request_repeat_closure", "mark_emergency", "mark_major_threat")
 
 # Templates under templates/messages that are views, not queued messages.
 VIEWS = frozenset({"_ticket", "kb_results", "listing", "stats", "ticket_detail"})

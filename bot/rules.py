@@ -71,13 +71,15 @@ def _time_zone(value: str) -> str:
 
 Clock = Annotated[time, BeforeValidator(_clock)]
 Days = Annotated[int, Field(ge=0, le=MAX_DAYS)]
+Hours = Annotated[float, Field(gt=0, le=24 * 31)]  # a rule in hours longer than a month is a typo
 
 
 class DeadlineRule(Strict):
-    """How a deadline is counted from its starting event (SPEC §3.1): exactly one of the four."""
+    """How a deadline is counted from its starting event (SPEC §3.1): exactly one of the five."""
 
     model_config = ConfigDict(frozen=True)
 
+    hours: Hours | None = None
     working_days: Days | None = None
     natural_days: Days | None = None
     immediate: Literal[True] | None = None
@@ -90,6 +92,8 @@ class DeadlineRule(Strict):
         return self
 
     def describe(self) -> str:
+        if self.hours is not None:
+            return f"hours:{self.hours:g}"
         if self.working_days is not None:
             return f"working_days:{self.working_days}"
         if self.natural_days is not None:
@@ -116,6 +120,13 @@ class Workflow(Strict):
     urgent_kinds: list[str]
     immediate_channels: list[ChannelName]
     immediate_review_channels: list[ChannelName]
+
+
+class Ladder(Strict):
+    """How a ticket's stage deadlines hang together (SPEC §9.2)."""
+
+    cap_at_overall: bool
+    calming_call_kinds: list[str]
 
 
 class Warnings(Strict):
@@ -163,6 +174,7 @@ class RulesTable(Strict):
     stage: dict[Annotated[str, AfterValidator(_stage_name)], StageTable]
     overall: dict[Annotated[str, AfterValidator(_channel_name)], dict[str, DeadlineRule]]
     workflow: Workflow
+    ladder: Ladder
     warnings: Warnings
     reports: Reports
     delivery: Delivery
@@ -203,6 +215,7 @@ class Rules:
         self.immediate_cutoff: time = self.table.immediate.cutoff
         self.working_hours: tuple[time, time] = tuple(self.table.warnings.working_hours)
         self.workflow: Workflow = self.table.workflow
+        self.ladder: Ladder = self.table.ladder
         self.warnings: Warnings = self.table.warnings
         self.reports: Reports = self.table.reports
         self.delivery: Delivery = self.table.delivery

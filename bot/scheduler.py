@@ -94,8 +94,10 @@ class Planner:
             return None
         if ("due_soon", 0) in sent:
             return None
-        if stage.rule == "immediate":
-            soon = stage.due_at - now < timedelta(hours=self.rules.flag("warnings", "due_soon_immediate_hours"))
+        if stage.rule == "immediate" or stage.rule.startswith("hours:"):
+            # counted in hours (即有即结, 扬言): soon within the hours of the rules, or half a short stage's span
+            hours = timedelta(hours=self.rules.flag("warnings", "due_soon_immediate_hours"))
+            soon = stage.due_at - now < min(hours, (stage.due_at - stage.started_at) / 2)
         else:
             soon = self.calendar.working_days_between(today, due.date()) < self.rules.flag(
                 "warnings", "due_soon_working_days")
@@ -115,7 +117,7 @@ class Planner:
             after = rows[-1][0].id
             sent = queries.warnings_of(session, [stage.id for stage, _ in rows])
             for stage, ticket in rows:
-                urgent = stage.urgent or stage.rule == "immediate" or ticket.emergency
+                urgent = stage.urgent or stage.rule == "immediate" or stage.rule.startswith("hours:") or ticket.emergency
                 level = self._level(stage, sent.get(stage.id, set()), now)
                 if level is None:
                     continue

@@ -20,7 +20,7 @@ def ticket_view(session: Session, ticket: Ticket, calc: DeadlineCalculator, priv
     deadlines = []
     for row in queries.open_stages(session, ticket.id):
         deadlines.append({"stage": row.stage, "due": calc.local(row.due_at), "fallback": row.calendar_fallback,
-                          "fallback_year": calc.local(row.due_at).year})
+                          "fallback_year": calc.local(row.due_at).year, "capped": row.capped})
     history = []
     for link in queries.links_of(session, ticket.id):
         other = queries.ticket(session, link.related_ticket_id if link.ticket_id == ticket.id else link.ticket_id)

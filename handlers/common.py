@@ -223,9 +223,10 @@ def render_buttons(specs: tuple[tuple[Button, ...], ...], context: dict, bot_use
     return keyboard(*rows)
 
 
-def accepted_buttons(ticket_id: int, bot_username: str) -> InlineKeyboardMarkup | None:
-    """The group card after acceptance: write the reply in private chat, ask for more time, or to return."""
-    return buttons_for("after_accept", ticket_id, {}, bot_username)
+def accepted_buttons(ticket_id: int, bot_username: str, context: dict | None = None) -> InlineKeyboardMarkup | None:
+    """The group card after acceptance: write the reply in private chat, ask for more time, or to return;
+    record the contact or the calming call where the card's context (channel, kind) asks for one."""
+    return buttons_for("after_accept", ticket_id, context or {}, bot_username)
 
 
 # --- answering a press -------------------------------------------------------
@@ -274,7 +275,8 @@ async def mark_decided(context: Context, origin: tuple[int, int], outcome: Outco
     event_at = s.clock.local(s.clock.now())
     line = text("decided_line", who=actor.name if actor else "", at=f"{event_at:%m-%d %H:%M}",
                 action=label("action", outcome.action))
-    markup = accepted_buttons(outcome.ticket_id, context.bot.username) if outcome.action == "accept" else None
+    markup = accepted_buttons(outcome.ticket_id, context.bot.username, row.context) if outcome.action == "accept" \
+        else None
     try:
         await context.bot.edit_message_text(f"{body}\n\n{line}", chat_id=chat_id, message_id=message_id,
                                             reply_markup=markup)

@@ -134,6 +134,7 @@ class Ticket(SQLModel, table=True):
     contacted_by_id: int | None = _fk("member.id")
     contacted_at: datetime | None = _when()
     dept_contacted_at: datetime | None = _when()
+    calmed_at: datetime | None = _when()  # 扬言: the department's calming call (即接即电话安抚)
     redo_count: int = 0
     acceptance_notice_sent_at: datetime | None = _when()
     city_system_entered_at: datetime | None = _when()
@@ -195,6 +196,7 @@ class StageDeadline(SQLModel, table=True):
     due_at: datetime = Field(sa_type=UTCDateTime)
     original_due_at: datetime | None = _when()  # before an extension
     rule: str = Field(max_length=32)
+    capped: bool = False  # its own rule fell after the ticket's 办结时效: due with it instead
     calendar_fallback: bool = False
     urgent: bool = False
     open: bool = True
@@ -426,6 +428,26 @@ class Extension(SQLModel, table=True):
     leader_id: int | None = _fk("member.id")
     decision: str | None = Field(default=None, max_length=16)
     decided_at: datetime | None = _when()
+    comment: str | None = None
+
+
+class HotlineExtension(SQLModel, table=True):
+    """An application to the district hotline office (区热线办) to extend a 12345 ticket's 办结时效:
+    needed when an approved 延期 would pass it, applied for by the office, granted or refused."""
+
+    __tablename__ = "hotline_extension"
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id", index=True)
+    extension_id: int | None = _fk("extension.id")  # the department's 延期 that passed the 办结时效
+    old_due_at: datetime = Field(sa_type=UTCDateTime)  # the 办结时效 before
+    wanted_due_at: datetime = Field(sa_type=UTCDateTime)
+    needed_at: datetime = Field(sa_type=UTCDateTime)
+    applied_at: datetime | None = _when()
+    applied_by_id: int | None = _fk("member.id")
+    decision: str | None = Field(default=None, max_length=16)  # granted | refused
+    granted_due_at: datetime | None = _when()
+    decided_at: datetime | None = _when()
+    recorded_by_id: int | None = _fk("member.id")
     comment: str | None = None
 
 

@@ -192,6 +192,12 @@ async def test_leader_refuses_the_return(chat):
     assert "未获同意" in told.text and "属本科职责" in told.text and chat.buttons(told) == ["填写答复"]
 
 
+def _office_with(chat, button):
+    """The latest message in the office group with this button."""
+    return next(sent for sent in reversed(chat.api.in_chat(-1001))
+                if sent.method == "sendMessage" and button in chat.buttons(sent))
+
+
 async def test_extension_through_the_chat(chat):
     card = await register_12345(chat)
     await chat.tap("王芳", card, "已联")
@@ -206,10 +212,23 @@ async def test_extension_through_the_chat(chat):
     assert chat.buttons(group_card) == ["填写答复", "申请延期", "申请退单"]  # the card still serves the handler
     request = chat.last_in("陈刚")
     assert "延期申请" in request.text and "10月13日（周二） → 10月16日（周五）" in request.text
+    # the 12345 办结时效 is 10-14: the bureau cannot go past it (SPEC §9.2), and the leader is told before deciding
+    assert "超出12345办结时效，需向区热线办申请延期" in request.text
     await chat.tap("陈刚", request, "同意延期")
     decided = chat.last_in("社会救助科群")
-    assert "答复期限改为 10月16日（周五）" in decided.text
+    assert "答复期限改为 10月14日（周三）" in decided.text and "需向区热线办申请延期" in decided.text
     assert chat.buttons(chat.last_in("钱进")) == []  # the other leader's copy was closed
+
+    # the office applies to the district hotline office and records its answer
+    needed = _office_with(chat, "已向区热线办申请延期")
+    assert "12345办结时效：10月14日（周三）" in needed.text
+    await chat.tap("王芳", needed, "已向区热线办申请延期")
+    applied = _office_with(chat, "区热线办同意延期")
+    await chat.tap("王芳", applied, "区热线办同意延期")
+    assert "区热线办批准的办结时效" in chat.last_in("王芳").text
+    await chat.say("王芳", "10月16日")
+    granted = chat.last_in("社会救助科群")
+    assert "区热线办同意延期：办结时效改为 10月16日（周五），答复期限 10月16日（周五）" in granted.text
 
 
 async def test_emergency_alert_acknowledged_in_chat(chat):

@@ -8,6 +8,7 @@ from bot.views import render_outbox
 from bot.workflow import (
     Accept,
     AcknowledgeEmergency,
+    ApplyHotlineExtension,
     ApproveExtension,
     ApproveImmediateAnswer,
     ApproveReply,
@@ -19,6 +20,7 @@ from bot.workflow import (
     DraftImmediateAnswer,
     EvidenceIn,
     FailReview,
+    GrantHotlineExtension,
     PassReview,
     RecordFollowUp,
     RecordMail,
@@ -88,7 +90,9 @@ def every_path(desk: Desk) -> None:
     desk.to_department(x)
     desk.ok("李强", Accept(x))
     desk.ok("李强", RequestExtension(x, 2, "需核查"))
-    desk.ok("陈刚", ApproveExtension(x))
+    desk.ok("陈刚", ApproveExtension(x))  # past the 办结时效: the office applies to the 区热线办
+    desk.ok("王芳", ApplyHotlineExtension(x))
+    desk.ok("王芳", GrantHotlineExtension(x))
     desk.ok("王芳", ScheduleVisit(x, "明天 14:00", "王芳、李强"))
     photo = (EvidenceIn("photo", "AgAC"),)
     desk.ok("王芳", RecordFollowUp(p, "city", "dissatisfied"))

@@ -116,7 +116,9 @@ def test_supervision_by_instruction_and_for_an_overdue_reply(desk, clock):
     assert desk.due(t, "supervision_create") == "2026-09-30T23:59:59+08:00"  # 2 working days
     assert desk.do("孙伟", ProposeSupervision(t, "再督")).refusal.code == "invalid"
     desk.ok("王芳", CreateSupervision(t))
-    assert desk.due(t, "supervision_reply") == "2026-10-16T23:59:59+08:00"  # 10 working days, over the holiday
+    # 10 working days would be 10-16, after the ticket's 12345 办结时效 (10-13): capped at it (SPEC §9.2)
+    assert desk.due(t, "supervision_reply") == "2026-10-13T23:59:59+08:00"
+    assert desk.stages(t)["supervision_reply"].capped
     assert desk.do("周丽", ReplySupervision(t, "x")).refusal.code == "department"
     desk.ok("李强", ReplySupervision(t, "已办结并向市民答复"))
     assert "supervision_reply" not in desk.open_stages(t)

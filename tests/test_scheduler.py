@@ -59,8 +59,12 @@ def test_urgent_tickets_at_any_hour(desk, clock):
     clock.set("2026-09-29T17:00")
     desk.to_department(t)
     stages = {row.id: name for name, row in desk.stages(t).items()}
-    evening = tick(desk, clock, "2026-09-30T21:00")  # the working-day stage is due today: at any hour
+    assert desk.due(t, "accept") == "2026-09-29T18:00:00+08:00"  # an hour from dispatch (rules.toml)
+    evening = tick(desk, clock, "2026-09-29T17:40")  # the hour-counted stage: half its hour left, after hours
     assert [(stages[w[0]], w[1]) for w in evening.warnings] == [("accept", "due_soon")]
+    late = tick(desk, clock, "2026-09-29T18:05")
+    assert [(stages[w[0]], w[1]) for w in late.warnings] == [("accept", "overdue")]
+    desk.ok("李强", Accept(t))
     soon = tick(desk, clock, "2026-09-30T22:30")  # the immediate deadline: less than two hours left
     assert sorted((stages[w[0]], w[1]) for w in soon.warnings) == [("overall", "due_soon"), ("reply", "due_soon")]
     overdue = tick(desk, clock, "2026-10-01T00:05")  # a holiday, after midnight

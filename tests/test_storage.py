@@ -28,10 +28,10 @@ def _diff(engine):
 
 def test_migrations_from_empty_to_head_match_the_models_on_sqlite(tmp_path):
     url = f"sqlite:///{tmp_path}/m.db"
-    assert upgrade(url) == "0004"
+    assert upgrade(url) == "0005"
     engine = make_engine(url)
     assert _diff(engine) == []
-    assert upgrade(url) == "0004"  # a second upgrade is a no-op
+    assert upgrade(url) == "0005"  # a second upgrade is a no-op
 
 
 @pytest.mark.skipif(not PG_URL, reason="HOTLINE_TEST_POSTGRES_URL not set")
@@ -42,7 +42,7 @@ def test_migrations_from_empty_to_head_match_the_models_on_postgres():
         conn.execute(sql(f"CREATE SCHEMA {schema}"))
     try:
         engine = make_engine(PG_URL, connect_args={"options": f"-csearch_path={schema}"})
-        assert upgrade(PG_URL, engine) == "0004"
+        assert upgrade(PG_URL, engine) == "0005"
         assert _diff(engine) == []
         engine.dispose()
     finally:
@@ -54,7 +54,7 @@ def test_migrations_from_empty_to_head_match_the_models_on_postgres():
 def test_cli_db_upgrade(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("HOTLINE_DATABASE_URL", f"sqlite:///{tmp_path}/cli.db")
     assert main(["db", "upgrade"]) == 0
-    assert "0004" in capsys.readouterr().out
+    assert "0005" in capsys.readouterr().out
     assert "ticket" in inspect(make_engine(f"sqlite:///{tmp_path}/cli.db")).get_table_names()
 
 

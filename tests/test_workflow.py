@@ -457,11 +457,11 @@ def test_too_high_demand_cannot_be_approved_without_evidence(desk, db):
 def test_extension_asked_approved_and_followed(desk, clock):
     from bot.workflow import ApproveExtension, RejectExtension, RequestExtension
 
-    t = desk.new("12345", "ordinary", received="2026-09-29T09:00")
+    t = desk.new("petition", received="2026-09-29T09:00")  # no 办结时效: the bureau's own 延期 moves the reply
     clock.set("2026-09-29T10:00")
     desk.to_department(t)
     desk.ok("李强", Accept(t))
-    assert desk.due(t, "reply") == "2026-10-13T23:59:59+08:00"
+    assert desk.due(t, "reply") == "2026-10-19T23:59:59+08:00"
     assert desk.do("李强", RequestExtension(t, 0, "x")).refusal.code == "invalid"
     assert desk.do("李强", RequestExtension(t, 11, "x")).refusal.code == "invalid"
     assert desk.do("李强", RequestExtension(t, 3, " ")).refusal.code == "missing"
@@ -472,16 +472,74 @@ def test_extension_asked_approved_and_followed(desk, clock):
         desk.actors["陈刚"].member_id, desk.actors["钱进"].member_id]
     assert desk.do("李强", ApproveExtension(t)).refusal.code == "role"
     desk.ok("陈刚", ApproveExtension(t))
-    assert desk.due(t, "reply") == "2026-10-16T23:59:59+08:00"  # three more working days
+    assert desk.due(t, "reply") == "2026-10-22T23:59:59+08:00"  # three more working days
     assert desk.do("钱进", ApproveExtension(t)).refusal.code == "stale"  # decided already
-    stages = [s for s in desk.stages(t).values()]
     assert desk.stages(t)["reply"].original_due_at is not None
-    assert len(stages) >= 1
     # a second request, refused
     desk.ok("李强", RequestExtension(t, 2, "还需时间"))
     assert desk.do("陈刚", RejectExtension(t, " ")).refusal.code == "missing"
     desk.ok("陈刚", RejectExtension(t, "请按期办结"))
-    assert desk.due(t, "reply") == "2026-10-16T23:59:59+08:00"
+    assert desk.due(t, "reply") == "2026-10-22T23:59:59+08:00"
+
+
+def test_an_extension_past_the_12345_deadline_goes_to_the_district_hotline_office(desk, clock):
+    """SPEC §9.2: the reply never passes the 办结时效; the application to the 区热线办 and its answer are
+    recorded, and only a grant moves the 办结时效 (and the reply with it)."""
+    from bot.workflow import (
+        ApplyHotlineExtension,
+        ApproveExtension,
+        GrantHotlineExtension,
+        RefuseHotlineExtension,
+        RequestExtension,
+    )
+
+    t = desk.new("12345", "ordinary", received="2026-09-29T09:00")
+    clock.set("2026-09-29T10:00")
+    desk.to_department(t)
+    desk.ok("李强", Accept(t))
+    assert desk.due(t, "reply") == "2026-10-13T23:59:59+08:00" and desk.due(t, "overall") == "2026-10-14T23:59:59+08:00"
+    outcome = desk.ok("李强", RequestExtension(t, 3, "需街道配合核查"))
+    assert outcome.messages[0].context["over_overall"] is True
+    desk.ok("陈刚", ApproveExtension(t))
+    reply = desk.stages(t)["reply"]
+    assert desk.due(t, "reply") == "2026-10-14T23:59:59+08:00" and reply.capped  # as far as the 办结时效, no further
+    assert desk.due(t, "overall") == "2026-10-14T23:59:59+08:00"
+    needed = [m for m in desk.outbox(t) if m.template == "hotline_extension_needed"]
+    assert len(needed) == 1 and needed[0].audience == "office_group"
+    # nothing more from the bureau while the 区热线办 has not answered
+    assert desk.do("李强", RequestExtension(t, 1, "再延")).refusal.code == "hotline_pending"
+    assert desk.do("王芳", GrantHotlineExtension(t)).refusal.code == "stale"  # not applied for yet
+    assert desk.do("李强", ApplyHotlineExtension(t)).refusal.code == "role"
+    desk.ok("王芳", ApplyHotlineExtension(t))
+    assert desk.do("王芳", GrantHotlineExtension(t, "10月14日")).refusal.code == "invalid"  # not later
+    assert desk.do("王芳", GrantHotlineExtension(t, "下周")).refusal.code == "invalid"
+    desk.ok("王芳", GrantHotlineExtension(t, "10月15日"))  # it granted one day of the three
+    assert desk.due(t, "overall") == "2026-10-15T23:59:59+08:00"
+    assert desk.due(t, "reply") == "2026-10-15T23:59:59+08:00"
+    assert desk.ticket(t).overall_due_at == desk.stages(t)["overall"].due_at
+    assert desk.stages(t)["overall"].original_due_at is not None
+    # again past the new 办结时效, refused this time: the dates stay
+    desk.ok("李强", RequestExtension(t, 2, "仍需核查"))
+    desk.ok("陈刚", ApproveExtension(t))
+    desk.ok("王芳", ApplyHotlineExtension(t))
+    assert desk.do("王芳", RefuseHotlineExtension(t, " ")).refusal.code == "missing"
+    desk.ok("王芳", RefuseHotlineExtension(t, "不符合延期条件"))
+    assert desk.due(t, "overall") == "2026-10-15T23:59:59+08:00" and desk.due(t, "reply") == "2026-10-15T23:59:59+08:00"
+    decided = [m for m in desk.outbox(t) if m.template == "hotline_extension_decided"]
+    assert [m.context["granted"] for m in decided] == [True, True, False, False]  # department and office
+
+
+def test_an_extension_within_the_12345_deadline_needs_no_application(desk, clock):
+    from bot.workflow import ApproveExtension, RequestExtension
+
+    t = desk.new("12345", "ordinary", received="2026-09-29T09:00")
+    clock.set("2026-09-29T10:00")
+    desk.to_department(t)
+    desk.ok("李强", Accept(t))
+    desk.ok("李强", RequestExtension(t, 1, "需街道配合核查"))
+    desk.ok("陈刚", ApproveExtension(t))
+    assert desk.due(t, "reply") == "2026-10-14T23:59:59+08:00" and not desk.stages(t)["reply"].capped
+    assert "hotline_extension_needed" not in [m.template for m in desk.outbox(t)]
 
 
 def test_no_extension_once_the_deadline_passed(desk, clock):

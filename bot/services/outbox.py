@@ -46,11 +46,13 @@ class Delivery:
 
 @dataclass(frozen=True)
 class SentMessage:
-    """A message the bot sent from the outbox, found again by where it is: its row, kind and text."""
+    """A message the bot sent from the outbox, found again by where it is: its row, kind, text and context
+    (what its buttons are shown by)."""
 
     id: int
     template: str
     text: str
+    context: dict
 
 
 class OpenButtons(NamedTuple):
@@ -180,13 +182,16 @@ class Outbox(Service):
 
     def open_buttons(self, ticket_id: int, keep: tuple[int, int] | None = None,
                      templates: set[str] | None = None) -> list[OpenButtons]:
-        """Sent messages of the ticket whose buttons are still open, but the one pressed (keep)."""
+        """Sent messages of the ticket whose buttons are still open, but the one pressed (keep); on a status
+        change (templates None) not those of a kind that outlives it (a side machine of its own)."""
         out = []
         with self.db.session() as session:
             for row in queries.open_buttons(session, ticket_id):
                 if keep and (row.chat_id, row.telegram_message_id) == keep:
                     continue
                 if templates is not None and row.template not in templates:
+                    continue
+                if templates is None and row.template in KINDS and KINDS[row.template].outlives_status:
                     continue
                 out.append(OpenButtons(row.id, row.chat_id, row.telegram_message_id,
                                        render_outbox(session, row, self.calc)))
@@ -201,4 +206,4 @@ class Outbox(Service):
         """The outbox message at this place in a chat, rendered as it reads now; None for other messages."""
         with self.db.session() as session:
             row = queries.outbox_by_message(session, chat_id, message_id)
-            return SentMessage(row.id, row.template, render_outbox(session, row, self.calc)) if row else None
+            return SentMessage(row.id, row.template, render_outbox(session, row, self.calc), row.context) if row else None

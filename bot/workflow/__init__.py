@@ -44,12 +44,20 @@ from bot.workflow.core import (
 from bot.workflow.emergencies import (
     AcknowledgeEmergency,
     MarkEmergency,
+    RecordCalmingCall,
     RecordDailyReport,
     RecordVisit,
     ScheduleVisit,
 )
 from bot.workflow.engine import Workflow
-from bot.workflow.extensions import ApproveExtension, RejectExtension, RequestExtension
+from bot.workflow.extensions import (
+    ApplyHotlineExtension,
+    ApproveExtension,
+    GrantHotlineExtension,
+    RefuseHotlineExtension,
+    RejectExtension,
+    RequestExtension,
+)
 from bot.workflow.follow_up import RecordFollowUp
 from bot.workflow.immediate import (
     AnswerAtOnce,
@@ -87,11 +95,13 @@ from bot.workflow.supervision import CreateSupervision, ProposeSupervision, Repl
 __all__ = [
     "AFTER_ACCEPTANCE", "AnswerAtOnce", "ApproveImmediateAnswer", "BY_NAME", "CHOICE_FIELDS", "CONFORMITY_ITEMS", "OPEN_WITH_DEPARTMENT", "PRESSES",
     "REGISTRY", "REPLY_FIELDS", "REPLY_REQUIRED", "WITH_DEPARTMENT", "Accept", "AcknowledgeEmergency", "Action",
-    "Actor", "ApproveExtension", "ApproveReply", "ApproveReturn", "ApproveSignoff", "AskReturn", "CompleteReturn",
-    "CreateSupervision", "CreateTicket", "Dispatch", "DraftImmediateAnswer", "EvidenceIn", "FailReview", "HandBack", "LinkTickets",
+    "Actor", "ApplyHotlineExtension", "ApproveExtension", "ApproveReply", "ApproveReturn", "ApproveSignoff",
+    "AskReturn", "CompleteReturn", "CreateSupervision", "CreateTicket", "Dispatch", "DraftImmediateAnswer",
+    "EvidenceIn", "FailReview", "GrantHotlineExtension", "HandBack", "LinkTickets",
     "MarkEmergency", "Message", "OfficeReturn", "Outcome", "PassReview", "Press", "ProposeSupervision",
-    "RecordCollaboration", "RecordDailyReport", "RecordDeptContact", "RecordFirstContact", "RecordFollowUp",
-    "RecordMail", "RecordPlatformReply", "RecordVisit", "Refused", "RejectExtension", "RejectImmediateAnswer", "RejectReply",
+    "RecordCalmingCall", "RecordCollaboration", "RecordDailyReport", "RecordDeptContact", "RecordFirstContact",
+    "RecordFollowUp", "RecordMail", "RecordPlatformReply", "RecordVisit", "RefuseHotlineExtension", "Refused",
+    "RejectExtension", "RejectImmediateAnswer", "RejectReply",
     "RejectReturn", "RejectSignoff", "ReplySupervision", "RequestExtension", "RequestRepeatClosure",
     "ReturnProblemReport", "SaveReply", "ScheduleVisit", "SendAcceptanceNotice", "SignProblemReport",
     "SubmitApprovalForm", "SubmitFinalReply", "SubmitProblemReport", "SubmitReply", "UnlinkTickets",

@@ -214,8 +214,12 @@ class Step:
         return Deadline(self.local(t.overall_due_at), rule.describe() if rule else "overall", years)
 
     def open_stage(self, stage: Stage, event_at: datetime) -> StageDeadline | None:
+        """The stage's deadline row, by its rule from `event_at`; while the ticket is open, capped at its
+        办结时效 (SPEC §9.2: 规程 二(二)2「其他工单在办结时效内」). A closed ticket's after-care (a report
+        on a dissatisfied follow-up, 规程 三(三)4) is past its 办结 and keeps its own rule."""
         t = self.ticket
-        deadline = self.calc.stage(stage, t.channel, t.kind, event_at, self.overall())
+        deadline = self.calc.stage(stage, t.channel, t.kind, event_at, self.overall(),
+                                   cap=t.status not in TERMINAL_STATUSES)
         if deadline is None:
             return None
         row = StageDeadline(
@@ -225,6 +229,7 @@ class Step:
             started_at=utc(event_at),
             due_at=utc(deadline.due_at),
             rule=deadline.rule,
+            capped=deadline.capped,
             calendar_fallback=deadline.calendar_fallback,
             urgent=self.urgent,
         )

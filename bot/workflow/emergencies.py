@@ -1,7 +1,8 @@
-"""Emergencies, sensitive tickets and visits (办法 第十七条; 规程 三(三)3).
+"""Emergencies, sensitive tickets, calming calls and visits (办法 第十七条; 规程 二(二)3(2), 三(三)3).
 
 An 应急件 or 重大扬言 alerts the office and every leader at once, until one
-acknowledges (ALERT: raised → acknowledged). A sensitive ticket's department reports
+acknowledges (ALERT: raised → acknowledged). A 扬言 ticket's department calls the caller at
+once (即接即电话安抚) and records it. A sensitive ticket's department reports
 its progress every day. A major threat is calmed by a visit (上门疏导), planned and
 then recorded (VISIT: planned → done).
 """
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.domain import LEADER_ROLES, Role, Status
+from bot.domain import LEADER_ROLES, Role, Stage, Status
 from bot.parsing import parse_local_time
 from bot.workflow.core import OPEN_WITH_DEPARTMENT, TERMINAL_STATUSES, Step, invalid, require, utc
 from bot.workflow.machines import ALERT, VISIT, AlertState, VisitState
@@ -81,6 +82,32 @@ declare(AcknowledgeEmergency, who=(Role.OFFICE, *LEADER_ROLES), sources=OPEN_ANY
         sub=ALERT.move(AlertState.RAISED, AlertState.ACKNOWLEDGED),
         guard=no_guard, effect=acknowledge_emergency, queues={"emergency_acknowledged"},
         settles={"emergency_alert"})
+
+
+# --- the calming call of a 扬言 ticket (规程 二(二)3(2): 即接即电话安抚好情绪并优先处置) ----------
+
+
+@dataclass(frozen=True)
+class RecordCalmingCall:
+    ticket_id: int
+    action = "record_calming_call"
+
+
+def check_calming_call(s: Step, c: RecordCalmingCall) -> None:
+    if s.ticket.calmed_at is not None:
+        raise invalid(text("refusal_already_done"))
+    if not queries.open_stages(s.session, s.ticket.id, [Stage.CALMING_CALL.value]):
+        raise invalid(text("refusal_no_calming_call"))
+
+
+def record_calming_call(s: Step, c: RecordCalmingCall) -> dict:
+    s.ticket.calmed_at = utc(s.now)
+    s.close_stages([Stage.CALMING_CALL])
+    return {"calmed_at": s.ticket.calmed_at}
+
+
+declare(RecordCalmingCall, who=Role.HANDLER, own_department=True, sources=OPEN_WITH_DEPARTMENT,
+        guard=check_calming_call, effect=record_calming_call, queues=(), settles={"calm_caller_now"})
 
 
 # --- the department's daily progress on a sensitive ticket (规程 三(三)3) ------------------

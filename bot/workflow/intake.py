@@ -188,12 +188,20 @@ def dispatch(s: Step, c: Dispatch) -> dict:
         row = s.open_stage(stage, s.now)
         if row is not None:
             due[stage.value] = s.local(row.due_at)
-    s.to_department("ticket_card", due=due)
+    calming = needs_calming(s)
+    s.to_department("ticket_card", due=due, calming=calming)
+    if calming:  # 规程 二(二)3(2): 即接即电话安抚 — the call is due within hours of the hand-over
+        row = s.open_stage(Stage.CALMING_CALL, s.now)
+        s.to_department("calm_caller_now", due=s.due(row))
     return {"department_id": c.department_id, "due": due}
 
 
+def needs_calming(s: Step) -> bool:
+    return s.ticket.kind in s.rules.ladder.calming_call_kinds or s.ticket.major_threat
+
+
 declare(Dispatch, who=Role.OFFICE, sources={Status.RECEIVED}, target=Status.DISPATCHED,
-        guard=check_dispatch, effect=dispatch, queues={"ticket_card"}, settles=EVERY, presses={})
+        guard=check_dispatch, effect=dispatch, queues={"ticket_card", "calm_caller_now"}, settles=EVERY, presses={})
 
 
 # --- the department accepts (受理) --------------------------------------------
@@ -210,10 +218,8 @@ def accept(s: Step, c: Accept) -> dict:
     s.close_stages([Stage.ACCEPT])
     row = s.open_stage(Stage.ACCEPTANCE_NOTICE, s.now)
     s.to_office("accepted", handler=s.actor.name, notice_due=s.due(row))
-    if s.ticket.kind == "threat" or s.ticket.major_threat:
-        s.to_department("calm_caller_now")
     return {"handler_id": s.actor.member_id}
 
 
 declare(Accept, who=Role.HANDLER, own_department=True, sources={Status.DISPATCHED}, target=Status.ACCEPTED,
-        guard=no_guard, effect=accept, queues={"accepted", "calm_caller_now"}, settles=EVERY)
+        guard=no_guard, effect=accept, queues={"accepted"}, settles=EVERY)

@@ -1,8 +1,8 @@
 """The small machines that live beside a ticket's status, each with its own states and table.
 
-A return request, an extension, an emergency alert, a visit, a supervision,
-a problem report and the department's reply each move on their own while the
-ticket's status stays put (or moves for other reasons). Each machine names its
+A return request, an extension, its application to the district hotline office,
+an emergency alert, a visit, a supervision, a problem report and the department's
+reply each move on their own while the ticket's status stays put (or moves for other reasons). Each machine names its
 states, reads the current one from its latest record, and lists its moves; an
 action declares which move it makes (`MACHINE.move(from, to)`), the engine
 refuses a press whose machine is elsewhere and checks the effect landed where
@@ -34,6 +34,16 @@ class ExtensionState(StrEnum):
     REQUESTED = "requested"
     APPROVED = "approved"
     REJECTED = "rejected"
+
+
+class HotlineExtensionState(StrEnum):
+    """The district hotline office's extension of a 12345 ticket's 办结时效 (SPEC §9.2)."""
+
+    NONE = "none"
+    NEEDED = "needed"  # an approved 延期 passed the 办结时效: the office is to apply
+    APPLIED = "applied"  # applied for at the 区热线办, waiting for its answer
+    GRANTED = "granted"
+    REFUSED = "refused"
 
 
 class AlertState(StrEnum):
@@ -108,6 +118,16 @@ def _return_state(r) -> ReturnState:
 RETURN = Machine("return", ReturnState, queries.latest_return, _return_state)
 EXTENSION = Machine("extension", ExtensionState, queries.latest_extension,
                     lambda e: ExtensionState(e.decision or "requested"))
+
+
+def _hotline_state(h) -> HotlineExtensionState:
+    if h.decision is not None:
+        return HotlineExtensionState(h.decision)
+    return HotlineExtensionState.APPLIED if h.applied_at is not None else HotlineExtensionState.NEEDED
+
+
+HOTLINE_EXTENSION = Machine("hotline_extension", HotlineExtensionState, queries.latest_hotline_extension,
+                            _hotline_state)
 ALERT = Machine("alert", AlertState, queries.latest_alert,
                 lambda a: AlertState.ACKNOWLEDGED if a.acknowledged_at else AlertState.RAISED)
 VISIT = Machine("visit", VisitState, queries.latest_visit,
@@ -117,4 +137,4 @@ SUPERVISION = Machine("supervision", SupervisionState, queries.latest_supervisio
 PROBLEM = Machine("problem", ProblemState, queries.latest_problem, lambda p: ProblemState(p.status))
 REPLY = Machine("reply", ReplyState, queries.current_reply, lambda r: ReplyState(r.status))
 
-MACHINES = (RETURN, EXTENSION, ALERT, VISIT, SUPERVISION, PROBLEM, REPLY)
+MACHINES = (RETURN, EXTENSION, HOTLINE_EXTENSION, ALERT, VISIT, SUPERVISION, PROBLEM, REPLY)

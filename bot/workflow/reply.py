@@ -101,12 +101,22 @@ class RecordDeptContact:
 def check_dept_contact(s: Step, c: RecordDeptContact) -> None:
     if s.ticket.dept_contacted_at is not None:
         raise invalid(text("refusal_already_done"))
+    if not queries.open_stages(s.session, s.ticket.id, [Stage.DEPT_FIRST_CONTACT.value]):
+        raise invalid(text("refusal_no_dept_contact"))
 
 
 def record_dept_contact(s: Step, c: RecordDeptContact) -> dict:
-    s.ticket.dept_contacted_at = utc(c.contacted_at or s.now)
-    s.close_stages([Stage.DEPT_FIRST_CONTACT])
+    """办法 第十五条: 相关部门应当自接到流转工单后3个工作日内，与市民取得联系 — pressed 已联系市民."""
+    contacted(s, c.contacted_at or s.now)
     return {"contacted_at": s.ticket.dept_contacted_at}
+
+
+def contacted(s: Step, at: datetime) -> None:
+    """The department reached the citizen (the button, or the contact time of its reply): the 962200
+    contact stage is done (办法 第十五条)."""
+    if s.ticket.dept_contacted_at is None:
+        s.ticket.dept_contacted_at = utc(at)
+    s.close_stages([Stage.DEPT_FIRST_CONTACT])
 
 
 declare(RecordDeptContact, who=Role.HANDLER, own_department=True, sources=WITH_DEPARTMENT,
@@ -150,6 +160,8 @@ def save_reply(s: Step, c: SaveReply) -> dict:
         setattr(reply, key, utc(value) if isinstance(value, datetime) else value)
     reply.author_id = s.actor.member_id
     reply.updated_at = s.now
+    if reply.contact_time is not None:  # the reply's 与市民沟通的具体时间 closes the 962200 contact stage
+        contacted(s, reply.contact_time)
     evidence = s.add_evidence(c.evidence, "reply_evidence", reply.id)
     s.outcome.data["reply_id"] = reply.id
     return {"reply_id": reply.id, "fields": sorted(c.values), "evidence": evidence}

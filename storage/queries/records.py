@@ -13,6 +13,7 @@ from storage.models import (
     EmergencyAlert,
     Extension,
     FormRecord,
+    HotlineExtension,
     ProblemReport,
     Reply,
     StageDeadline,
@@ -149,6 +150,10 @@ def latest_return(session: Session, ticket_id: int) -> TicketReturn | None:
 
 def latest_extension(session: Session, ticket_id: int):
     return _latest(session, Extension, ticket_id)
+
+
+def latest_hotline_extension(session: Session, ticket_id: int):
+    return _latest(session, HotlineExtension, ticket_id)
 
 
 def latest_alert(session: Session, ticket_id: int):

@@ -83,6 +83,7 @@ def open_stages_due_before(session: Session, moment: datetime, after_id: int = 0
     )
     if urgent_only:
         query = query.where(StageDeadline.urgent.is_(True) | (StageDeadline.rule == "immediate")
+                            | StageDeadline.rule.startswith("hours:")
                             | Ticket.emergency.is_(True))
     return list(session.execute(query.order_by(StageDeadline.id).limit(limit)))
 
