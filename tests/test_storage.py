@@ -6,15 +6,16 @@ import uuid
 from datetime import UTC, datetime
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
 from sqlalchemy import text as sql
-from sqlmodel import SQLModel
+from sqlmodel import SQLModel, select
 
 from bot.cli import main
 from storage import queries
-from storage.db import Database, make_engine, upgrade
+from storage.db import Database, alembic_config, make_engine, upgrade
 from storage.models import Department, StageDeadline
 from tests.helpers.clock import local
 from tests.helpers.db import PG_URL
@@ -127,3 +128,35 @@ async def test_database_work_runs_off_the_event_loop(db):
 
     thread, count = await db.run(work)
     assert thread != loop_thread and count == 0
+
+
+def test_migration_0005_closes_contact_stages_an_old_reply_answered(tmp_path):
+    """办法 第十五条: a 962200 reply that recorded its contact had made it; the open contact stage is closed."""
+    url = f"sqlite:///{tmp_path}/old.db"
+    engine = make_engine(url)
+    cfg = alembic_config(url)
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0004")
+    with engine.begin() as conn:
+        for n in (1, 2):
+            conn.execute(sql("INSERT INTO ticket (id, internal_no, channel, external_no, received_at, content, tags, "
+                             "city_urged, sensitive, repeat, review, major_threat, emergency, status, version, "
+                             "calendar_fallback, redo_count, created_at, updated_at) VALUES "
+                             f"({n}, 'SJMZ-2026-00000{n}', '962200', 'N{n}', '2026-09-29 01:00:00', 'x', '[]', "
+                             "0, 0, 0, 0, 0, 0, 'accepted', 1, 0, 0, '2026-09-29 01:00:00', '2026-09-29 01:00:00')"))
+            conn.execute(sql("INSERT INTO stage_deadline (ticket_id, stage, started_at, due_at, rule, "
+                             "calendar_fallback, urgent, open) VALUES "
+                             f"({n}, 'dept_first_contact', '2026-09-29 02:00:00', '2026-10-09 15:59:59', "
+                             "'working_days:3', 0, 0, 1)"))
+        conn.execute(sql("INSERT INTO reply (ticket_id, round, status, contact_time, points, letter, review_reasons, "
+                         "created_at, updated_at) VALUES (1, 1, 'draft', '2026-09-30 02:00:00', '[]', '{}', '[]', "
+                         "'2026-09-30 02:00:00', '2026-09-30 02:00:00')"))
+    assert upgrade(url, engine) == "0005"
+    with Database(url, engine=engine).session() as session:
+        stages = {row.ticket_id: row for row in session.exec(select(StageDeadline))}
+        assert stages[1].open is False and stages[1].completed_at == datetime(2026, 9, 30, 2, tzinfo=UTC)
+        assert stages[2].open is True  # no reply, no contact recorded: still due
+        assert queries.ticket(session, 1).dept_contacted_at == datetime(2026, 9, 30, 2, tzinfo=UTC)
+    engine.dispose()
+
