@@ -126,6 +126,14 @@ async def alert(update: Update, message: str) -> None:
         await update.callback_query.answer(message[:200], show_alert=True)
 
 
+async def stale(update: Update, context: Context, message: str | None = None) -> None:
+    """A button that no longer applies (a form moved on, a double tap): refused with a short alert, audited."""
+    s = context.services
+    await s.run(s.organisation.audit, context.actor, "stale_button", None, data=update.callback_query.data,
+                user_id=update.effective_user.id, chat_id=update.effective_chat.id if update.effective_chat else None)
+    await alert(update, message or text("button_stale"))
+
+
 async def forged(update: Update, context: Context, actor: Actor | None, message: str | None = None) -> None:
     """A button that does not parse, or that its presser could never have been given: refused and audited."""
     s = context.services

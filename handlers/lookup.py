@@ -13,10 +13,10 @@ from bot.stats import period
 from bot.workflow import clean
 from handlers.common import (
     Context,
-    alert,
     button,
     buttons_for,
     created_card,
+    forged,
     ident,
     is_private,
     keyboard,
@@ -131,7 +131,7 @@ async def on_stats_button(update: Update, context: Context) -> None:
     actor = context.actor
     name = update.callback_query.data.split(":", 1)[1]
     if actor is None or not any(actor.has_role(role) for role in STATS_ROLES) or name not in PERIODS:
-        await alert(update, text("button_invalid"))
+        await forged(update, context, actor)
         return
     await update.callback_query.answer()
     s = context.services

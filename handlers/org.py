@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.domain import DEPARTMENT_ROLES, Role
-from handlers.common import Context, alert, button, forged, ident, in_rows, is_private, keyboard, reply
+from handlers.common import Context, button, forged, ident, in_rows, is_private, keyboard, reply, stale
 from templates import label, text
 
 
@@ -103,7 +103,7 @@ async def on_join_decide(update: Update, context: Context) -> None:
         await forged(update, context, actor, text("refusal_role", role=label("role", Role.ADMIN)))
         return
     if outcome == "stale":
-        await alert(update, text("button_stale"))
+        await stale(update, context)
         return
     if outcome not in ("approved", "refused"):  # a department that does not exist
         await forged(update, context, actor)

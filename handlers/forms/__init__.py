@@ -41,6 +41,7 @@ from handlers.common import (
     parse_data,
     reply,
     say,
+    stale,
 )
 from handlers.forms.view import FLAGS, STEP_LABELS, channel_of, choices, confirm, kind_of, show, show_private
 from templates import label, text
@@ -107,7 +108,7 @@ async def on_choice(update: Update, context: Context, actor: Actor, draft) -> No
         return
     _, key, value = parts
     if draft is None or draft.step != key:
-        await alert(update, text("button_stale"))
+        await stale(update, context)
         return
     await update.callback_query.answer()
     step = chatforms.step(draft.flow, key)
@@ -131,7 +132,7 @@ async def pick_basis(update: Update, context: Context, actor: Actor, draft, step
     s = context.services
     basis = await s.run(s.knowledge.basis, entry_id)
     if basis is None:
-        await alert(update, text("button_stale"))
+        await stale(update, context)
         return
     values = {"basis": basis[0], "knowledge_ref": basis[1]}
     outcome = await s.run(s.workflow.do, actor, SaveReply(draft.ticket_id, values))
@@ -159,7 +160,7 @@ async def answer(update: Update, context: Context, actor: Actor, draft, step: St
             return
     if step.kind == "choice" and raw is not None and raw not in dict(choices(context, step, channel_of(
             draft, await s.run(s.tickets.get, draft.ticket_id) if draft.ticket_id else None))):
-        await alert(update, text("button_invalid"))
+        await forged(update, context, actor)
         return
     if step.key == "business_category" and raw is not None:
         value = s.rules.flag("lists", "business_categories")[int(raw)]
@@ -253,7 +254,7 @@ async def on_control(update: Update, context: Context, actor: Actor, draft) -> N
     query = update.callback_query
     s = context.services
     if draft is None:
-        await alert(update, text("button_stale"))
+        await stale(update, context)
         return
     verb = query.data.split(":", 1)[1]
     await query.answer()
