@@ -62,7 +62,7 @@ def _form_data(session: Session, ticket: Ticket, calc: DeadlineCalculator, priva
     dispatched = next((e for e in events if e.action == "dispatch"), None)
     signoff = next((e for e in reversed(events) if e.action == "approve_signoff"), None)
     form = queries.latest_form(session, ticket.id)
-    problem = next((r for r, _ in reversed(queries.problems(session)) if r.ticket_id == ticket.id), None)
+    problem = queries.latest_problem(session, ticket.id)  # this ticket's, through its index, not every report
     history = []
     for link in queries.links_of(session, ticket.id):
         other = queries.ticket(session, link.related_ticket_id if link.ticket_id == ticket.id else link.ticket_id)
