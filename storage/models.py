@@ -230,7 +230,11 @@ class Outbox(SQLModel, table=True):
     """A message to send, written in the same transaction as the change that causes it."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_status_next", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_outbox_status_next", "status", "next_attempt_at"),
+        Index("ix_outbox_chat_sent", "chat_id", "sent_at"),  # a group's pace: what went to it this minute
+        Index("ix_outbox_chat_message", "chat_id", "telegram_message_id"),  # the message a button was pressed on
+    )
     id: int | None = Field(default=None, primary_key=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     ticket_id: int | None = _fk("ticket.id", index=True)
