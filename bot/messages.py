@@ -45,6 +45,9 @@ class MessageKind:
     chart: bool = False  # the statistics chart goes with it
     summary: bool = False  # the problem-ticket summary .docx goes with it
     tags: frozenset[str] = field(default_factory=frozenset)
+    # the evidence shown with it, in private chat only (whoever decides sees what they decide on):
+    # context -> (attachment purpose, the id of the request, reply or report it belongs to)
+    evidence: Callable[[dict], tuple[str, int | None]] | None = None
     outlives_status: bool = False  # its buttons stay when the ticket's status moves (only its action settles them)
 
 
@@ -86,7 +89,8 @@ KINDS: dict[str, MessageKind] = {k.name: k for k in (
                 outlives_status=True),
     # returns
     MessageKind("return_request", frozenset({MEMBER}),
-                (row(Button("approve_return", "approve_return"), Button("reject_return", "reject_return")),)),
+                (row(Button("approve_return", "approve_return"), Button("reject_return", "reject_return")),),
+                evidence=lambda c: ("return_evidence", c.get("return_id"))),
     MessageKind("return_approved", frozenset({OFFICE}), (row(Button("complete_return", "complete_return")),)),
     MessageKind("return_decided", frozenset({DEPARTMENT}),
                 (row(Button("write_reply", link="r", when=lambda c: not c.get("approved"))),)),
@@ -94,7 +98,8 @@ KINDS: dict[str, MessageKind] = {k.name: k for k in (
     # reply and approval
     MessageKind("reply_for_approval", frozenset({MEMBER}),
                 (row(Button("approve", "approve_reply"), Button("reject", "reject_reply")),),
-                form_in_text=_reply_form, files=lambda context: [1]),
+                form_in_text=_reply_form, files=lambda context: [1],
+                evidence=lambda c: ("reply_evidence", c.get("reply_id"))),
     MessageKind("reply_rejected", ANYWHERE, (row(WRITE_REPLY),)),
     MessageKind("reply_approved", frozenset({DEPARTMENT})),
     # review and closing
@@ -122,7 +127,8 @@ KINDS: dict[str, MessageKind] = {k.name: k for k in (
     MessageKind("problem_returned", frozenset({DEPARTMENT}),
                 (row(Button("submit_problem_report", "submit_problem_report")),)),
     MessageKind("problem_for_signature", frozenset({MEMBER}),
-                (row(Button("sign", "sign_problem_report"), Button("reject", "return_problem_report")),)),
+                (row(Button("sign", "sign_problem_report"), Button("reject", "return_problem_report")),),
+                evidence=lambda c: ("problem_evidence", c.get("problem_id"))),
     MessageKind("problem_for_verification", frozenset({OFFICE}),
                 (row(Button("verify", "verify_problem_report")),)),
     MessageKind("close_application", frozenset({OFFICE}), files=lambda context: [5]),

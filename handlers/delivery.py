@@ -52,6 +52,10 @@ class Deliverer:
                 path = await s.run(s.documents.form_file, d.ticket_id, number, d.audience == "member")
                 with open(path, "rb") as fh:
                     await bot.send_document(d.chat_id, fh, filename=path.name)
+            for kind, file_id in d.evidence:  # what the decision is about, before the buttons to decide
+                send = {"photo": bot.send_photo, "voice": bot.send_voice, "audio": bot.send_audio,
+                        "video": bot.send_video}.get(kind, bot.send_document)
+                await send(d.chat_id, file_id)
             if d.summary:
                 path = await s.run(s.documents.summary_file, d.context["rows"])
                 with open(path, "rb") as fh:

@@ -46,3 +46,23 @@ async def test_the_office_answers_a_12345_ticket_at_once_and_the_leader_sees_wha
     assert [b["callback_data"] for b in shown[0]] == ["t:approve_immediate_answer:1", "t:reject_immediate_answer:1"]
     await chat.tap("孙伟", request, "同意")
     assert chat.answer()["text"] == "已同意即时答复"
+
+
+async def test_the_leader_sees_the_reason_and_the_evidence_of_a_return(chat):
+    """规程 三(一): the business leader 签字确认 the reason and the proof — both reach the leader, in private only."""
+    card = await register_12345(chat)
+    await chat.tap("王芳", card, "已联")
+    await chat.tap("王芳", chat.last_in("王芳"), "⭐社会救助科")
+    await chat.tap("李强", chat.last_in("社会救助科群"), "申请退单")
+    await chat.say("李强", "属法院已受理的诉讼事项，依法不予受理")
+    chat.api.send_voice(chat.user("李强"))
+    await chat.deliver()
+    await chat.send_photo("李强")
+    await chat.tap("李强", last_with(chat, "李强", "完成"), "完成")
+    to_leader = chat.api.in_chat(chat.people["陈刚"])[-3:]
+    assert [m.method for m in to_leader] == ["sendVoice", "sendPhoto", "sendMessage"]
+    assert "理由：属法院已受理的诉讼事项，依法不予受理" in to_leader[-1].text
+    assert "证明材料 2 件（见上）" in to_leader[-1].text
+    assert chat.buttons(to_leader[-1]) == ["同意退单", "不同意退单"]
+    group = chat.api.in_chat(chat.groups["社会救助科群"]["id"])
+    assert not [m for m in group if m.method in ("sendVoice", "sendPhoto")]  # evidence never goes to a group

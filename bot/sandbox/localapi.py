@@ -491,8 +491,14 @@ class LocalBotApi:
         content = {"file_id": file_id, "file_unique_id": f"u{file_id}", "file_size": size}
         if key == "photo":
             content = [{**content, "width": 800, "height": 600}]
+        elif key == "voice":
+            content["duration"] = 1
         else:
             content["file_name"] = filename
+            if key in ("audio", "video"):
+                content["duration"] = 1
+            if key == "video":
+                content.update(width=640, height=480)
         extra = {k: params[k] for k in ("caption", "reply_markup") if params.get(k)}
         return self._new_message(chat, **{key: content}, **extra)
 
@@ -501,6 +507,15 @@ class LocalBotApi:
 
     def _m_sendPhoto(self, params):
         return self._media(params, "photo", "photo.jpg")
+
+    def _m_sendVoice(self, params):
+        return self._media(params, "voice", "voice.ogg")
+
+    def _m_sendAudio(self, params):
+        return self._media(params, "audio", "audio.mp3")
+
+    def _m_sendVideo(self, params):
+        return self._media(params, "video", "video.mp4")
 
     def _edit_target(self, params) -> dict:
         key = (params.get("chat_id"), params.get("message_id"))

@@ -103,6 +103,8 @@ class Chat:
         notes = dict(self.log)
         lines = []
         shown = {"sendMessage": "", "editMessageText": "（更新）", "sendDocument": "📎 "}
+        media = {"sendPhoto": "🖼 照片", "sendVoice": "🎙 录音", "sendAudio": "🎵 音频", "sendVideo": "🎬 视频"}
+        shown.update(dict.fromkeys(media, ""))
         for index, s in enumerate(self.api.sent):
             if index in notes:
                 lines.append(notes[index])
@@ -115,6 +117,8 @@ class Chat:
                 body = s.text
             if s.method == "sendDocument":
                 body = (s.result or {}).get("document", {}).get("file_name", "") + (f" {body}" if body else "")
+            elif s.method in media:
+                body = media[s.method] + (f" {body}" if body else "")
             buttons = " ".join(f"[{b['text']}]" for row in s.buttons for b in row)
             text = "\n    ".join(body.strip().splitlines())
             lines.append(f"  🤖 → {where}{shown[s.method]}：{text}" + (f"\n    {buttons}" if buttons else ""))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
@@ -42,6 +42,7 @@ class Delivery:
     problem: str | None = None
     chart: bool = False
     summary: bool = False
+    evidence: list[tuple[str, str]] = field(default_factory=list)  # (kind, Telegram file id), shown first
 
 
 @dataclass(frozen=True)
@@ -132,8 +133,13 @@ class Outbox(Service):
         text = render_outbox(session, row, self.calc)
         kind = KINDS[row.template]
         attached = kind.files(row.context) if row.ticket_id and kind.files else []
+        evidence = []
+        if kind.evidence and row.ticket_id and row.audience == Audience.MEMBER:  # never into a group
+            purpose, owner = kind.evidence(row.context)
+            evidence = [(a.kind, a.file_id) for a in queries.attachments_of(session, row.ticket_id, purpose)
+                        if owner is None or a.owner_id == owner]
         return Delivery(row.id, chat_id, text, row.template, row.ticket_id, row.audience, dict(row.context),
-                        attached, problem, chart=kind.chart, summary=kind.summary)
+                        attached, problem, chart=kind.chart, summary=kind.summary, evidence=evidence)
 
     def mark_sent(self, outbox_id: int, chat_id: int, message_id: int, buttons: bool) -> None:
         with self.db.session() as session:

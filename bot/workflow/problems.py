@@ -92,7 +92,7 @@ def submit_problem_report(s: Step, c: SubmitProblemReport) -> dict:
     s.close_stages([Stage.PROBLEM_REPORT])
     s.to_role(Role.BUSINESS_LEADER, "problem_for_signature", department_id=s.ticket.department_id,
               kind=problem.kind, by=s.actor.name, reasons=problem.reasons, work_done=problem.work_done,
-              evidence=len(evidence))
+              evidence=len(evidence), problem_id=problem.id)
     return {"problem_id": problem.id, "evidence": evidence}
 
 

@@ -73,7 +73,7 @@ def ask_return(s: Step, c: AskReturn) -> dict:
     evidence = s.add_evidence(c.evidence, "return_evidence", request.id)
     s.close_stages([Stage.ACCEPT])
     s.to_role(Role.BUSINESS_LEADER, "return_request", department_id=s.ticket.department_id,
-              requested_by=s.actor.name, return_id=request.id)
+              requested_by=s.actor.name, return_id=request.id, reason=c.reason.strip(), evidence=len(evidence))
     return {"return_id": request.id, "reason": c.reason, "evidence": evidence}
 
 
