@@ -55,7 +55,10 @@ class Deliverer:
             for kind, file_id in d.evidence:  # what the decision is about, before the buttons to decide
                 send = {"photo": bot.send_photo, "voice": bot.send_voice, "audio": bot.send_audio,
                         "video": bot.send_video}.get(kind, bot.send_document)
-                await send(d.chat_id, file_id)
+                try:
+                    await send(d.chat_id, file_id)
+                except BadRequest as err:  # a file Telegram no longer has must not hold up the decision
+                    log.warning("evidence %s of outbox %s not sent: %s", file_id, d.id, err)
             if d.summary:
                 path = await s.run(s.documents.summary_file, d.context["rows"])
                 with open(path, "rb") as fh:

@@ -66,3 +66,14 @@ async def test_the_leader_sees_the_reason_and_the_evidence_of_a_return(chat):
     assert chat.buttons(to_leader[-1]) == ["同意退单", "不同意退单"]
     group = chat.api.in_chat(chat.groups["社会救助科群"]["id"])
     assert not [m for m in group if m.method in ("sendVoice", "sendPhoto")]  # evidence never goes to a group
+
+
+async def test_evidence_telegram_no_longer_has_does_not_hold_up_the_decision(chat, desk):
+    from bot.workflow import AskReturn, EvidenceIn
+
+    t = desk.new("12345", "ordinary", external_no="E-1")
+    desk.to_department(t)
+    desk.ok("李强", AskReturn(t, "不属本科", evidence=(EvidenceIn("photo", "gone-file-id"),)))
+    await chat.app.bot_data["deliverer"].flush()
+    request = chat.last_in("陈刚")
+    assert "理由：不属本科" in request.text and chat.buttons(request) == ["同意退单", "不同意退单"]
