@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ConfigDict, ValidationError
 from pydantic_core import PydanticCustomError
 
-from templates import text
+from templates import label, text
 
 
 class ConfigError(ValueError):
@@ -32,23 +32,10 @@ class Strict(BaseModel):
 
 M = TypeVar("M", bound=BaseModel)
 
-# pydantic's error types, by what the administrator is told (templates/text.toml, config_type).
-_TYPE_NAMES = {
-    "int": "整数",
-    "float": "数字",
-    "string": "文本",
-    "bool": "布尔值",
-    "list": "列表",
-    "tuple": "列表",
-    "set": "列表",
-    "dict": "表",
-    "model": "表",
-    "model_attributes": "表",
-    "date": "日期",
-    "time": "时刻",
-}
+# pydantic's error types, by the type the administrator is told (templates/labels.toml, config_type).
+_TYPES = ("int", "float", "string", "bool", "list", "tuple", "set", "dict", "model", "model_attributes", "date", "time")
 _TYPE_ERRORS = {
-    **{f"{name}_type": name for name in _TYPE_NAMES},
+    **{f"{name}_type": name for name in _TYPES},
     "int_parsing": "int",
     "int_from_float": "int",
     "float_parsing": "float",
@@ -93,7 +80,7 @@ def describe(error: dict, prefix: Sequence[str] = ()) -> str:
     if kind == "missing":
         return text("config_missing", field=key)
     if kind in _TYPE_ERRORS:
-        return text("config_type", field=key, type=_TYPE_NAMES[_TYPE_ERRORS[kind]])
+        return text("config_type", field=key, type=label("config_type", _TYPE_ERRORS[kind]))
     if kind in _LIMITS:
         name, template = _LIMITS[kind]
         limit = ctx[name]

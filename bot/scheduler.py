@@ -21,9 +21,10 @@ from bot.deadlines import DeadlineCalculator
 from bot.domain import LEADER_ROLES, WAITING_FOR, Audience, Role
 from bot.rules import Rules
 from bot.stats import bulletin, compute
-from bot.workflow import jsonable
+from bot.workflow import Actor, ProposeSupervision, Refused, Workflow, jsonable
 from storage import queries
 from storage.models import Department, Outbox, StageDeadline, Ticket, WarningSent
+from templates import text
 
 SUPERVISION_BATCH = 100  # proposals per scan: a backlog is worked off minute by minute, never in one long lock
 
@@ -153,9 +154,6 @@ class Planner:
     def _supervision(self, session: Session, now: datetime, report: TickReport) -> None:
         if not self.in_working_hours(now):
             return
-        from bot.workflow import Actor, ProposeSupervision, Refused, Workflow
-        from templates import text
-
         workflow = Workflow(self.rules, self.calc, lambda: now)
         for ticket in queries.overdue_replies_without_supervision(session, now, SUPERVISION_BATCH):
             if not queries.claim(session, f"supervise_overdue:{ticket.id}", now):
