@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import signal
 import sys
 from datetime import timedelta
 
@@ -28,6 +29,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.config import load_configuration
 from bot.organisation import apply_config
 from bot.services import Services
 from bot.workflow import PRESSES
@@ -45,7 +47,7 @@ SCAN_INTERVAL = timedelta(minutes=1)  # the database says what is due; this is o
 # Ticket buttons that open a chat form of their own, by their press names.
 FLOW_PRESSES = rf"^t:({'|'.join(name for name, (_, press) in PRESSES.items() if press.flow)}):"
 COMMANDS = ("start", "help", "todo", "mine", "ticket", "search", "kb", "stats", "new", "form", "problems", "link",
-            "unlink", "whoami", "bind", "cancel")
+            "unlink", "whoami", "bind", "members", "reload", "cancel")
 
 # Handler groups: the gate resolves who acts (and stops strangers); 0 answers the update; 90 sends what the
 # answer queued.
@@ -64,6 +66,8 @@ def register(app: Application) -> None:
     app.add_handlers([
         *open_to_strangers,
         CommandHandler("bind", org.cmd_bind),
+        CommandHandler("members", org.cmd_members),
+        CommandHandler("reload", org.cmd_reload),
         CommandHandler("new", forms.cmd_new),
         CommandHandler("cancel", router.cmd_cancel),
         CommandHandler("ticket", lookup.cmd_ticket),
@@ -86,6 +90,7 @@ def register(app: Application) -> None:
         CallbackQueryHandler(router.on_form_button, pattern=r"^(f|fx|fe):"),
         CallbackQueryHandler(org.on_bind, pattern=r"^b:"),
         CallbackQueryHandler(org.on_join_decide, pattern=r"^j:"),
+        CallbackQueryHandler(org.on_member, pattern=r"^m:"),
         CallbackQueryHandler(on_unknown_button),
         MessageHandler(filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND, router.on_private_text),
         MessageHandler(filters.ChatType.PRIVATE & (filters.Document.ALL | filters.PHOTO | filters.VOICE
@@ -128,6 +133,20 @@ async def on_error(update: object, context: Context) -> None:
         pass
 
 
+def reload_on_hangup(app: Application) -> None:
+    """SIGHUP reads the organisation file again, as /reload does (the change audited as by "signal")."""
+    s: Services = app.bot_data["services"]
+
+    async def reload() -> None:
+        result = await s.run(s.organisation.reload, None, "signal")
+        log.info("organisation file reloaded on SIGHUP: %s", result)
+
+    def hangup() -> None:
+        app.bot_data["reloading"] = asyncio.get_running_loop().create_task(reload())
+
+    asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, hangup)
+
+
 async def on_start(app: Application) -> None:
     descriptions = labels("command")
     await app.bot.set_my_commands([BotCommand(c, descriptions[c]) for c in COMMANDS])
@@ -138,6 +157,8 @@ async def on_start(app: Application) -> None:
         app.job_queue.run_repeating(deliver_job, interval=OUTBOX_INTERVAL, first=1, name="outbox",
                                     job_kwargs=late_ok)
         app.job_queue.run_repeating(scan_job, interval=SCAN_INTERVAL, first=0, name="scan", job_kwargs=late_ok)
+    if app.bot_data["services"].organisation.read_file is not None and hasattr(signal, "SIGHUP"):
+        reload_on_hangup(app)
     await app.bot_data["deliverer"].flush()
 
 
@@ -190,8 +211,10 @@ def run_bot(settings, config) -> int:
             apply_config(session, config.organisation)
     except SQLAlchemyError as exc:
         return fail(text("cli_db_error", detail=str(exc).splitlines()[0]))
-    app = build_application(Services(db, config.rules, config.calendar, form_templates=settings.form_templates),
-                            settings.token, settings.base_url, settings.base_file_url)
+    services = Services(db, config.rules, config.calendar, form_templates=settings.form_templates)
+    if settings.config is not None:
+        services.organisation.read_file = lambda: load_configuration(settings).organisation
+    app = build_application(services, settings.token, settings.base_url, settings.base_file_url)
     try:
         asyncio.run(probe(settings))
     except InvalidToken:

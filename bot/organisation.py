@@ -22,6 +22,7 @@ The same file may carry `[rules]` (any key of bot/rules.toml) and `[holidays]`
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field, model_validator
@@ -30,7 +31,7 @@ from sqlmodel import Session
 from bot.configfile import Strict, check, problem
 from bot.domain import DEPARTMENT_ROLES, Role
 from storage import queries
-from storage.models import Department, Member
+from storage.models import Department, Member, TicketEvent
 
 Text = Annotated[str, Field(min_length=1)]
 
@@ -103,10 +104,25 @@ def read_organisation(raw: dict, where=None) -> Organisation:
     return check(Organisation, raw, where)
 
 
-def apply_config(session: Session, config: Organisation | dict) -> dict[str, int]:
-    """Create or update departments, members and roles; returns name -> member id."""
+def apply_config(session: Session, config: Organisation | dict, now: datetime | None = None,
+                 by: str = "config", actor_id: int | None = None) -> dict[str, int]:
+    """Make the database say what the file says (`sync`); returns name -> member id."""
+    return sync(session, config, now, by, actor_id)[0]
+
+
+def sync(session: Session, config: Organisation | dict, now: datetime | None = None, by: str = "config",
+         actor_id: int | None = None) -> tuple[dict[str, int], int]:
+    """Make the database say what the file says; returns name -> member id and the number of changes.
+
+    The file is the truth for the members it lists (规程 四: 办理职责落实到人; SPEC §7: only registered members
+    act): their name, whether they are active and exactly their roles. A member the file once listed and no
+    longer does is deactivated and loses every role; nobody is deleted, so the history keeps their name.
+    Members who joined through the bot and are not in the file are left as they are. Each change is one
+    audit event `member_changed` saying what changed and `by` what (the file at a start, a reload, a signal).
+    """
     if not isinstance(config, Organisation):
         config = read_organisation(config)
+    at = now or datetime.now(UTC)
     for entry in config.departments:
         department = queries.department_by_code(session, entry.code)
         if department is None:
@@ -118,18 +134,51 @@ def apply_config(session: Session, config: Organisation | dict) -> dict[str, int
         department.categories = list(entry.categories)
     session.flush()
 
+    changes = []
+
+    def changed(member: Member, change: str, **detail) -> None:
+        changes.append(change)
+        session.add(TicketEvent(actor_id=actor_id, at=at, action="member_changed",
+                                payload={"by": by, "member_id": member.id, "name": member.name, "change": change,
+                                         **detail}))
+
     members: dict[str, int] = {}
+    listed: set[int] = set()
     for entry in config.members:
-        member = queries.member_by_telegram_id(session, entry.telegram_id) if entry.telegram_id else None
+        member = (queries.member_by_telegram_id(session, entry.telegram_id) if entry.telegram_id
+                  else queries.config_member_named(session, entry.name))
         if member is None:
-            member = Member(name=entry.name, telegram_user_id=entry.telegram_id)
+            member = Member(name=entry.name, telegram_user_id=entry.telegram_id, active=entry.active, created_at=at)
             session.add(member)
             session.flush()
-        member.name = entry.name
-        member.active = entry.active
-        for role, code in entry.role_departments():
-            department_id = queries.department_by_code(session, code).id if code else None
-            queries.add_role(session, member.id, role, department_id)
+            changed(member, "added", active=entry.active)
+        elif member.source != "config":
+            changed(member, "listed_in_file", was=member.source)
+        if member.active != entry.active:
+            changed(member, "activated" if entry.active else "deactivated")
+        member.name, member.active, member.source = entry.name, entry.active, "config"
+        wanted = {(role.value, queries.department_by_code(session, code).id if code else None)
+                  for role, code in entry.role_departments()}
+        _set_roles(session, member, wanted, changed)
         members[entry.name] = member.id
+        listed.add(member.id)
+
+    for member in queries.members(session, source="config"):
+        if member.id in listed:
+            continue
+        _set_roles(session, member, set(), changed)
+        if member.active:
+            member.active = False
+            changed(member, "deactivated", reason="not_in_file")
     session.flush()
-    return members
+    return members, len(changes)
+
+
+def _set_roles(session: Session, member: Member, wanted: set[tuple[str, int | None]], changed) -> None:
+    held = set(queries.member_roles(session, member.id))
+    for role, department_id in sorted(held - wanted, key=str):
+        queries.remove_role(session, member.id, role, department_id)
+        changed(member, "role_removed", role=role, department_id=department_id)
+    for role, department_id in sorted(wanted - held, key=str):
+        queries.add_role(session, member.id, role, department_id)
+        changed(member, "role_added", role=role, department_id=department_id)

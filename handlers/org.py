@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.domain import DEPARTMENT_ROLES, Role
-from handlers.common import Context, button, forged, ident, in_rows, is_private, keyboard, reply, stale
+from handlers.common import Context, alert, button, forged, ident, in_rows, is_private, keyboard, reply, stale
 from templates import label, text
 
 
@@ -115,3 +115,114 @@ async def on_join_decide(update: Update, context: Context) -> None:
             "button", "refuse")))
     await query.edit_message_text(f"{query.message.text_html}\n\n{line}", reply_markup=None)
 
+
+
+# -- /members and /reload (admins) --
+
+MEMBER_VERBS = ("show", "off", "offok", "on", "add", "drop")
+
+
+def _roles(view) -> str:
+    return "、".join(label("role", role) + (f"（{department}）" if department else "")
+                     for role, _, department in view.roles) or "—"
+
+
+def _state(view) -> str:
+    return label("member_state", "active" if view.active else "inactive")
+
+
+async def cmd_members(update: Update, context: Context) -> None:
+    """Every member for an admin, in private chat; those who joined through the bot as buttons to manage."""
+    s = context.services
+    views = await s.run(s.organisation.members, context.actor)
+    if views is None:
+        await reply(update, context, text("members_not_admin"))
+        return
+    if not is_private(update):
+        await reply(update, context, text("members_private"))
+        return
+    lines = [text("members_head", count=len(views))]
+    lines += [text("members_line", name=v.name, roles=_roles(v), source=label("member_source", v.source),
+                   state=_state(v)) for v in views]
+    buttons = [button("", f"m:show:{v.id}", v.name) for v in views if v.source == "bot"]
+    await reply(update, context, "\n".join(lines).replace("<", "&lt;"), keyboard(*in_rows(buttons, 3)))
+
+
+def _card(view) -> tuple[str, object]:
+    """A member's card and its buttons: drop a role, add one, deactivate (with a confirm step) or restore."""
+    body = text("member_card", name=view.name, roles=_roles(view), source=label("member_source", view.source),
+                state=_state(view)).replace("<", "&lt;")
+    if view.source != "bot":
+        return body + "\n" + text("member_from_file"), None
+    drops = [button("", f"m:drop:{view.id}:{role}" + (f":{dept}" if dept else ""),
+                    "➖ " + label("role", role) + (f"（{name}）" if name else "")) for role, dept, name in view.roles]
+    switch = (button("member_deactivate", f"m:off:{view.id}") if view.active
+              else button("member_activate", f"m:on:{view.id}"))
+    return body, keyboard(*in_rows(drops, 1), [button("member_add_role", f"m:add:{view.id}")], [switch])
+
+
+async def on_member(update: Update, context: Context) -> None:
+    """m:<verb>:<member>[:<role>[:<department>]], pressed by an admin on /members; anything else forged."""
+    query, actor, s = update.callback_query, context.actor, context.services
+    parts = query.data.split(":")
+    verb, member_id = (parts[1], ident(parts[2])) if len(parts) >= 3 else (None, None)
+    role = parts[3] if len(parts) >= 4 else None
+    department_id = ident(parts[4]) if len(parts) == 5 else None
+    if (verb not in MEMBER_VERBS or member_id is None or len(parts) > 5 or (len(parts) == 5 and department_id is None)
+            or role is not None and (verb not in ("add", "drop") or role not in Role.__members__.values())):
+        await forged(update, context, actor)
+        return
+    if actor is None or not actor.has_role(Role.ADMIN):
+        await forged(update, context, actor, text("refusal_role", role=label("role", Role.ADMIN)))
+        return
+    view = await s.run(s.organisation.member, actor, member_id)
+    if view is None:
+        await forged(update, context, actor)
+        return
+    if verb == "off":  # the confirm step before a removal
+        await query.answer()
+        await query.edit_message_text(text("member_confirm_off", name=view.name).replace("<", "&lt;"),
+                                      reply_markup=keyboard([button("member_deactivate_confirm", f"m:offok:{view.id}"),
+                                                             button("member_back", f"m:show:{view.id}")]))
+        return
+    if verb == "add" and role is None:
+        roles = [button("", f"m:add:{view.id}:{r}", label("role", r)) for r in Role]
+        await query.answer()
+        await query.edit_message_text(text("member_pick_role", name=view.name).replace("<", "&lt;"),
+                                      reply_markup=keyboard(*in_rows(roles, 2), [button("member_back",
+                                                                                        f"m:show:{view.id}")]))
+        return
+    if verb == "add" and role in DEPARTMENT_ROLES and department_id is None:
+        departments = await s.run(s.organisation.departments)
+        choices = [button("", f"m:add:{view.id}:{role}:{d}", name) for d, name in departments]
+        await query.answer()
+        await query.edit_message_text(text("member_pick_department", name=view.name, role=label("role", role)),
+                                      reply_markup=keyboard(*in_rows(choices, 2)))
+        return
+    if verb != "show":
+        change = {"offok": "deactivate", "on": "activate", "add": "add_role", "drop": "drop_role"}[verb]
+        outcome = await s.run(s.organisation.change_member, actor, member_id, change, role, department_id)
+        if outcome != "done":
+            await alert(update, text({"from_file": "member_from_file", "unchanged": "member_unchanged"}.get(
+                outcome, "button_invalid")))
+            return
+        view = await s.run(s.organisation.member, actor, member_id)
+        await query.answer(text("member_done"))
+    else:
+        await query.answer()
+    body, markup = _card(view)
+    await query.edit_message_text(body, reply_markup=markup)
+
+
+async def cmd_reload(update: Update, context: Context) -> None:
+    """Read the organisation file again now (an admin); what it changed is audited as it is applied."""
+    s = context.services
+    result = await s.run(s.organisation.reload, context.actor, "reload")
+    if result is None:
+        await reply(update, context, text("reload_not_admin"))
+    elif result.error == "no_file":
+        await reply(update, context, text("reload_no_file"))
+    elif result.error:
+        await reply(update, context, text("reload_failed", problem=result.error).replace("<", "&lt;"))
+    else:
+        await reply(update, context, text("reload_done", changes=result.changes))

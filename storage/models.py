@@ -46,6 +46,8 @@ class Member(SQLModel, table=True):
     name: str = Field(max_length=64)
     active: bool = True
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # "config": listed in the organisation file, which is the truth for them; "bot": joined through the bot
+    source: str = Field(default="config", max_length=8, sa_column_kwargs={"server_default": "config"})
 
 
 class MemberRole(SQLModel, table=True):

@@ -51,20 +51,48 @@ def department_by_code(session: Session, code: str) -> Department | None:
     return session.scalar(select(Department).where(Department.code == code))
 
 
-def add_role(session: Session, member_id: int, role: str, department_id: int | None) -> MemberRole:
-    existing = session.scalar(
+def _role_row(session: Session, member_id: int, role: str, department_id: int | None) -> MemberRole | None:
+    return session.scalar(
         select(MemberRole).where(
             MemberRole.member_id == member_id,
             MemberRole.role == role,
             MemberRole.department_id.is_(None) if department_id is None else MemberRole.department_id == department_id,
         )
     )
+
+
+def add_role(session: Session, member_id: int, role: str, department_id: int | None) -> MemberRole:
+    existing = _role_row(session, member_id, role, department_id)
     if existing:
         return existing
     row = MemberRole(member_id=member_id, role=role, department_id=department_id)
     session.add(row)
     session.flush()
     return row
+
+
+def remove_role(session: Session, member_id: int, role: str, department_id: int | None) -> bool:
+    """Take a role away; False when the member did not hold it."""
+    row = _role_row(session, member_id, role, department_id)
+    if row is None:
+        return False
+    session.delete(row)
+    session.flush()
+    return True
+
+
+def members(session: Session, source: str | None = None) -> list[Member]:
+    """Every member (active or not), of one source or all, in the order they were added."""
+    query = select(Member).order_by(Member.id)
+    if source is not None:
+        query = query.where(Member.source == source)
+    return list(session.scalars(query))
+
+
+def config_member_named(session: Session, name: str) -> Member | None:
+    """A member of the organisation file listed without a Telegram id, found by name."""
+    return session.scalar(select(Member).where(Member.name == name, Member.source == "config",
+                                               Member.telegram_user_id.is_(None)).order_by(Member.id).limit(1))
 
 
 def chats_of_department(session: Session, department_id: int) -> list[ChatBinding]:
