@@ -9,17 +9,56 @@ passes only when it is one of those open to strangers (/start, /help, /whoami,
 申请加入) — every other one gets one short sentence, is audited and stops here
 (`ApplicationHandlerStop`).
 
+Every button press goes through one strict parser first (`well_formed`): a
+known verb, then arguments of the shape that verb takes — ids as 1 to 10 ASCII
+digits within the databases' integer range, words of ASCII letters, digits,
+`_` and `-`. Anything else (unknown verbs, Unicode digits, ids past the range,
+overlong data) is answered with a short alert and audited as forged, whoever
+pressed it; the handlers then parse data they know to be well formed.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from telegram import MessageEntity, Update
 from telegram.ext import ApplicationHandlerStop, BaseHandler
 
-from handlers.common import Context, forged, is_private, reply
+from bot.workflow import PRESSES
+from handlers.common import Context, forged, ident, is_private, reply
 from templates import text
+
+ID, WORD = "id", "word"
+# verb -> the shapes of its arguments (bot/app.py registers one handler per verb; each parses its own data)
+GRAMMAR: dict[str, tuple[tuple[str, ...], ...]] = {
+    "t": ((WORD, ID),),  # t:<press>:<ticket>, the press one of bot/workflow's
+    "fc": ((ID, WORD),),  # fc:<ticket>:<contact outcome>
+    "dp": ((ID, ID),),  # dp:<ticket>:<department>
+    "fu": ((ID, WORD), (ID, WORD, WORD)),  # fu:<ticket>:<level>[:<result>]
+    "st": ((WORD,),),  # st:<period>
+    "f": ((WORD, WORD),),  # f:<step>:<value>
+    "fx": ((WORD,),),  # fx:<control>
+    "fe": ((WORD,),),  # fe:<step>
+    "b": ((ID,),),  # b:<department>
+    "ja": ((),),  # 申请加入
+    "j": ((ID, WORD), (ID, WORD, ID)),  # j:<request>:<role or ->[:<department>]
+    "m": ((WORD, ID), (WORD, ID, WORD), (WORD, ID, WORD, ID)),  # m:<verb>:<member>[:<role>[:<department>]]
+}
+_WORD = re.compile(r"[A-Za-z0-9_\-]{1,32}")
+MAX_DATA = 64  # bytes of callback data Telegram allows
+
+
+def well_formed(data: str | None) -> bool:
+    """Callback data of a known verb with arguments of its shape; False for anything else."""
+    if not data or len(data.encode()) > MAX_DATA or not data.isascii():
+        return False
+    verb, *args = data.split(":")
+    shapes = GRAMMAR.get(verb, ())
+    if verb == "t" and (len(args) != 2 or args[0] not in PRESSES):
+        return False
+    return any(len(shape) == len(args) and all(ident(arg) is not None if kind == ID else bool(_WORD.fullmatch(arg))
+                                               for kind, arg in zip(shape, args, strict=True)) for shape in shapes)
 
 
 class Gate:
@@ -30,6 +69,9 @@ class Gate:
         user, s = update.effective_user, context.services
         if user is not None:
             context.actor = await s.run(s.organisation.actor, user.id)
+        if update.callback_query is not None and not well_formed(update.callback_query.data):
+            await forged(update, context, context.actor)
+            raise ApplicationHandlerStop
         if context.actor is not None or self.is_open(update):
             return
         if update.callback_query is not None:

@@ -17,6 +17,7 @@ from bot.organisation import apply_config, read_organisation
 from bot.services import Services
 from storage import queries
 from storage.models import Member, TicketEvent
+from tests.helpers.audit import events_after, last_event_id
 from tests.helpers.bot import last_with
 from tests.helpers.org import ORGANISATION, PEOPLE
 
@@ -77,16 +78,6 @@ async def two_tickets(chat, desk):
     return first, second
 
 
-def audit_since(db, event_id: int) -> list[TicketEvent]:
-    with db.session() as session:
-        return session.exec(select(TicketEvent).where(TicketEvent.id > event_id).order_by(TicketEvent.id)).all()
-
-
-def last_event_id(db) -> int:
-    with db.session() as session:
-        return session.exec(select(TicketEvent.id).order_by(TicketEvent.id.desc()).limit(1)).first() or 0
-
-
 async def test_removed_members_lose_their_power_at_the_next_start(chat, db, desk, rules, calendar, clock, tmp_path):
     enter(chat, db, BUREAU)
     first, second = await two_tickets(chat, desk)
@@ -106,7 +97,7 @@ async def test_removed_members_lose_their_power_at_the_next_start(chat, db, desk
         await chat.tap(name, message, shown)
         assert len(chat.api.callback_answers) == answers + 1 and chat.answer().get("show_alert"), name
     assert (desk.status(first), desk.status(second)) == ("return_requested", "dispatched")  # 0 of 4 accepted
-    events = audit_since(db, mark)
+    events = events_after(db, mark)
     # the deleted are strangers now (refused at the gate); those without the role are refused by the workflow
     assert [e.action for e in events] == ["forged_button", "refused", "forged_button", "refused"]
     assert [events[0].payload["user_id"], events[2].payload["user_id"]] == [PEOPLE["李强"], PEOPLE["陈刚"]]
@@ -175,7 +166,7 @@ async def test_reload_by_command_and_by_signal(chat, db, tmp_path):
     mark = last_event_id(db)
     await chat.say("李强", "/reload")
     assert "只有管理员" in chat.last_in("李强").text
-    assert [(e.action, e.payload.get("command")) for e in audit_since(db, mark)] == [("refused", "reload")]
+    assert [(e.action, e.payload.get("command")) for e in events_after(db, mark)] == [("refused", "reload")]
 
     config = copy.deepcopy(ORGANISATION)
     config["members"] = [m for m in config["members"] if m["name"] != "李强"]
@@ -184,7 +175,7 @@ async def test_reload_by_command_and_by_signal(chat, db, tmp_path):
     assert "已重新读取" in chat.last_in("管理员").text
     await chat.say("李强", "/todo")
     assert "尚未登记" in chat.last_in("李强").text
-    events = [e for e in audit_since(db, mark) if e.action == "member_changed"]
+    events = [e for e in events_after(db, mark) if e.action == "member_changed"]
     assert {(e.payload["name"], e.payload["change"], e.payload["by"]) for e in events} == {
         ("李强", "deactivated", "reload"), ("李强", "role_removed", "reload")}
     assert {e.actor_id for e in events} == {chat.app.bot_data["services"].organisation.actor(PEOPLE["管理员"]).member_id}
@@ -226,7 +217,7 @@ async def test_members_lists_everyone_and_manages_who_joined_through_the_bot(cha
     assert "李强：承办人（社会救助科）｜配置文件｜在用" in listing.text
     assert "新人：局办公室｜经机器人加入｜在用" in listing.text
     assert chat.buttons(listing) == ["新人"]  # the file decides for its own members
-    refusals = audit_since(db, mark)
+    refusals = events_after(db, mark)
     assert [(e.action, e.payload.get("command")) for e in refusals] == [("refused", "members")]
 
     await chat.tap("管理员", listing, "新人")
@@ -255,7 +246,7 @@ async def test_members_lists_everyone_and_manages_who_joined_through_the_bot(cha
         liqiang = queries.member_by_telegram_id(session, PEOPLE["李强"]).id
     await chat.press("管理员", listing, f"m:offok:{liqiang}")  # a member of the file: refused
     assert "配置文件" in chat.answer()["text"]
-    events = audit_since(db, mark)
+    events = events_after(db, mark)
     changes = [(e.payload["change"], e.payload.get("role")) for e in events if e.action == "member_changed"]
     assert changes == [("add_role", "handler"), ("drop_role", "office"), ("deactivate", None)]
     assert all(e.actor_id for e in events if e.action == "member_changed")

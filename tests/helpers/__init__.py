@@ -6,6 +6,7 @@
 - `desk`: a driver for the workflow core.
 - `bot`: steps of a conversation with the bot (registering a 12345 ticket, finding a button).
 - `scheduler`: one scan of the deadline planner at a given time.
+- `audit`: where the audit log ends, and what was written after a mark.
 
 Test modules import from here, never from one another.
 """
