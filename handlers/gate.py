@@ -12,7 +12,7 @@ passes only when it is one of those open to strangers (/start, /help, /whoami,
 Every button press goes through one strict parser first (`well_formed`): a
 known verb, then arguments of the shape that verb takes — ids as 1 to 10 ASCII
 digits within the databases' integer range, words of ASCII letters, digits,
-`_` and `-`. Anything else (unknown verbs, Unicode digits, ids past the range,
+`_`, `.` and `-`. Anything else (unknown verbs, Unicode digits, ids past the range,
 overlong data) is answered with a short alert and audited as forged, whoever
 pressed it; the handlers then parse data they know to be well formed.
 """
@@ -45,7 +45,7 @@ GRAMMAR: dict[str, tuple[tuple[str, ...], ...]] = {
     "j": ((ID, WORD), (ID, WORD, ID)),  # j:<request>:<role or ->[:<department>]
     "m": ((WORD, ID), (WORD, ID, WORD), (WORD, ID, WORD, ID)),  # m:<verb>:<member>[:<role>[:<department>]]
 }
-_WORD = re.compile(r"[A-Za-z0-9_\-]{1,32}")
+_WORD = re.compile(r"[A-Za-z0-9_.\-]{1,32}")
 MAX_DATA = 64  # bytes of callback data Telegram allows
 
 

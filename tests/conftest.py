@@ -20,6 +20,7 @@ from bot.sandbox.localapi import LocalBotApi
 from bot.sandbox.transcript import Chat
 from bot.services import Services
 from bot.workflow import Actor, Workflow
+from handlers.gate import well_formed
 from storage import queries
 from storage.db import Database, make_engine
 from storage.models import Ticket
@@ -130,3 +131,6 @@ async def chat(db, org, clock, rules, calendar, tmp_path):
     for text in driver.group_texts():
         for secret in secrets:
             assert secret not in text, (secret, text)
+    # and every button the bot sent parses through the gate's grammar
+    sent = {b["callback_data"] for s in api.sent for row in s.buttons for b in row if "callback_data" in b}
+    assert [data for data in sent if not well_formed(data)] == []
