@@ -16,7 +16,7 @@ from bot.configfile import read_toml
 from bot.organisation import apply_config, read_organisation
 from bot.services import Services
 from storage import queries
-from storage.models import Member, TicketEvent
+from storage.models import Member, Outbox, TicketEvent
 from tests.helpers.audit import events_after, last_event_id
 from tests.helpers.bot import last_with
 from tests.helpers.org import ORGANISATION, PEOPLE
@@ -252,3 +252,20 @@ async def test_members_lists_everyone_and_manages_who_joined_through_the_bot(cha
     assert all(e.actor_id for e in events if e.action == "member_changed")
     assert [(e.action, e.payload.get("reason")) for e in events if e.action != "member_changed"] == [
         ("refused", "not_admin"), ("forged_button", None), ("refused", "not_member"), ("refused", "from_file")]
+
+
+async def test_what_waited_for_a_removed_member_is_not_sent_to_them(chat, db, clock):
+    with db.session() as session:
+        leader = queries.member_by_telegram_id(session, PEOPLE["陈刚"])
+        session.add(Outbox(audience="member", template="join_approved", context={"role": "business_leader"},
+                           member_id=leader.id, created_at=clock(), next_attempt_at=clock()))
+    config = copy.deepcopy(ORGANISATION)
+    config["members"] = [m for m in config["members"] if m["name"] != "陈刚"]
+    with db.session() as session:
+        apply_config(session, config)
+    await chat.app.bot_data["deliverer"].flush()
+    assert chat.api.in_chat(PEOPLE["陈刚"]) == []
+    with db.session() as session:
+        row = session.exec(select(Outbox).where(Outbox.member_id == leader.id)).one()
+        assert (row.status, row.error) == ("failed", "member_inactive")
+    assert "陈刚" in chat.last_in("局办公室群").text  # the office is told, nothing waits silently

@@ -122,8 +122,8 @@ class Outbox(Service):
             chat_id = row.chat_id
         elif row.audience == Audience.MEMBER:
             member = session.get(Member, row.member_id)
-            chat_id = member.telegram_user_id if member else None
-            problem = None if chat_id else "member_without_telegram"
+            chat_id = member.telegram_user_id if member and member.active else None
+            problem = None if chat_id else "member_without_telegram" if member and member.active else "member_inactive"
         else:
             department = (queries.office_department(session) if row.audience == Audience.OFFICE_GROUP
                           else session.get(Department, row.department_id))
