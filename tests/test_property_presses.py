@@ -1,7 +1,8 @@
-"""Random presses against the running bot (hypothesis): random callback data (known verbs with random and edge
-ids, random Unicode, overlong strings), random people (strangers, members of other departments, a member the
-organisation file removed, leaders, the admin) and random ticket ids. Every press is answered, nothing changes
-unless the presser may change it, every refusal is audited, nothing ends in a traceback."""
+"""Random presses and commands against the running bot (hypothesis): random callback data (known verbs with
+random and edge ids, random Unicode, overlong strings), random people (strangers, members of other departments,
+a member the organisation file removed, leaders, the admin) and random ticket ids; random commands with random
+arguments. Every press and command is answered, nothing changes unless the presser may change it, every refusal
+is audited, nothing ends in a traceback."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from hypothesis import strategies as st
 from sqlmodel import select
 from telegram.ext import CallbackQueryHandler
 
-from bot.app import ANSWER
+from bot.app import ANSWER, COMMANDS
 from bot.organisation import apply_config
 from bot.workflow import BY_NAME, PRESSES, Actor
 from bot.workflow.core import Refused
@@ -165,3 +166,45 @@ async def test_every_button_the_bot_sends_is_well_formed(chat, desk):
     sent = [b["callback_data"] for s in chat.api.sent if s.error is None for row in s.buttons for b in row
             if "callback_data" in b]
     assert len(sent) > 10 and [d for d in sent if not well_formed(d)] == []
+
+
+COMMAND_ARGS = ["SJMZ-2026-000001", "SJMZ_2026_000001", "1", "9", "0", "-1", "2147483648", "9223372036854775808",
+                "²", "r1", "r2147483648", "r²", "new", "go", "2026-10-01", "2026-13-45", "9999-12-31", "低保",
+                "\x00", "\u200b", "'; DROP TABLE ticket;--", "%", "_", "<b>", "x" * 300]
+
+
+@settings(max_examples=120, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(data=st.data())
+async def test_random_commands_are_answered_and_refusals_audited(world, chat, db, caplog, data):
+    who = data.draw(st.sampled_from(PRESSERS), label="who")
+    command = data.draw(st.sampled_from([*COMMANDS, "ticket_SJMZ_2026_000001"]), label="command")
+    args = data.draw(st.lists(st.one_of(st.sampled_from(COMMAND_ARGS), st.text(max_size=40)), max_size=3),
+                     label="args")
+    typed = " ".join([f"/{command}", *args])
+    caplog.set_level(logging.ERROR)
+    mark, sent = last_event_id(db), len(chat.api.sent)
+    await chat.say(who, typed)
+    assert [r for r in caplog.records if r.levelno >= logging.ERROR] == [], typed  # never a traceback
+    answers = [s for s in chat.api.sent[sent:] if s.chat_id == chat.people[who] and s.error is None]
+    assert answers, (who, typed)  # one sentence at least, never silence
+    if who not in PEOPLE:  # strangers and the member the file removed: refused at the gate, audited
+        assert [e.action for e in events_after(db, mark)] == ["refused"], (who, typed)
+    if who in PEOPLE:
+        await chat.say(who, "/cancel")  # no form left open for the next example
+
+
+HOSTILE_COMMANDS = ["/ticket SJMZ\x00-2026-000001", "/search 低\x00保", "/kb \x00", "/form \x00 1",
+                    "/form SJMZ-2026-000001\x00 1", "/link SJMZ-2026-000001 \x00", "/unlink \x00 \x00",
+                    "/start r\x00", "/stats 2026-10-01 \x002026-10-31", "/search " + "低保" * 600, "/ticket \x1b[31m"]
+
+
+async def test_commands_with_control_characters_get_an_answer_not_a_traceback(world, chat, caplog):
+    """Control characters are removed before anything reaches the database (a NUL would fail on PostgreSQL)."""
+    caplog.set_level(logging.ERROR)
+    for typed in HOSTILE_COMMANDS:
+        sent = len(chat.api.sent)
+        await chat.say("王芳", typed)
+        assert [s for s in chat.api.sent[sent:] if s.chat_id == PEOPLE["王芳"]], typed
+        assert "出错" not in chat.last_in("王芳").text, typed
+    assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []

@@ -35,7 +35,7 @@ class Tickets(Service):
 
     def find(self, number: str):
         with self.db.session() as session:
-            return snapshot(queries.ticket_by_number(session, number))
+            return snapshot(queries.ticket_by_number(session, clean(number)))
 
     def reply(self, ticket_id: int):
         """The current reply's columns as a frozen copy, or None."""
@@ -59,7 +59,7 @@ class Tickets(Service):
     def detail(self, actor: Actor | None, number: str, private_chat: bool) -> TicketDetail | None:
         """/ticket in one transaction: the text, and in private chat the next step and the further actions."""
         with self.db.session() as session:
-            ticket = queries.ticket_by_number(session, number)
+            ticket = queries.ticket_by_number(session, clean(number))
             body = self._ticket_text(session, actor, ticket, private_chat) if ticket else None
             if body is None:
                 return None
