@@ -114,8 +114,9 @@ def sync(session: Session, config: Organisation | dict, now: datetime | None = N
          actor_id: int | None = None) -> tuple[dict[str, int], int]:
     """Make the database say what the file says; returns name -> member id and the number of changes.
 
-    The file is the truth for the members it lists (规程 四: 办理职责落实到人; SPEC §7: only registered members
-    act): their name, whether they are active and exactly their roles. A member the file once listed and no
+    The file is the truth for the members it lists (SPEC §7: only registered members act; 办法 第二十三条: no
+    citizen's details to anyone unrelated to the hotline's work, and whom the file dropped is unrelated now):
+    their name, whether they are active and exactly their roles. A member the file once listed and no
     longer does is deactivated and loses every role; nobody is deleted, so the history keeps their name.
     Members who joined through the bot and are not in the file are left as they are. Each change is one
     audit event `member_changed` saying what changed and `by` what (the file at a start, a reload, a signal).
