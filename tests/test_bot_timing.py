@@ -1,0 +1,119 @@
+"""Transcripts of the timing rules: 退单 within the 处置时限 and one working day (规程 三(一)), dissatisfaction at
+the reply and the evidence of 不属实 / 诉求过高 (规程 三(三)1、2)."""
+
+from __future__ import annotations
+
+from bot.workflow import Accept, ApproveReply, CreateTicket, Dispatch, RecordFirstContact, SaveReply, SubmitReply
+from storage import queries
+from tests.helpers.bot import last_with, register_12345
+from tests.helpers.clock import local
+from tests.helpers.desk import FULL_REPLY
+from tests.helpers.org import actor_of as actor
+
+
+async def dispatched_12345(chat):
+    """Registered and handed to 社会救助科 on Tue 2026-09-29 10:00; the group's card."""
+    card = await register_12345(chat)
+    await chat.tap("王芳", card, "已联")
+    await chat.tap("王芳", chat.last_in("王芳"), "⭐社会救助科")
+    return chat.last_in("社会救助科群")
+
+
+async def ask_return(chat, group_card):
+    await chat.tap("李强", group_card, "申请退单")
+    await chat.say("李强", "属法院已受理的诉讼事项，依法不予受理")
+    await chat.send_photo("李强")
+    await chat.tap("李强", last_with(chat, "李强", "完成"), "完成")
+
+
+async def tick(chat, clock, moment: str):
+    clock.moment = local(moment)
+    hotline = chat.app.bot_data["services"]
+    await hotline.run(hotline.clock.tick)
+    await chat.app.bot_data["deliverer"].flush()
+
+
+async def test_return_refused_after_the_departments_deadline(chat, clock):
+    group_card = await dispatched_12345(chat)
+    # 12345 普通工单, dispatched Tue 09-29: 6 working days (规程 二(二)2) are 09-30, 10-08, 10-09, 10-10 (Saturday,
+    # a make-up day), 10-12, 10-13 — the 处置时限 ends Tue 10-13 23:59:59
+    clock.moment = local("2026-10-14T00:00")
+    await ask_return(chat, group_card)
+    told = chat.last_in("李强").text
+    assert "已超过处置时限（10月13日（周二）），不能再申请退单" in told, told
+    assert not chat.api.in_chat(chat.people["陈刚"])  # nothing for the leader to decide
+    hotline = chat.app.bot_data["services"]
+    assert hotline.tickets.get(1).status == "dispatched"
+
+
+async def test_return_asked_on_the_last_day_of_the_deadline(chat, clock):
+    group_card = await dispatched_12345(chat)
+    clock.moment = local("2026-10-13T23:00")
+    await ask_return(chat, group_card)
+    assert "退单申请已提交" in chat.last_in("李强").text
+
+
+async def test_return_decision_is_timed_and_the_path_warned(chat, clock, db):
+    group_card = await dispatched_12345(chat)
+    await ask_return(chat, group_card)
+    request = chat.last_in("陈刚")
+    # 规程 三(一) 退单流程应于1个工作日内完成: asked Tue 09-29, the one working day is Wed 09-30
+    assert "请于 9月30日（周三） 前审批" in request.text
+    # Thu 10-01 to Wed 10-07 are the National Day holiday: the warnings come on Thu 10-08 at working hours
+    await tick(chat, clock, "2026-10-08T09:00")
+    for leader in ("陈刚", "钱进"):
+        warning = chat.last_in(leader).text
+        assert "已超期" in warning and "审批退单申请 期限 9月30日（周三）" in warning, warning
+    office = next(m.text for m in chat.api.in_chat(-1001) if m.text.startswith("🔴"))
+    assert "退单流程（1个工作日） 期限 9月30日（周三）" in office and "审批退单申请" in office
+    await chat.tap("陈刚", request, "同意退单")
+    approved = chat.last_in("局办公室群")
+    assert "请按原渠道退回（9月30日（周三） 前）" in approved.text  # still the path's one day
+    await chat.tap("王芳", approved, "已按原渠道退回")
+    with db.session() as session:
+        assert queries.open_stages(session, 1) == []
+
+
+def _ticket_at_reply(chat, db, number: str, **reply) -> int:
+    h = chat.app.bot_data["services"]
+    office, handler = actor(db, 1001), actor(db, 2001)
+    t = h.workflow.do(office, CreateTicket("12345", number, local("2026-09-29T08:00"), "反映低保待遇", "ordinary",
+                                           citizen_name="钱七", phone="13500004444")).ticket_id
+    h.workflow.do(office, RecordFirstContact(t, "contacted"))
+    with db.session() as session:
+        jiuzhu = queries.department_by_code(session, "jiuzhu").id
+    assert h.workflow.do(office, Dispatch(t, jiuzhu)).ok
+    assert h.workflow.do(handler, Accept(t)).ok
+    assert h.workflow.do(handler, SaveReply(t, {**FULL_REPLY, "contact_time": h.clock.now(), **reply})).ok
+    return t
+
+
+async def test_fact_finding_not_true_and_demand_too_high_need_evidence(chat, db):
+    _ticket_at_reply(chat, db, "H-NT", fact_finding="not_true", result="explained", summary="")
+    await chat.say("李强", "/start r1")
+    await chat.tap("李强", chat.last_in("李强"), "提交审批")
+    assert "缺少：开展工作过程及情况（办结汇报）、佐证材料" in chat.last_in("李强").text
+
+    _ticket_at_reply(chat, db, "H-TH", demand_assessment="too_high", result="explained")
+    await chat.say("李强", "/start r2")
+    await chat.tap("李强", chat.last_in("李强"), "提交审批")
+    assert "缺少：佐证材料" in chat.last_in("李强").text
+
+
+async def test_dissatisfied_at_the_reply_opens_the_report(chat, db):
+    t = _ticket_at_reply(chat, db, "H-DS", satisfaction="dissatisfied")
+    await chat.say("李强", "/start r1")
+    await chat.tap("李强", chat.last_in("李强"), "提交审批")
+    await chat.tap("陈刚", chat.last_in("陈刚"), "同意")
+    request = chat.last_in("社会救助科群")
+    assert "市民对答复<b>不满意</b>" in request.text and "规程 三(三)1" in request.text
+    assert chat.buttons(request) == ["提交情况报告"]
+    h = chat.app.bot_data["services"]
+    with db.session() as session:
+        assert queries.open_problem(session, t).kind == "dissatisfied"
+    # a satisfied reply opens none
+    other = _ticket_at_reply(chat, db, "H-OK")
+    assert h.workflow.do(actor(db, 2001), SubmitReply(other)).ok
+    assert h.workflow.do(actor(db, 2002), ApproveReply(other)).ok
+    with db.session() as session:
+        assert queries.open_problem(session, other) is None
