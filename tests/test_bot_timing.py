@@ -3,7 +3,15 @@ the reply and the evidence of 不属实 / 诉求过高 (规程 三(三)1、2).""
 
 from __future__ import annotations
 
-from bot.workflow import Accept, ApproveReply, CreateTicket, Dispatch, RecordFirstContact, SaveReply, SubmitReply
+from bot.workflow import (
+    Accept,
+    ApproveReply,
+    CreateTicket,
+    Dispatch,
+    RecordFirstContact,
+    SaveReply,
+    SubmitReply,
+)
 from storage import queries
 from tests.helpers.bot import last_with, register_12345
 from tests.helpers.clock import local
