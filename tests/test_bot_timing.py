@@ -3,6 +3,9 @@ the reply and the evidence of 不属实 / 诉求过高 (规程 三(三)1、2).""
 
 from __future__ import annotations
 
+import hashlib
+
+from bot import forms
 from bot.workflow import (
     Accept,
     ApproveReply,
@@ -125,3 +128,60 @@ async def test_dissatisfied_at_the_reply_opens_the_report(chat, db):
     assert h.workflow.do(actor(db, 2002), ApproveReply(other)).ok
     with db.session() as session:
         assert queries.open_problem(session, other) is None
+
+
+PHOTO = b"\x89PNG\r\n\x1a\n" + b"a photo of the court's notice" * 40
+LETTER = b"%PDF-1.4 the court's letter of acceptance"
+
+
+async def test_evidence_kept_by_the_bureau_and_opened_after_telegram_lost_it(chat, db, tmp_path):
+    group_card = await dispatched_12345(chat)
+    await chat.tap("李强", group_card, "申请退单")
+    await chat.say("李强", "属法院已受理的诉讼事项，依法不予受理")
+    chat.api.send_photo(chat.user("李强"), data=PHOTO)
+    chat.api.send_document(chat.user("李强"), "受理通知书.pdf", LETTER, mime_type="application/pdf")
+    await chat.deliver()
+    assert "已收到文件（共 2 件）" in chat.last_in("李强").text
+    # larger than the Bot API lets a bot download (getFile: 20 MB): a clear answer, nothing kept
+    chat.api.send_document(chat.user("李强"), "录像.mp4", b"\0" * (20 * 1024 * 1024 + 1), mime_type="video/mp4")
+    await chat.deliver()
+    assert "该文件超过 20 MB，机器人无法下载保存为佐证" in chat.last_in("李强").text
+    await chat.tap("李强", last_with(chat, "李强", "完成"), "完成")
+    assert "退单申请已提交" in chat.last_in("李强").text
+
+    with db.session() as session:
+        kept = queries.attachments_of(session, 1)
+    assert [(a.kind, a.file_size, a.sha256) for a in kept] == [
+        ("photo", len(PHOTO), hashlib.sha256(PHOTO).hexdigest()),
+        ("document", len(LETTER), hashlib.sha256(LETTER).hexdigest())]
+    store = tmp_path / "forms" / "evidence"
+    for a in kept:
+        assert (store / a.stored_path).read_bytes() in (PHOTO, LETTER)
+        chat.api.forget_file(a.file_id)  # the chat is gone: Telegram no longer has either file
+
+    await chat.say("王芳", "/ticket SJMZ-2026-000001")
+    detail = chat.last_in("王芳")
+    assert "📎 佐证材料（2）" in detail.text and "受理通知书.pdf SHA-256 " + hashlib.sha256(LETTER).hexdigest()[:16] \
+        in detail.text
+    await chat.tap("王芳", detail, "查看佐证")
+    sent = chat.api.in_chat(chat.people["王芳"])[-3:]
+    assert [s.method for s in sent] == ["sendMessage", "sendPhoto", "sendDocument"]
+    assert "佐证材料 2 件" in sent[0].text and "退单证明" in sent[1].text
+    photo_id = sent[1].result["photo"][-1]["file_id"]
+    letter = sent[2].result["document"]
+    assert chat.api.files[photo_id][1] == PHOTO and chat.api.files[letter["file_id"]][1] == LETTER
+    assert letter["file_name"] == "受理通知书.pdf"
+    # a department's handler of another section may not open them
+    chat.api.press(chat.user("周丽"), detail, "ev:1")
+    await chat.deliver()
+    assert not [s for s in chat.api.in_chat(chat.people["周丽"]) if s.method == "sendPhoto"]
+
+
+async def test_form1_lists_the_evidence_and_prints_the_call_time(chat, db):
+    group_card = await dispatched_12345(chat)
+    await ask_return(chat, group_card)
+    with db.session() as session:
+        ticket = queries.ticket(session, 1)
+        data = forms.form_data(session, ticket, chat.app.bot_data["services"].tickets.calc)
+    assert [e["name"] for e in data["evidence"]] == ["照片1.jpg"]
+    assert data["evidence"][0]["sha256"] == hashlib.sha256(b"\x89PNG").hexdigest()

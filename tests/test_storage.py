@@ -29,10 +29,10 @@ def _diff(engine):
 
 def test_migrations_from_empty_to_head_match_the_models_on_sqlite(tmp_path):
     url = f"sqlite:///{tmp_path}/m.db"
-    assert upgrade(url) == "0006"
+    assert upgrade(url) == "0007"
     engine = make_engine(url)
     assert _diff(engine) == []
-    assert upgrade(url) == "0006"  # a second upgrade is a no-op
+    assert upgrade(url) == "0007"  # a second upgrade is a no-op
 
 
 @pytest.mark.skipif(not PG_URL, reason="HOTLINE_TEST_POSTGRES_URL not set")
@@ -43,7 +43,7 @@ def test_migrations_from_empty_to_head_match_the_models_on_postgres():
         conn.execute(sql(f"CREATE SCHEMA {schema}"))
     try:
         engine = make_engine(PG_URL, connect_args={"options": f"-csearch_path={schema}"})
-        assert upgrade(PG_URL, engine) == "0006"
+        assert upgrade(PG_URL, engine) == "0007"
         assert _diff(engine) == []
         engine.dispose()
     finally:
@@ -55,7 +55,7 @@ def test_migrations_from_empty_to_head_match_the_models_on_postgres():
 def test_cli_db_upgrade(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("HOTLINE_DATABASE_URL", f"sqlite:///{tmp_path}/cli.db")
     assert main(["db", "upgrade"]) == 0
-    assert "0006" in capsys.readouterr().out
+    assert "0007" in capsys.readouterr().out
     assert "ticket" in inspect(make_engine(f"sqlite:///{tmp_path}/cli.db")).get_table_names()
 
 
@@ -152,7 +152,7 @@ def test_migration_0005_closes_contact_stages_an_old_reply_answered(tmp_path):
         conn.execute(sql("INSERT INTO reply (ticket_id, round, status, contact_time, points, letter, review_reasons, "
                          "created_at, updated_at) VALUES (1, 1, 'draft', '2026-09-30 02:00:00', '[]', '{}', '[]', "
                          "'2026-09-30 02:00:00', '2026-09-30 02:00:00')"))
-    assert upgrade(url, engine) == "0006"
+    assert upgrade(url, engine) == "0007"
     with Database(url, engine=engine).session() as session:
         stages = {row.ticket_id: row for row in session.exec(select(StageDeadline))}
         assert stages[1].open is False and stages[1].completed_at == datetime(2026, 9, 30, 2, tzinfo=UTC)

@@ -37,6 +37,7 @@ from handlers.common import (
     ident,
     in_rows,
     is_private,
+    keep_evidence,
     keyboard,
     parse_data,
     reply,
@@ -219,6 +220,8 @@ async def on_media(update: Update, context: Context, actor: Actor, draft) -> Non
     """A photo, voice, video or file sent while a reply or return form is open: kept as evidence."""
     message = update.effective_message
     item = evidence_of(message)
+    if item is not None:  # the bureau's own copy first (规程 三(三)2 佐证); too large: the sender is told
+        item = await keep_evidence(update, context, item)
     if item is None:
         return
     s = context.services
