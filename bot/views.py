@@ -37,6 +37,7 @@ def ticket_view(session: Session, ticket: Ticket, calc: DeadlineCalculator, priv
         "kind": ticket.kind,
         "status": ticket.status,
         "received_at": calc.local(ticket.received_at),
+        "called_at": calc.local(ticket.called_at or ticket.received_at),
         "source": ticket.source,
         "citizen": ticket.citizen_name if private else mask_name(ticket.citizen_name),
         "phone": ticket.phone if private else mask_phone(ticket.phone),

@@ -177,7 +177,7 @@ async def test_evidence_kept_by_the_bureau_and_opened_after_telegram_lost_it(cha
     assert not [s for s in chat.api.in_chat(chat.people["周丽"]) if s.method == "sendPhoto"]
 
 
-async def test_form1_lists_the_evidence_and_prints_the_call_time(chat, db):
+async def test_the_forms_list_the_evidence(chat, db):
     group_card = await dispatched_12345(chat)
     await ask_return(chat, group_card)
     with db.session() as session:
@@ -185,3 +185,45 @@ async def test_form1_lists_the_evidence_and_prints_the_call_time(chat, db):
         data = forms.form_data(session, ticket, chat.app.bot_data["services"].tickets.calc)
     assert [e["name"] for e in data["evidence"]] == ["照片1.jpg"]
     assert data["evidence"][0]["sha256"] == hashlib.sha256(b"\x89PNG").hexdigest()
+
+
+async def test_call_time_apart_from_the_receipt_in_the_chat_form_and_form1(chat, db):
+    """SPEC §9.1: the citizen called Monday evening, the bureau received it Tuesday 10:00; the 12345 普通工单's 7
+    working days count from the receipt: 09-30, 10-08, 10-09, 10-10 (Saturday, a make-up day), 10-12, 10-13, 10-14."""
+    await chat.say("王芳", "/new")
+    for value in ("12345市民服务热线", "普通工单", "完成", "社会救助"):
+        await chat.tap("王芳", chat.last_in("王芳"), value)
+    await chat.say("王芳", "2026092900777")
+    assert "来电/来访时间" in chat.last_in("王芳").text
+    await chat.say("王芳", "9月28日 18:30")
+    assert "局收到时间（期限起算）" in chat.last_in("王芳").text
+    await chat.tap("王芳", chat.last_in("王芳"), "刚刚")
+    for value in ("张三", "13812345678", "岳阳街道人民路100弄5号101室", "来电反映低保待遇问题"):
+        await chat.say("王芳", value)
+    confirm = chat.last_in("王芳").text
+    assert "来电/来访时间：2026-09-28 18:30" in confirm and "局收到时间（期限起算）：2026-09-29 10:00" in confirm
+    await chat.tap("王芳", chat.last_in("王芳"), "确认登记")
+    card = chat.last_in("王芳").text
+    assert "来电/来访：9月28日（周一）18:30" in card and "局收到：9月29日（周二）10:00（期限起算）" in card
+    assert "办结时效：10月14日（周三）" in card  # from the receipt; from the call it would be 10-13
+    await chat.say("王芳", "/form SJMZ-2026-000001 1")
+    form1 = [m for m in chat.api.in_chat(chat.people["王芳"]) if m.method == "sendMessage"][-1].text
+    assert "2026年9月28日 18:30" in form1 and "2026年9月29日" not in form1, form1
+
+
+async def test_import_and_paste_keep_the_two_times(chat, db):
+    csv = ("渠道,工单号,来电时间,收到时间,工单类型,联系电话,内容描述\n"
+           "12345,H-A,2026-09-28 18:30,2026-09-29 09:00,普通工单,13800000001,反映养老补贴\n"
+           "12345,H-B,2026-09-28 18:40,,普通工单,13800000002,反映低保\n").encode()
+    await chat.send_file("王芳", "tickets.csv", csv)
+    assert "导入 2 件" in chat.last_in("王芳").text
+    await chat.say("王芳", "渠道：12345\n工单号：H-C\n工单类型：普通工单\n来电时间：2026-09-28 19:00\n"
+                         "收到时间：2026-09-29 09:30\n内容描述：反映婚姻登记预约")
+    await chat.tap("王芳", chat.last_in("王芳"), "确认登记")
+    with db.session() as session:
+        times = {t.external_no: (t.called_at, t.received_at) for t in (queries.ticket(session, i) for i in (1, 2, 3))}
+    assert times == {
+        "H-A": (local("2026-09-28T18:30"), local("2026-09-29T09:00")),
+        "H-B": (local("2026-09-28T18:40"), local("2026-09-28T18:40")),  # no receipt column value: the call's
+        "H-C": (local("2026-09-28T19:00"), local("2026-09-29T09:30")),
+    }

@@ -160,3 +160,24 @@ def test_migration_0005_closes_contact_stages_an_old_reply_answered(tmp_path):
         assert queries.ticket(session, 1).dept_contacted_at == datetime(2026, 9, 30, 2, tzinfo=UTC)
     engine.dispose()
 
+
+
+def test_migration_0007_copies_the_one_time_to_the_call_and_the_receipt(tmp_path):
+    """SPEC §9.1: one field held both; after the upgrade 来电/来访时间 and the receipt are the same moment."""
+    url = f"sqlite:///{tmp_path}/old.db"
+    engine = make_engine(url)
+    cfg = alembic_config(url)
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0006")
+    with engine.begin() as conn:
+        conn.execute(sql("INSERT INTO ticket (id, internal_no, channel, external_no, received_at, content, tags, "
+                         "city_urged, sensitive, repeat, review, major_threat, emergency, status, version, "
+                         "calendar_fallback, redo_count, created_at, updated_at) VALUES "
+                         "(1, 'SJMZ-2026-000001', '12345', 'H1', '2026-09-29 01:00:00', 'x', '[]', "
+                         "0, 0, 0, 0, 0, 0, 'received', 1, 0, 0, '2026-09-29 01:00:00', '2026-09-29 01:00:00')"))
+    assert upgrade(url, engine) == "0007"
+    with Database(url, engine=engine).session() as session:
+        ticket = queries.ticket(session, 1)
+        assert ticket.called_at == ticket.received_at == datetime(2026, 9, 29, 1, tzinfo=UTC)
+    engine.dispose()

@@ -332,6 +332,7 @@ async def submit_return(update: Update, context: Context, actor: Actor, draft) -
 
 def intake_command(data: dict, tz) -> CreateTicket:
     received = datetime.fromisoformat(data["received_at"])
+    called = datetime.fromisoformat(data["called_at"]) if data.get("called_at") else None
     return CreateTicket(
         channel=data["channel"], external_no=data.get("external_no", ""),
         received_at=received if received.tzinfo else received.replace(tzinfo=tz),
@@ -339,6 +340,7 @@ def intake_command(data: dict, tz) -> CreateTicket:
         phone=data.get("phone"), address=data.get("address"), source=data.get("source"),
         service_category=data.get("service_category"), business_category=data.get("business_category"),
         tags=tuple(data.get("tags") or ()),
+        called_at=(called if called.tzinfo else called.replace(tzinfo=tz)) if called else None,
         **{flag: flag in data.get("flags", []) for flag in FLAGS},
     )
 
@@ -372,6 +374,7 @@ async def on_paste(update: Update, context: Context, actor: Actor) -> bool:
                                                            "address", "content", "service_category",
                                                            "business_category", "source")}
     data["received_at"] = command.received_at.isoformat()
+    data["called_at"] = command.called_at.isoformat() if command.called_at else None
     data["flags"] = [flag for flag in TICKET_FLAGS if getattr(command, flag)]
     data["pasted"] = True
     draft = await s.run(s.drafts.put, actor.member_id, "intake", None, "confirm", data, update.effective_chat.id)
