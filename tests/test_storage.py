@@ -130,14 +130,20 @@ async def test_database_work_runs_off_the_event_loop(db):
     assert thread != loop_thread and count == 0
 
 
-def test_migration_0005_closes_contact_stages_an_old_reply_answered(tmp_path):
-    """办法 第十五条: a 962200 reply that recorded its contact had made it; the open contact stage is closed."""
+def _old_database(tmp_path, revision: str):
+    """A database as an older release left it: (url, engine) at that revision."""
     url = f"sqlite:///{tmp_path}/old.db"
     engine = make_engine(url)
     cfg = alembic_config(url)
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "0004")
+        command.upgrade(cfg, revision)
+    return url, engine
+
+
+def test_migration_0005_closes_contact_stages_an_old_reply_answered(tmp_path):
+    """办法 第十五条: a 962200 reply that recorded its contact had made it; the open contact stage is closed."""
+    url, engine = _old_database(tmp_path, "0004")
     with engine.begin() as conn:
         for n in (1, 2):
             conn.execute(sql("INSERT INTO ticket (id, internal_no, channel, external_no, received_at, content, tags, "
@@ -164,12 +170,7 @@ def test_migration_0005_closes_contact_stages_an_old_reply_answered(tmp_path):
 
 def test_migration_0007_copies_the_one_time_to_the_call_and_the_receipt(tmp_path):
     """SPEC §9.1: one field held both; after the upgrade 来电/来访时间 and the receipt are the same moment."""
-    url = f"sqlite:///{tmp_path}/old.db"
-    engine = make_engine(url)
-    cfg = alembic_config(url)
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "0006")
+    url, engine = _old_database(tmp_path, "0006")
     with engine.begin() as conn:
         conn.execute(sql("INSERT INTO ticket (id, internal_no, channel, external_no, received_at, content, tags, "
                          "city_urged, sensitive, repeat, review, major_threat, emergency, status, version, "
