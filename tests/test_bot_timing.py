@@ -227,3 +227,66 @@ async def test_import_and_paste_keep_the_two_times(chat, db):
         "H-B": (local("2026-09-28T18:40"), local("2026-09-28T18:40")),  # no receipt column value: the call's
         "H-C": (local("2026-09-28T19:00"), local("2026-09-29T09:30")),
     }
+
+
+def _registered(chat, db, number: str, received: str, kind: str = "ordinary", dispatch=True, **flags) -> int:
+    h = chat.app.bot_data["services"]
+    office = actor(db, 1001)
+    t = h.workflow.do(office, CreateTicket("12345", number, local(received), "反映低保待遇", kind,
+                                           phone=f"1350000{len(number):04d}{number[-1]}"[:11], **flags)).ticket_id
+    if dispatch:
+        assert h.workflow.do(office, RecordFirstContact(t, "contacted")).ok
+        with db.session() as session:
+            jiuzhu = queries.department_by_code(session, "jiuzhu").id
+        assert h.workflow.do(office, Dispatch(t, jiuzhu)).ok
+    return t
+
+
+def _order(message: str, numbers: list[str]) -> list[str]:
+    return sorted(numbers, key=message.index)
+
+
+async def test_city_urged_and_threat_first_everywhere(chat, db, clock):
+    clock.moment = local("2026-09-29T09:00")
+    _registered(chat, db, "H-1", "2026-09-29T07:00", dispatch=False)  # registered first, nothing special
+    _registered(chat, db, "H-2", "2026-09-29T08:00", dispatch=False, city_urged=True)  # 「请优先办理」
+    _registered(chat, db, "H-3", "2026-09-29T08:30", kind="consultation", dispatch=False)
+    numbers = ["SJMZ_2026_000001", "SJMZ_2026_000002", "SJMZ_2026_000003"]
+    await chat.say("王芳", "/todo")
+    assert _order(chat.last_in("王芳").text, numbers)[0] == "SJMZ_2026_000002"  # all due 09-30; urged first
+    await chat.say("王芳", "/search 低保")
+    assert _order(chat.last_in("王芳").text, numbers)[0] == "SJMZ_2026_000002"
+    # Wed 09-30 08:30: the office's three hand-overs (1 working day from Tue) are all due today, 市级催办 first in
+    # the morning digest and in the warning
+    await tick(chat, clock, "2026-09-30T08:30")
+    expected = ["SJMZ_2026_000002", "SJMZ_2026_000001", "SJMZ_2026_000003"]
+    digest = next(m.text for m in reversed(chat.api.in_chat(-1001)) if "今日工单提要" in m.text)
+    assert _order(digest, numbers) == expected and "SJMZ_2026_000002 先行联系并转交 9月30日（周三） 市级催办" in digest
+    warning = next(m.text for m in reversed(chat.api.in_chat(-1001)) if m.text.startswith("🟠"))
+    assert _order(warning, numbers) == expected
+
+
+async def test_calming_call_timed_escalated_and_recorded(chat, db, clock):
+    """规程 二(二)3(2) 扬言工单 即接即电话安抚: dispatched Tue 10:00, the call is due within 2 hours (rules.toml
+    [stage.calming_call], the bureau's choice for 「即」): 12:00. Reminded at 11:05 (less than half the span left),
+    escalated to the business leaders once it is overdue."""
+    _registered(chat, db, "H-T", "2026-09-29T09:30", kind="threat")
+    _registered(chat, db, "H-O", "2026-09-29T09:40")
+    await chat.app.bot_data["deliverer"].flush()
+    ask = next(m for m in chat.api.in_chat(-1002) if "即接即电话安抚" in m.text and "请于" in m.text)
+    assert "9月29日（周二）12:00 前电话安抚" in ask.text
+    await tick(chat, clock, "2026-09-29T11:05")
+    soon = next(m.text for m in reversed(chat.api.in_chat(-1002)) if "即将到期" in m.text)
+    assert "即将到期" in soon and "电话安抚市民 期限 9月29日（周二）12:00 ☎️" in soon
+    assert not chat.api.in_chat(chat.people["陈刚"])  # not yet the leader's
+    await tick(chat, clock, "2026-09-29T12:05")
+    for leader in ("陈刚", "钱进"):
+        assert "已超期" in chat.last_in(leader).text and "电话安抚市民" in chat.last_in(leader).text
+    clock.moment = local("2026-09-29T12:10")
+    await chat.tap("李强", ask, "已电话安抚")
+    await chat.say("王芳", "/ticket SJMZ-2026-000001")
+    assert "☎️ 已电话安抚：李强 9月29日（周二）12:10" in chat.last_in("王芳").text
+    with db.session() as session:
+        ticket = queries.ticket(session, 1)
+        assert ticket.calmed_at == local("2026-09-29T12:10") and ticket.calmed_by_id is not None
+        assert not queries.open_stages(session, 1, ["calming_call"])
