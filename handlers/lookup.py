@@ -54,7 +54,7 @@ async def cmd_ticket(update: Update, context: Context) -> None:
         more = detail.more
         rows = list(markup.inline_keyboard) if markup else []
         rows += [[button(key, f"t:{verb}:{detail.id}") for key, verb in more[i:i + 2]] for i in range(0, len(more), 2)]
-        if await s.run(s.evidence.count, actor, detail.id):  # the bureau's copy of the evidence, in private
+        if detail.evidence:  # the bureau's copy of the evidence, in private
             rows.append([button("show_evidence", f"ev:{detail.id}")])
         markup = keyboard(*rows) if rows else None
     await reply(update, context, detail.text, markup)

@@ -87,14 +87,6 @@ class Evidence(Service):
         relative, size, digest = self.store.put(data, suffix_of(item))
         return replace(item, stored_path=relative, file_size=size, sha256=digest)
 
-    def count(self, actor: Actor | None, ticket_id: int) -> int:
-        """How many pieces the asker may open with 查看佐证 (0: none, or not theirs to see)."""
-        with self.db.session() as session:
-            ticket = queries.ticket(session, ticket_id)
-            if ticket is None or not may_see_full(actor, ticket):
-                return 0
-            return len(queries.attachments_of(session, ticket_id))
-
     def files(self, actor: Actor | None, ticket_id: int) -> list[EvidenceFile] | None:
         """Every piece of the ticket's evidence with its kept bytes; None when the asker may not see them.
         The view is audited like a view of full details."""

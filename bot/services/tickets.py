@@ -25,6 +25,7 @@ class TicketDetail:
     text: str
     next_step: str | None = None  # the message template whose buttons offer the next step
     more: list[tuple[str, str]] = field(default_factory=list)  # (button, verb) of further actions
+    evidence: int = 0  # pieces of evidence the asker may open (查看佐证)
 
 
 class Tickets(Service):
@@ -65,8 +66,9 @@ class Tickets(Service):
                 return None
             if not private_chat:
                 return TicketDetail(ticket.id, ticket.internal_no, body)
+            evidence = len(queries.attachments_of(session, ticket.id)) if may_see_full(actor, ticket) else 0
             return TicketDetail(ticket.id, ticket.internal_no, body, self._next_step(session, actor, ticket),
-                                self._more_actions(session, actor, ticket))
+                                self._more_actions(session, actor, ticket), evidence)
 
     def _allowed(self, session: Session, actor: Actor | None, action: str, ticket: Ticket) -> bool:
         """Allowed now; a press that needs nothing typed is asked of its guard too."""
