@@ -48,11 +48,19 @@ async def test_return_refused_after_the_departments_deadline(chat, clock):
     group_card = await dispatched_12345(chat)
     # 12345 普通工单, dispatched Tue 09-29: 6 working days (规程 二(二)2) are 09-30, 10-08, 10-09, 10-10 (Saturday,
     # a make-up day), 10-12, 10-13 — the 处置时限 ends Tue 10-13 23:59:59
-    clock.moment = local("2026-10-14T00:00")
-    await ask_return(chat, group_card)
+    # a form opened before the deadline and finished after it: refused when submitted
+    clock.moment = local("2026-10-13T23:50")
+    await chat.tap("李强", group_card, "申请退单")
+    await chat.say("李强", "属法院已受理的诉讼事项，依法不予受理")
+    await chat.send_photo("李强")
+    clock.moment = local("2026-10-14T00:05")
+    await chat.tap("李强", last_with(chat, "李强", "完成"), "完成")
     told = chat.last_in("李强").text
     assert "已超过处置时限（10月13日（周二）），不能再申请退单" in told, told
     assert not chat.api.in_chat(chat.people["陈刚"])  # nothing for the leader to decide
+    # pressed after it: refused at once, before anything is typed
+    await chat.tap("李强", group_card, "申请退单")
+    assert "已超过处置时限（10月13日（周二））" in chat.answer()["text"]
     hotline = chat.app.bot_data["services"]
     assert hotline.tickets.get(1).status == "dispatched"
 

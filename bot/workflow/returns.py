@@ -93,7 +93,7 @@ def ask_return(s: Step, c: AskReturn) -> dict:
 
 declare(AskReturn, who=Role.HANDLER, own_department=True, sources={Status.DISPATCHED, Status.ACCEPTED},
         target=Status.RETURN_REQUESTED, sub=RETURN.move(NO_OPEN_REQUEST, ReturnState.REQUESTED),
-        guard=check_ask_return, effect=ask_return, queues={"return_request"}, settles=EVERY,
+        guard=check_ask_return, effect=ask_return, queues={"return_request"}, settles=EVERY, ready=check_return_in_time,
         presses={"ask_return": Press(flow="return")})
 
 
