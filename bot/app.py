@@ -33,7 +33,7 @@ from bot.config import load_configuration
 from bot.organisation import apply_config
 from bot.services import Services
 from bot.workflow import PRESSES
-from handlers import forms, intake, lookup, org, problems, router, tickets
+from handlers import evidence, forms, intake, lookup, org, problems, router, tickets
 from handlers.common import Context, HotlineContext, forged
 from handlers.delivery import Deliverer
 from handlers.gate import Gate
@@ -83,6 +83,7 @@ def register(app: Application) -> None:
         CommandHandler("problems", problems.cmd_problems),
         CallbackQueryHandler(problems.on_follow_up, pattern=r"^fu:"),
         CallbackQueryHandler(lookup.on_stats_button, pattern=r"^st:"),
+        CallbackQueryHandler(evidence.on_show_evidence, pattern=r"^ev:\d+$"),
         CallbackQueryHandler(forms.on_flow_press, pattern=FLOW_PRESSES),
         CallbackQueryHandler(tickets.on_ticket_button, pattern=r"^t:"),
         CallbackQueryHandler(intake.on_first_contact, pattern=r"^fc:"),
@@ -211,7 +212,8 @@ def run_bot(settings, config) -> int:
             apply_config(session, config.organisation)
     except SQLAlchemyError as exc:
         return fail(text("cli_db_error", detail=str(exc).splitlines()[0]))
-    services = Services(db, config.rules, config.calendar, form_templates=settings.form_templates)
+    services = Services(db, config.rules, config.calendar, form_templates=settings.form_templates,
+                        evidence_dir=settings.evidence_dir, evidence_limit_mb=settings.evidence_limit_mb)
     if settings.config is not None:
         services.organisation.read_file = lambda: load_configuration(settings).organisation
     app = build_application(services, settings.token, settings.base_url, settings.base_file_url)

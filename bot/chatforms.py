@@ -55,6 +55,9 @@ INTAKE_STEPS: tuple[Step, ...] = (
     Step("flags", "flags", "flag"),
     Step("business_category", "choice", "business_category", optional=True),
     Step("external_no", "text"),
+    # SPEC §9.1: the citizen's call or visit (printed on 附件1; skipped: the receipt), apart from the bureau's
+    # receipt of the transferred item, from which every deadline is counted
+    Step("called_at", "time", optional=True),
     Step("received_at", "time"),
     Step("citizen_name", "text", optional=True),
     Step("phone", "text", optional=True),

@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     rules: Path | None = None  # a rules override, merged over bot/rules.toml
     holidays: Path | None = None  # a holiday override (examples/holidays.toml)
     form_templates: Path | None = None  # a directory of Word templates overriding templates/forms/*.docx
+    evidence_dir: Path = Path("evidence")  # the bureau's copy of every piece of evidence sent in chat
+    # the largest file the bot can download: 20 MB through Telegram's Bot API (getFile); more with a local server
+    evidence_limit_mb: int = Field(default=20, ge=1, le=2000)
     telegram_base_url: str | None = None  # a local Bot API server, e.g. http://127.0.0.1:8081
     webhook_url: str | None = None  # serve a webhook there instead of long polling
     webhook_port: int = Field(default=8443, ge=1, le=65535)

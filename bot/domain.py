@@ -105,6 +105,8 @@ class Stage(StrEnum):
     SUPERVISION_REPLY = "supervision_reply"
     PROBLEM_REPORT = "problem_report"
     CALMING_CALL = "calming_call"  # 扬言: the department calls the caller at once (规程 二(二)3(2))
+    RETURN_DECISION = "return_decision"  # the business leader decides a return request (规程 三(一))
+    RETURN_PATH = "return_path"  # the whole 退单流程, from the request to the return (规程 三(一))
 
 
 # Who owns each stage: the office or the ticket's department.
@@ -121,6 +123,8 @@ STAGE_OWNER = {
     Stage.SUPERVISION_REPLY: "department",
     Stage.PROBLEM_REPORT: "department",
     Stage.CALMING_CALL: "department",
+    Stage.RETURN_DECISION: "department",
+    Stage.RETURN_PATH: "office",
 }
 
 

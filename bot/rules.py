@@ -111,8 +111,12 @@ class Immediate(Strict):
 class Workflow(Strict):
     first_contact_before_dispatch: list[ChannelName]
     return_requires_evidence: bool
+    return_within_stage: Annotated[str, AfterValidator(_stage_name)]
     review_blocks_on_missing: bool
     evidence_required_results: list[str]
+    evidence_required_fact_findings: list[str]
+    evidence_required_demands: list[str]
+    dissatisfied_at_reply_opens_report: bool
     repeat_window_days: Days
     repeat_content_similarity: float = Field(ge=0, le=1)
     extension_max_working_days: Days

@@ -19,6 +19,7 @@ from sqlmodel import Session
 
 from bot.deadlines import DeadlineCalculator
 from bot.domain import LEADER_ROLES, WAITING_FOR, Audience, Role
+from bot.priority import first_things_first, flags
 from bot.rules import Rules
 from bot.stats import bulletin, compute
 from bot.workflow import Actor, ProposeSupervision, Refused, Workflow, jsonable
@@ -127,8 +128,7 @@ class Planner:
                 report.warnings.append((stage.id, *level))
                 item = {"ticket_id": ticket.id, "internal_no": ticket.internal_no, "stage": stage.stage,
                         "level": level[0], "days_over": level[1], "due": self.calc.local(stage.due_at),
-                        "fallback": stage.calendar_fallback, "city_urged": ticket.city_urged,
-                        "threat": ticket.kind == "threat" or ticket.major_threat}
+                        "fallback": stage.calendar_fallback, **flags(ticket)}
                 targets = [(Audience.OFFICE_GROUP, None, None)]
                 if stage.department_id is not None:
                     targets.append((Audience.DEPARTMENT_GROUP, stage.department_id, None))
@@ -143,7 +143,7 @@ class Planner:
                         urgent_batch.add(target)
         # one message per recipient and tick, however many deadlines it lists
         for (audience, department_id, member_id), items in batches.items():
-            items.sort(key=lambda i: (i["level"] != "overdue_again", i["level"] != "overdue", i["due"]))
+            items.sort(key=lambda i: (i["level"] != "overdue_again", i["level"] != "overdue", first_things_first(i)))
             self._queue(session, report, audience, "deadline_warnings", {"items": items}, now,
                         department_id=department_id, member_id=member_id,
                         ticket_id=items[0]["ticket_id"] if len(items) == 1 else None,
@@ -250,7 +250,8 @@ class Planner:
     # -- the office's morning digest (SPEC §6) --
 
     def _listing(self, tickets: list[Ticket]) -> list[dict]:
-        return [{"ticket_id": t.id, "internal_no": t.internal_no, "status": t.status} for t in tickets]
+        rows = [{"ticket_id": t.id, "internal_no": t.internal_no, "status": t.status, **flags(t)} for t in tickets]
+        return sorted(rows, key=first_things_first)
 
     def _digest(self, session: Session, now: datetime, report: TickReport) -> None:
         local = self.calc.local(now)
@@ -270,14 +271,14 @@ class Planner:
             after = rows[-1][0].id
             for stage, ticket in rows:
                 item = {"ticket_id": ticket.id, "internal_no": ticket.internal_no, "stage": stage.stage,
-                        "due": self.calc.local(stage.due_at)}
+                        "due": self.calc.local(stage.due_at), **flags(ticket)}
                 (overdue if stage.due_at < now else due_today).append(item)
                 seen.add(ticket.id)
         sensitive = queries.open_sensitive_tickets(session)
         context = {
             "day": today.isoformat(),
-            "due_today": sorted(due_today, key=lambda i: i["due"]),
-            "overdue": sorted(overdue, key=lambda i: i["due"]),
+            "due_today": sorted(due_today, key=first_things_first),
+            "overdue": sorted(overdue, key=first_things_first),
             "sensitive": self._listing(sensitive),
             "waiting_office": self._listing(queries.open_tickets_in(session, [s.value for s in WAITING_OFFICE])),
             "waiting_leader": self._listing(queries.open_tickets_in(session, [s.value for s in WAITING_LEADER])),

@@ -8,6 +8,7 @@ from bot import forms
 from bot.deadlines import DeadlineCalculator
 from bot.domain import Audience
 from bot.messages import KINDS
+from bot.priority import is_threat
 from bot.privacy import mask_address, mask_name, mask_phone, scrub_all, scrub_text
 from storage import queries
 from storage.models import Department, Member, Outbox, Ticket
@@ -17,6 +18,7 @@ from templates import render
 def ticket_view(session: Session, ticket: Ticket, calc: DeadlineCalculator, private: bool) -> dict:
     department = session.get(Department, ticket.department_id) if ticket.department_id else None
     handler = session.get(Member, ticket.handler_id) if ticket.handler_id else None
+    calmed_by = session.get(Member, ticket.calmed_by_id) if ticket.calmed_by_id else None
     deadlines = []
     for row in queries.open_stages(session, ticket.id):
         deadlines.append({"stage": row.stage, "due": calc.local(row.due_at), "fallback": row.calendar_fallback,
@@ -37,6 +39,7 @@ def ticket_view(session: Session, ticket: Ticket, calc: DeadlineCalculator, priv
         "kind": ticket.kind,
         "status": ticket.status,
         "received_at": calc.local(ticket.received_at),
+        "called_at": calc.local(ticket.called_at or ticket.received_at),
         "source": ticket.source,
         "citizen": ticket.citizen_name if private else mask_name(ticket.citizen_name),
         "phone": ticket.phone if private else mask_phone(ticket.phone),
@@ -44,7 +47,9 @@ def ticket_view(session: Session, ticket: Ticket, calc: DeadlineCalculator, priv
         "content": ticket.content if private else scrub_text(ticket.content, ticket.citizen_name, ticket.address,
                                                             ticket.phone),
         "city_urged": ticket.city_urged,
-        "threat": ticket.kind == "threat" or ticket.major_threat,
+        "threat": is_threat(ticket),
+        "calmed_at": calc.local(ticket.calmed_at) if ticket.calmed_at else None,
+        "calmed_by": calmed_by.name if calmed_by else None,
         "sensitive": ticket.sensitive,
         "emergency": ticket.emergency,
         "repeat": ticket.repeat,

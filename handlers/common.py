@@ -12,12 +12,12 @@ from typing import Protocol
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatType, MessageLimit
-from telegram.error import Forbidden, TelegramError
+from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.messages import BUTTON_SETS, KINDS, Button
 from bot.services import IntakeCard, Services
-from bot.workflow import BY_NAME, PRESSES, Actor, Outcome
+from bot.workflow import BY_NAME, PRESSES, Actor, EvidenceIn, Outcome
 from bot.workflow.registry import EVERY
 from templates import label, labels, text
 
@@ -311,3 +311,39 @@ def parse_data(data: str | None) -> tuple[str, int] | None:
     if len(parts) != 3 or parts[0] != "t" or parts[1] not in PRESSES or ident(parts[2]) is None:
         return None
     return parts[1], ident(parts[2])
+
+
+# -- evidence: the bureau keeps its own copy --
+
+def media_size(message: Message) -> int | None:
+    media = (message.photo[-1] if message.photo else None) or message.voice or message.audio or message.video \
+        or message.document
+    return getattr(media, "file_size", None)
+
+
+async def keep_evidence(update: Update, context: Context, item: EvidenceIn) -> EvidenceIn | None:
+    """Download the file into the bureau's evidence store (getFile through PTB); None when it is too large to
+    download (the sender is told). A download that fails otherwise keeps the Telegram file id only."""
+    s = context.services
+    limit = s.evidence.limit_bytes
+    size = media_size(update.effective_message)
+    too_big = text("evidence_too_big", mb=limit // (1024 * 1024))
+    if size is not None and size > limit:
+        await reply(update, context, too_big)
+        return None
+    try:
+        telegram_file = await context.bot.get_file(item.file_id)
+        data = await telegram_file.download_as_bytearray()
+    except BadRequest as err:
+        if "too big" in err.message.lower():
+            await reply(update, context, too_big)
+            return None
+        log.warning("evidence %s not downloaded: %s", item.file_id, err)
+        return item
+    except TelegramError as err:
+        log.warning("evidence %s not downloaded: %s", item.file_id, err)
+        return item
+    if len(data) > limit:
+        await reply(update, context, too_big)
+        return None
+    return await s.run(s.evidence.keep, item, bytes(data))

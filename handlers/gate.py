@@ -41,6 +41,7 @@ GRAMMAR: dict[str, tuple[tuple[str, ...], ...]] = {
     "fx": ((WORD,),),  # fx:<control>
     "fe": ((WORD,),),  # fe:<step>
     "b": ((ID,),),  # b:<department>
+    "ev": ((ID,),),  # ev:<ticket>: 查看佐证
     "ja": ((),),  # 申请加入
     "j": ((ID, WORD), (ID, WORD, ID)),  # j:<request>:<role or ->[:<department>]
     "m": ((WORD, ID), (WORD, ID, WORD), (WORD, ID, WORD, ID)),  # m:<verb>:<member>[:<role>[:<department>]]

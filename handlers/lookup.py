@@ -54,6 +54,8 @@ async def cmd_ticket(update: Update, context: Context) -> None:
         more = detail.more
         rows = list(markup.inline_keyboard) if markup else []
         rows += [[button(key, f"t:{verb}:{detail.id}") for key, verb in more[i:i + 2]] for i in range(0, len(more), 2)]
+        if detail.evidence:  # the bureau's copy of the evidence, in private
+            rows.append([button("show_evidence", f"ev:{detail.id}")])
         markup = keyboard(*rows) if rows else None
     await reply(update, context, detail.text, markup)
 

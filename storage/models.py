@@ -105,7 +105,8 @@ class Ticket(SQLModel, table=True):
     internal_no: str = Field(max_length=32, unique=True)
     channel: str = Field(max_length=16)
     external_no: str = Field(max_length=64)
-    received_at: datetime = Field(sa_type=UTCDateTime, index=True)
+    received_at: datetime = Field(sa_type=UTCDateTime, index=True)  # the bureau's receipt: deadlines start here
+    called_at: datetime | None = _when()  # 来电/来访时间, printed on 附件1 (SPEC §9.1); received_at when not given
     source: str | None = Field(default=None, max_length=64)
     citizen_name: str | None = Field(default=None, max_length=64, index=True)
     phone: str | None = Field(default=None, max_length=32, index=True)
@@ -137,6 +138,7 @@ class Ticket(SQLModel, table=True):
     contacted_at: datetime | None = _when()
     dept_contacted_at: datetime | None = _when()
     calmed_at: datetime | None = _when()  # 扬言: the department's calming call (即接即电话安抚)
+    calmed_by_id: int | None = None  # ... and the member who made it (no foreign key: SQLite adds it in place)
     redo_count: int = 0
     acceptance_notice_sent_at: datetime | None = _when()
     city_system_entered_at: datetime | None = _when()
@@ -165,7 +167,7 @@ class TicketEvent(SQLModel, table=True):
 
 
 class Attachment(SQLModel, table=True):
-    """A file sent in chat, kept by its Telegram file id."""
+    """A file sent in chat: its Telegram file id, and the bureau's own copy (stored_path in the evidence store)."""
 
     __tablename__ = "attachment"
     id: int | None = Field(default=None, primary_key=True)
@@ -178,6 +180,9 @@ class Attachment(SQLModel, table=True):
     file_name: str | None = Field(default=None, max_length=255)
     mime_type: str | None = Field(default=None, max_length=128)
     caption: str | None = None
+    file_size: int | None = Field(default=None, sa_type=BigInteger)
+    sha256: str | None = Field(default=None, max_length=64)
+    stored_path: str | None = Field(default=None, max_length=255)  # relative to the evidence store; None: not kept
     uploaded_by_id: int | None = _fk("member.id")
     uploaded_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 

@@ -237,6 +237,7 @@ async def test_emergency_alert_acknowledged_in_chat(chat):
         await chat.tap("王芳", chat.last_in("王芳"), value)
     for value in ("962200-EMG-1",):
         await chat.say("王芳", value)
+    await chat.tap("王芳", chat.last_in("王芳"), "跳过")  # 来电/来访时间: as received
     await chat.tap("王芳", chat.last_in("王芳"), "刚刚")
     for value in ("跳过", "跳过", "跳过"):
         await chat.tap("王芳", chat.last_in("王芳"), value)
@@ -262,6 +263,7 @@ async def test_a_tagged_ticket_gets_its_tag_from_a_button(chat, db):
     for value in ("完成", "跳过"):
         await chat.tap("王芳", chat.last_in("王芳"), value)
     await chat.say("王芳", "2026092900999")
+    await chat.tap("王芳", chat.last_in("王芳"), "跳过")  # 来电/来访时间: as received
     await chat.tap("王芳", chat.last_in("王芳"), "刚刚")
     for value in ("跳过", "跳过", "跳过"):
         await chat.tap("王芳", chat.last_in("王芳"), value)

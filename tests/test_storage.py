@@ -20,6 +20,8 @@ from storage.models import Department, StageDeadline
 from tests.helpers.clock import local
 from tests.helpers.db import PG_URL
 
+HEAD = "0008"  # the newest migration
+
 
 def _diff(engine):
     with engine.connect() as conn:
@@ -29,10 +31,10 @@ def _diff(engine):
 
 def test_migrations_from_empty_to_head_match_the_models_on_sqlite(tmp_path):
     url = f"sqlite:///{tmp_path}/m.db"
-    assert upgrade(url) == "0007"
+    assert upgrade(url) == HEAD
     engine = make_engine(url)
     assert _diff(engine) == []
-    assert upgrade(url) == "0007"  # a second upgrade is a no-op
+    assert upgrade(url) == HEAD  # a second upgrade is a no-op
 
 
 @pytest.mark.skipif(not PG_URL, reason="HOTLINE_TEST_POSTGRES_URL not set")
@@ -43,7 +45,7 @@ def test_migrations_from_empty_to_head_match_the_models_on_postgres():
         conn.execute(sql(f"CREATE SCHEMA {schema}"))
     try:
         engine = make_engine(PG_URL, connect_args={"options": f"-csearch_path={schema}"})
-        assert upgrade(PG_URL, engine) == "0007"
+        assert upgrade(PG_URL, engine) == HEAD
         assert _diff(engine) == []
         engine.dispose()
     finally:
@@ -55,7 +57,7 @@ def test_migrations_from_empty_to_head_match_the_models_on_postgres():
 def test_cli_db_upgrade(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("HOTLINE_DATABASE_URL", f"sqlite:///{tmp_path}/cli.db")
     assert main(["db", "upgrade"]) == 0
-    assert "0007" in capsys.readouterr().out
+    assert HEAD in capsys.readouterr().out
     assert "ticket" in inspect(make_engine(f"sqlite:///{tmp_path}/cli.db")).get_table_names()
 
 
@@ -130,14 +132,20 @@ async def test_database_work_runs_off_the_event_loop(db):
     assert thread != loop_thread and count == 0
 
 
-def test_migration_0005_closes_contact_stages_an_old_reply_answered(tmp_path):
-    """办法 第十五条: a 962200 reply that recorded its contact had made it; the open contact stage is closed."""
+def _old_database(tmp_path, revision: str):
+    """A database as an older release left it: (url, engine) at that revision."""
     url = f"sqlite:///{tmp_path}/old.db"
     engine = make_engine(url)
     cfg = alembic_config(url)
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "0004")
+        command.upgrade(cfg, revision)
+    return url, engine
+
+
+def test_migration_0005_closes_contact_stages_an_old_reply_answered(tmp_path):
+    """办法 第十五条: a 962200 reply that recorded its contact had made it; the open contact stage is closed."""
+    url, engine = _old_database(tmp_path, "0004")
     with engine.begin() as conn:
         for n in (1, 2):
             conn.execute(sql("INSERT INTO ticket (id, internal_no, channel, external_no, received_at, content, tags, "
@@ -152,7 +160,7 @@ def test_migration_0005_closes_contact_stages_an_old_reply_answered(tmp_path):
         conn.execute(sql("INSERT INTO reply (ticket_id, round, status, contact_time, points, letter, review_reasons, "
                          "created_at, updated_at) VALUES (1, 1, 'draft', '2026-09-30 02:00:00', '[]', '{}', '[]', "
                          "'2026-09-30 02:00:00', '2026-09-30 02:00:00')"))
-    assert upgrade(url, engine) == "0007"
+    assert upgrade(url, engine) == HEAD
     with Database(url, engine=engine).session() as session:
         stages = {row.ticket_id: row for row in session.exec(select(StageDeadline))}
         assert stages[1].open is False and stages[1].completed_at == datetime(2026, 9, 30, 2, tzinfo=UTC)
@@ -160,3 +168,19 @@ def test_migration_0005_closes_contact_stages_an_old_reply_answered(tmp_path):
         assert queries.ticket(session, 1).dept_contacted_at == datetime(2026, 9, 30, 2, tzinfo=UTC)
     engine.dispose()
 
+
+
+def test_migration_0008_copies_the_one_time_to_the_call_and_the_receipt(tmp_path):
+    """SPEC §9.1: one field held both; after the upgrade 来电/来访时间 and the receipt are the same moment."""
+    url, engine = _old_database(tmp_path, "0007")
+    with engine.begin() as conn:
+        conn.execute(sql("INSERT INTO ticket (id, internal_no, channel, external_no, received_at, content, tags, "
+                         "city_urged, sensitive, repeat, review, major_threat, emergency, status, version, "
+                         "calendar_fallback, redo_count, created_at, updated_at) VALUES "
+                         "(1, 'SJMZ-2026-000001', '12345', 'H1', '2026-09-29 01:00:00', 'x', '[]', "
+                         "0, 0, 0, 0, 0, 0, 'received', 1, 0, 0, '2026-09-29 01:00:00', '2026-09-29 01:00:00')"))
+    assert upgrade(url, engine) == HEAD
+    with Database(url, engine=engine).session() as session:
+        ticket = queries.ticket(session, 1)
+        assert ticket.called_at == ticket.received_at == datetime(2026, 9, 29, 1, tzinfo=UTC)
+    engine.dispose()

@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlmodel import Session
 
 from bot.deadlines import DeadlineCalculator
+from bot.evidence import evidence_rows
 from bot.privacy import mask_address, mask_name, mask_phone, scrub_all, scrub_text
 from storage import queries
 from storage.models import Department, Member, Ticket
@@ -93,7 +94,8 @@ def _form_data(session: Session, ticket: Ticket, calc: DeadlineCalculator, priva
         "address": (ticket.address or "") if private else mask_address(ticket.address),
         "content": ticket.content if private else scrub_text(ticket.content, ticket.citizen_name, ticket.address,
                                                              ticket.phone),
-        "received_at": _fmt(calc, ticket.received_at),
+        "received_at": _fmt(calc, ticket.called_at or ticket.received_at),  # 附件1 来电/来访时间 (SPEC §9.1)
+        "evidence": evidence_rows(queries.attachments_of(session, ticket.id)),  # names and SHA-256 of the 佐证
         "repeat": label("yes_no", str(ticket.repeat).lower()),
         # 附件4 是否回访复核单: a 复核工单 is one by its kind (规程 二(二)3).
         "review": label("yes_no", str(ticket.review or ticket.kind == "review").lower()),

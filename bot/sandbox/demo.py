@@ -119,7 +119,7 @@ async def day(chat: Chat, clock: DemoClock) -> None:
     await chat.say(office, "/new")
     await steps(chat, clock, office, [("tap", "12345市民服务热线"), ("tap", "普通工单"), ("tap", "☐市级催办"),
                                       ("tap", "完成"), ("tap", "社会救助"), ("say", "2026092900123"),
-                                      ("say", "今天 8:45"), ("say", "张三"), ("say", "13812345678"),
+                                      ("say", "今天 8:45"), ("tap", "刚刚"), ("say", "张三"), ("say", "13812345678"),
                                       ("say", "岳阳街道人民路100弄5号101室"),
                                       ("say", "来电反映其母亲低保申请已提交两个月仍无结果，要求尽快办理。"),
                                       ("tap", "确认登记"), ("tap", "已联"), ("tap", "⭐社会救助科")])
@@ -203,7 +203,7 @@ async def day(chat: Chat, clock: DemoClock) -> None:
     clock.tick(20)
     await chat.say(office, "/new")
     await steps(chat, clock, office, [("tap", "12345市民服务热线"), ("tap", "普通工单"), ("tap", "完成"),
-                                      ("tap", "社会救助"), ("say", "2026092900456"), ("tap", "刚刚"),
+                                      ("tap", "社会救助"), ("say", "2026092900456"), ("tap", "刚刚"), ("tap", "刚刚"),
                                       ("say", "李四"), ("say", "13900001111"), ("say", "九亭镇涞寅路88号"),
                                       ("say", "来电要求撤销法院已判决的赡养费纠纷结果。"), ("tap", "确认登记"),
                                       ("tap", "已联"), ("tap", "⭐社会救助科")])
@@ -220,7 +220,7 @@ async def day(chat: Chat, clock: DemoClock) -> None:
     clock.tick(20)
     await chat.say(office, "/new")
     await steps(chat, clock, office, [("tap", "12345市民服务热线"), ("tap", "普通工单"), ("tap", "完成"),
-                                      ("tap", "社会救助"), ("say", "2026092900789"), ("tap", "刚刚"),
+                                      ("tap", "社会救助"), ("say", "2026092900789"), ("tap", "跳过"), ("tap", "刚刚"),
                                       ("say", "张三"), ("say", "13812345678"), ("say", "岳阳街道人民路100弄5号101室"),
                                       ("say", "再次来电询问其母亲低保审批进度。"), ("tap", "确认登记")])
 

@@ -25,6 +25,7 @@ from urllib.parse import parse_qsl, unquote, urlparse
 MAX_TEXT = 4096
 MAX_CAPTION = 1024
 MAX_CALLBACK_DATA = 64
+MAX_GET_FILE = 20 * 1024 * 1024  # getFile: a bot downloads files of up to 20 MB
 ALLOWED_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre", "tg-spoiler",
                 "span", "blockquote", "tg-emoji"}
 STRING_KEYS = {"text", "caption", "parse_mode", "callback_query_id", "url", "file_id", "language_code",
@@ -231,6 +232,11 @@ class LocalBotApi:
         file_id = self._store_file("voice.ogg", data)
         voice = {"file_id": file_id, "file_unique_id": f"u{file_id}", "duration": 5, "mime_type": "audio/ogg"}
         return self._push({"message": self._incoming(user, chat, voice=voice)})
+
+    def forget_file(self, file_id: str) -> None:
+        """Telegram no longer has the file (a deleted chat, an expired id): getFile and sending it fail."""
+        with self._lock:
+            self.files.pop(file_id, None)
 
     def press(self, user: dict, message: dict | Sent, data: str) -> dict:
         """Tap an inline button (or forge one: any data can be sent)."""
@@ -564,6 +570,8 @@ class LocalBotApi:
         if file_id not in self.files:
             raise ApiError(400, "Bad Request: invalid file_id")
         name, data = self.files[file_id]
+        if len(data) > MAX_GET_FILE:
+            raise ApiError(400, "Bad Request: file is too big")
         return {"file_id": file_id, "file_unique_id": f"u{file_id}", "file_size": len(data),
                 "file_path": f"documents/{file_id}"}
 

@@ -24,6 +24,7 @@ from bot.rules import Rules
 from bot.services.clock import Clock
 from bot.services.documents import Documents
 from bot.services.drafts import Draft, Drafts
+from bot.services.evidence import Evidence, EvidenceFile, EvidenceStore
 from bot.services.intake import Intake, IntakeCard, failed_import_lines
 from bot.services.knowledge import Knowledge
 from bot.services.organisation import Organisation, Whoami
@@ -35,7 +36,7 @@ from storage.db import Database
 
 T = TypeVar("T")
 
-__all__ = ["Delivery", "Draft", "IntakeCard", "OpenButtons", "SentMessage", "Services", "TicketDetail", "Whoami",
+__all__ = ["Delivery", "Draft", "EvidenceFile", "IntakeCard", "OpenButtons", "SentMessage", "Services", "TicketDetail", "Whoami",
            "failed_import_lines"]
 
 
@@ -44,7 +45,8 @@ class Services:
 
     def __init__(self, db: Database, rules: Rules, calendar: WorkCalendar,
                  clock: Callable[[], datetime] | None = None, files_dir: Path | None = None,
-                 form_templates: Path | None = None):
+                 form_templates: Path | None = None, evidence_dir: Path | None = None,
+                 evidence_limit_mb: int = 20):
         self.rules = rules
         forms.set_template_dir(form_templates)  # the administrator's Word templates (HOTLINE_FORM_TEMPLATES)
         calc = DeadlineCalculator(rules, calendar)
@@ -59,6 +61,8 @@ class Services:
         self.knowledge = Knowledge(*shared)
         self.outbox = Outbox(*shared)
         self.clock = Clock(*shared)
+        self.evidence = Evidence(*shared, store=EvidenceStore(evidence_dir or shared[-1] / "evidence"),
+                                 limit_bytes=evidence_limit_mb * 1024 * 1024)
 
     async def run(self, fn: Callable[..., T], *args, **kw) -> T:
         """Call a service method on a worker thread."""

@@ -17,6 +17,7 @@ from sqlmodel import Session, SQLModel
 
 from bot.deadlines import DeadlineCalculator
 from bot.domain import Role
+from bot.evidence import evidence_rows
 from bot.rules import Rules
 from bot.views import ticket_view
 from bot.workflow import Actor, Workflow, jsonable
@@ -65,6 +66,8 @@ class Service:
         view = ticket_view(session, ticket, self.calc, full)
         reply = queries.current_reply(session, ticket.id)
         shown = {k: getattr(reply, k) for k in REPLY_FIELDS} if reply is not None else None
+        if full and template == "ticket_detail":  # the evidence the bureau keeps, by name and SHA-256
+            extra.setdefault("evidence", evidence_rows(queries.attachments_of(session, ticket.id)))
         return render(template, t=view, reply=shown, **extra)
 
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 
 from sqlmodel import Session
 
 from bot.domain import WAITING_FOR, Role
 from bot.messages import MORE_ON_TICKET, NEXT_ON_TICKET
+from bot.priority import first_things_first, flags
 from bot.services.base import Service, may_see, may_see_full, snapshot
 from bot.workflow import PRESSES, Actor, clean, make_command
 from storage import queries
@@ -25,6 +25,7 @@ class TicketDetail:
     text: str
     next_step: str | None = None  # the message template whose buttons offer the next step
     more: list[tuple[str, str]] = field(default_factory=list)  # (button, verb) of further actions
+    evidence: int = 0  # pieces of evidence the asker may open (查看佐证)
 
 
 class Tickets(Service):
@@ -65,8 +66,9 @@ class Tickets(Service):
                 return None
             if not private_chat:
                 return TicketDetail(ticket.id, ticket.internal_no, body)
+            evidence = len(queries.attachments_of(session, ticket.id)) if may_see_full(actor, ticket) else 0
             return TicketDetail(ticket.id, ticket.internal_no, body, self._next_step(session, actor, ticket),
-                                self._more_actions(session, actor, ticket))
+                                self._more_actions(session, actor, ticket), evidence)
 
     def _allowed(self, session: Session, actor: Actor | None, action: str, ticket: Ticket) -> bool:
         """Allowed now; a press that needs nothing typed is asked of its guard too."""
@@ -95,16 +97,16 @@ class Tickets(Service):
 
     def _listing(self, session: Session, tickets: list[Ticket]) -> list[dict]:
         due = queries.next_due(session, [t.id for t in tickets])
-        return [{"internal_no": t.internal_no, "status": t.status, "channel": t.channel, "kind": t.kind,
-                 "due": self.calc.local(due[t.id]) if t.id in due else None, "city_urged": t.city_urged,
-                 "threat": t.kind == "threat" or t.major_threat, "overdue": t.id in due and due[t.id] < self.now()}
+        rows = [{"internal_no": t.internal_no, "status": t.status, "channel": t.channel, "kind": t.kind,
+                 "due": self.calc.local(due[t.id]) if t.id in due else None, **flags(t),
+                 "overdue": t.id in due and due[t.id] < self.now()}
                 for t in tickets]
+        return sorted(rows, key=first_things_first)  # 市级催办 and 扬言 first (规程 二(二)3)
 
     def mine(self, actor: Actor) -> list[dict]:
         with self.db.session() as session:
             tickets = queries.tickets_where(session, handler_id=actor.member_id)
-            listing = self._listing(session, tickets)
-        return sorted(listing, key=lambda r: (r["due"] is None, r["due"] or datetime.max.replace(tzinfo=UTC)))
+            return self._listing(session, tickets)
 
     def todo(self, actor: Actor) -> dict[str, list[dict]]:
         """What waits for the actor, by role."""

@@ -110,6 +110,10 @@ class EvidenceIn:
     file_name: str | None = None
     mime_type: str | None = None
     caption: str | None = None
+    # the bureau's own copy (bot/services/evidence.py), when the bot could download it
+    file_size: int | None = None
+    sha256: str | None = None
+    stored_path: str | None = None
 
 
 # Control characters a person cannot mean (NUL is refused by PostgreSQL's text): all but tab and line ends.

@@ -101,9 +101,9 @@ def check_calming_call(s: Step, c: RecordCalmingCall) -> None:
 
 
 def record_calming_call(s: Step, c: RecordCalmingCall) -> dict:
-    s.ticket.calmed_at = utc(s.now)
+    s.ticket.calmed_at, s.ticket.calmed_by_id = utc(s.now), s.actor.member_id  # who called, and when
     s.close_stages([Stage.CALMING_CALL])
-    return {"calmed_at": s.ticket.calmed_at}
+    return {"calmed_at": s.ticket.calmed_at, "calmed_by": s.actor.name}
 
 
 declare(RecordCalmingCall, who=Role.HANDLER, own_department=True, sources=OPEN_WITH_DEPARTMENT,

@@ -96,9 +96,11 @@ class Workflow:
         action = BY_NAME[name]
         try:
             ticket = self._preflight(session, actor, action, ticket_id)
+            step = Step(self, action, session, actor, ticket, self.now(), Outcome(ok=True, action=name))
+            if action.ready is not None:  # what can refuse before anything is typed (a deadline passed)
+                action.ready(step)
             if command is not None:
-                action.guard(Step(self, action, session, actor, ticket, self.now(), Outcome(ok=True, action=name)),
-                             command)
+                action.guard(step, command)
         except Refused as refusal:
             return refusal
         return None

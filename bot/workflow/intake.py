@@ -21,7 +21,7 @@ from templates import text
 class CreateTicket:
     channel: str
     external_no: str
-    received_at: datetime
+    received_at: datetime  # the bureau's receipt (收到转送事项之日): every deadline starts here
     content: str
     kind: str | None = None
     citizen_name: str | None = None
@@ -38,6 +38,7 @@ class CreateTicket:
     emergency: bool = False
     service_category: str | None = None
     business_category: str | None = None
+    called_at: datetime | None = None  # 来电/来访时间 (附件1); the receipt when not given (SPEC §9.1)
     action = "create"
 
 
@@ -55,6 +56,8 @@ def check_create(s: Step, c: CreateTicket) -> None:
         raise invalid(f"kind {c.kind}")
     if c.received_at.tzinfo is None:
         raise invalid("received_at")
+    if c.called_at is not None and c.called_at.tzinfo is None:
+        raise invalid("called_at")
     existing = queries.ticket_by_external(s.session, c.channel, c.external_no.strip())
     if existing is not None:
         raise Refused("duplicate", text("refusal_duplicate", internal_no=existing.internal_no),
@@ -69,6 +72,7 @@ def create(s: Step, c: CreateTicket) -> dict:
     values["tags"] = list(c.tags)
     values["external_no"] = c.external_no.strip()
     values["received_at"] = utc(c.received_at)
+    values["called_at"] = utc(c.called_at or c.received_at)
     values["sensitive"] = c.sensitive or c.major_threat or c.kind in s.rules.flag("workflow", "sensitive_kinds")
     ticket = Ticket(
         **values,

@@ -31,13 +31,14 @@ from templates import text
 NO_OPEN_REPORT = {ProblemState.NONE, ProblemState.VERIFIED}
 
 
-def open_report(s: Step, kind: str) -> None:
-    """Ask the department for a report (and its handler in private)."""
+def open_report(s: Step, kind: str, at_reply: bool = False) -> None:
+    """Ask the department for a report (and its handler in private); `at_reply`: the citizen was
+    dissatisfied with the reply itself, not at a 回访."""
     s.session.add(ProblemReport(ticket_id=s.ticket.id, kind=kind, status=ProblemStatus.REQUESTED.value))
     row = s.open_stage(Stage.PROBLEM_REPORT, s.now)
-    s.to_department("problem_request", kind=kind, due=s.due(row))
+    s.to_department("problem_request", kind=kind, due=s.due(row), at_reply=at_reply)
     if s.ticket.handler_id:
-        s.to_member(s.ticket.handler_id, "problem_request", kind=kind, due=s.due(row))
+        s.to_member(s.ticket.handler_id, "problem_request", kind=kind, due=s.due(row), at_reply=at_reply)
 
 
 # --- the office asks for proof that a repeat is not factual (申请结单) ---------------

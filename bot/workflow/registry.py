@@ -48,6 +48,7 @@ class Action:
     queues: frozenset[str]
     settles: frozenset[str]  # the message kinds whose buttons it closes (EVERY: all of the ticket's)
     presses: dict[str, Press] = field(default_factory=dict)
+    ready: Callable | None = None  # (step) -> None or Refused: asked before anything is typed, and by the guard
 
     @property
     def creates(self) -> bool:
@@ -83,7 +84,8 @@ PRESSES: dict[str, tuple[Action, Press]] = {}
 def declare(command: type, *, who: Role | Iterable[Role], sources: Iterable, guard: Callable, effect: Callable,
             queues: Iterable[str], settles: Iterable[str], target=None, own_department: bool = False,
             channels: Iterable[str] | None = ANY_CHANNEL, sub: SubStep | None = None,
-            presses: dict[str, Press] | None = None, name: str | None = None) -> Action:
+            presses: dict[str, Press] | None = None, name: str | None = None,
+            ready: Callable | None = None) -> Action:
     """Register one action; every part is named at the call, none is found by convention."""
     name = name or command.action
     roles = (who,) if isinstance(who, Role) else tuple(who)
@@ -93,7 +95,7 @@ def declare(command: type, *, who: Role | Iterable[Role], sources: Iterable, gua
         target=target if target is None or callable(target) else to(target),
         channels=frozenset(str(c) for c in channels) if channels else ANY_CHANNEL,
         sub=sub, guard=guard, effect=effect, queues=frozenset(queues), settles=frozenset(settles),
-        presses=presses if presses is not None else {name: Press()},
+        presses=presses if presses is not None else {name: Press()}, ready=ready,
     )
     if command in REGISTRY or name in BY_NAME:
         raise ValueError(f"action {name} declared twice")

@@ -10,9 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.domain import Channel, ReplyStatus, ReplyTemplate, Role, Stage, Status
+from bot.domain import Channel, ProblemKind, ReplyStatus, ReplyTemplate, Role, Satisfaction, Stage, Status
 from bot.workflow.core import WITH_DEPARTMENT, EvidenceIn, Step, invalid, missing, utc
-from bot.workflow.machines import REPLY, ReplyState
+from bot.workflow.machines import PROBLEM, REPLY, ReplyState
+from bot.workflow.problems import NO_OPEN_REPORT, open_report
 from bot.workflow.registry import EVERY, Press, declare
 from bot.workflow.returns import check_comment
 from storage import queries
@@ -53,9 +54,20 @@ def default_template(ticket: Ticket) -> str:
     return ReplyTemplate.HELP_COMPLAINT.value
 
 
+def needs_evidence(rules, reply: Reply | None) -> bool:
+    """规程 三(三)2 「市民反映问题诉求过高或反映事项不属实时」: by the result, the fact finding or the demand
+    assessment (SPEC §9.5), whichever says so."""
+    if reply is None:
+        return False
+    flow = rules.workflow
+    return (reply.result in flow.evidence_required_results
+            or reply.fact_finding in flow.evidence_required_fact_findings
+            or reply.demand_assessment in flow.evidence_required_demands)
+
+
 def check_evidence(s: Step, reply: Reply | None) -> None:
     """规程 三(三)2: 不属实 / 诉求过高 need the work done and supporting evidence before approval."""
-    if reply is None or reply.result not in s.rules.flag("workflow", "evidence_required_results"):
+    if not needs_evidence(s.rules, reply):
         return
     lacking = []
     if not (reply.summary or "").strip():
@@ -229,12 +241,25 @@ def approve_reply(s: Step, c: ApproveReply) -> dict:
     s.to_office("reply_for_review", reply_id=reply.id, leader=s.actor.name, missing=lacking,
                 final_reply_due=s.due(row))
     s.to_department("reply_approved", leader=s.actor.name)
-    return {"reply_id": reply.id, "comment": c.comment, "missing": lacking}
+    report = dissatisfied_report(s, reply)
+    return {"reply_id": reply.id, "comment": c.comment, "missing": lacking, "problem_report": report}
+
+
+def dissatisfied_report(s: Step, reply: Reply) -> bool:
+    """规程 三(三)1 「市民不满意时」 (SPEC §9.4): a reply the citizen met with 不满意 opens the department's
+    report once approved, as a dissatisfied 回访 does — unless a report is already open."""
+    if (reply.satisfaction != Satisfaction.DISSATISFIED or not s.rules.workflow.dissatisfied_at_reply_opens_report
+            or PROBLEM.state(s.session, s.ticket.id) not in NO_OPEN_REPORT):
+        return False
+    s.ticket.satisfaction = reply.satisfaction
+    open_report(s, ProblemKind.DISSATISFIED, at_reply=True)
+    return True
 
 
 declare(ApproveReply, who=Role.BUSINESS_LEADER, own_department=True, sources={Status.REPLY_DRAFTED},
         target=Status.DEPT_REPLIED, sub=REPLY.move(ReplyState.SUBMITTED, ReplyState.APPROVED),
-        guard=check_approve, effect=approve_reply, queues={"reply_for_review", "reply_approved"}, settles=EVERY,
+        guard=check_approve, effect=approve_reply, queues={"reply_for_review", "reply_approved", "problem_request"},
+        settles=EVERY,
         presses={"approve_reply": Press()})
 
 

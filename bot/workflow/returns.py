@@ -8,11 +8,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.domain import ReturnInitiator, Role, Stage, Status
-from bot.workflow.core import EvidenceIn, Step, missing, require
+from bot.workflow.core import EvidenceIn, Refused, Step, missing, require
 from bot.workflow.machines import RETURN, ReturnState
 from bot.workflow.registry import EVERY, Press, declare, no_guard
 from storage import queries
 from storage.models import TicketReturn
+from templates import text
 
 NO_OPEN_REQUEST = {ReturnState.NONE, ReturnState.REJECTED}
 
@@ -59,7 +60,15 @@ class AskReturn:
     action = "ask_return"
 
 
+def check_return_in_time(s: Step) -> None:
+    """规程 三(一) 「承办责任科室须在处置时限内提交」: not after the department's own deadline has passed."""
+    stage = queries.latest_stage(s.session, s.ticket.id, s.rules.workflow.return_within_stage)
+    if stage is not None and stage.open and stage.due_at < s.now:
+        raise Refused("too_late", text("refusal_return_late", due=s.due(stage)))
+
+
 def check_ask_return(s: Step, c: AskReturn) -> None:
+    check_return_in_time(s)
     require(c.reason, "return_reason")
     if s.rules.flag("workflow", "return_requires_evidence") and not c.evidence:
         raise missing(["return_evidence"], "ticket_field")
@@ -72,14 +81,19 @@ def ask_return(s: Step, c: AskReturn) -> dict:
     s.session.flush()
     evidence = s.add_evidence(c.evidence, "return_evidence", request.id)
     s.close_stages([Stage.ACCEPT])
+    path = s.open_stage(Stage.RETURN_PATH, s.now)  # 规程 三(一): the whole 退单流程 within one working day
+    decision = s.open_stage(Stage.RETURN_DECISION, s.now)
+    if decision is not None and path is not None and decision.due_at > path.due_at:
+        decision.due_at, decision.capped = path.due_at, True
     s.to_role(Role.BUSINESS_LEADER, "return_request", department_id=s.ticket.department_id,
-              requested_by=s.actor.name, return_id=request.id, reason=c.reason.strip(), evidence=len(evidence))
+              requested_by=s.actor.name, return_id=request.id, reason=c.reason.strip(), evidence=len(evidence),
+              decision_due=s.due(decision), path_due=s.due(path))
     return {"return_id": request.id, "reason": c.reason, "evidence": evidence}
 
 
 declare(AskReturn, who=Role.HANDLER, own_department=True, sources={Status.DISPATCHED, Status.ACCEPTED},
         target=Status.RETURN_REQUESTED, sub=RETURN.move(NO_OPEN_REQUEST, ReturnState.REQUESTED),
-        guard=check_ask_return, effect=ask_return, queues={"return_request"}, settles=EVERY,
+        guard=check_ask_return, effect=ask_return, queues={"return_request"}, settles=EVERY, ready=check_return_in_time,
         presses={"ask_return": Press(flow="return")})
 
 
@@ -104,8 +118,12 @@ def _decide(s: Step, approved: bool, comment: str | None) -> TicketReturn:
 
 def approve_return(s: Step, c: ApproveReturn) -> dict:
     request = _decide(s, True, c.comment)
+    s.close_stages([Stage.RETURN_DECISION])
     s.close_stages([Stage.ACCEPT, Stage.REPLY, Stage.DEPT_FIRST_CONTACT, Stage.ACCEPTANCE_NOTICE], cancel=True)
-    row = s.open_stage(Stage.RETURN, s.now)
+    # the office returns it by the end of the whole path (规程 三(一)); a request from before the path was timed
+    # gets the office's own day
+    paths = queries.open_stages(s.session, s.ticket.id, [Stage.RETURN_PATH.value])
+    row = paths[-1] if paths else s.open_stage(Stage.RETURN, s.now)
     s.to_office("return_approved", leader=s.actor.name, return_id=request.id, return_due=s.due(row))
     s.to_department("return_decided", approved=True, leader=s.actor.name)
     return {"return_id": request.id, "comment": c.comment}
@@ -130,6 +148,8 @@ def check_comment(s: Step, c) -> None:
 def reject_return(s: Step, c: RejectReturn) -> dict:
     request = _decide(s, False, c.comment)
     request.completed_at = s.now
+    s.close_stages([Stage.RETURN_DECISION])
+    s.close_stages([Stage.RETURN_PATH], cancel=True)
     if s.ticket.handler_id is None:
         s.ticket.handler_id = request.requested_by_id
     s.to_department("return_decided", approved=False, leader=s.actor.name, comment=c.comment)
@@ -157,7 +177,7 @@ def complete_return(s: Step, c: CompleteReturn) -> dict:
     request.completed_by_id = s.actor.member_id
     request.completed_at = s.now
     request.channel_note = c.note
-    s.close_stages([Stage.RETURN])
+    s.close_stages([Stage.RETURN, Stage.RETURN_PATH])
     s.close_stages(None, cancel=True)
     s.ticket.closed_at = s.now
     if s.ticket.department_id is not None:

@@ -37,6 +37,7 @@ from handlers.common import (
     ident,
     in_rows,
     is_private,
+    keep_evidence,
     keyboard,
     parse_data,
     reply,
@@ -219,6 +220,8 @@ async def on_media(update: Update, context: Context, actor: Actor, draft) -> Non
     """A photo, voice, video or file sent while a reply or return form is open: kept as evidence."""
     message = update.effective_message
     item = evidence_of(message)
+    if item is not None:  # the bureau's own copy first (规程 三(三)2 佐证); too large: the sender is told
+        item = await keep_evidence(update, context, item)
     if item is None:
         return
     s = context.services
@@ -329,6 +332,7 @@ async def submit_return(update: Update, context: Context, actor: Actor, draft) -
 
 def intake_command(data: dict, tz) -> CreateTicket:
     received = datetime.fromisoformat(data["received_at"])
+    called = datetime.fromisoformat(data["called_at"]) if data.get("called_at") else None
     return CreateTicket(
         channel=data["channel"], external_no=data.get("external_no", ""),
         received_at=received if received.tzinfo else received.replace(tzinfo=tz),
@@ -336,6 +340,7 @@ def intake_command(data: dict, tz) -> CreateTicket:
         phone=data.get("phone"), address=data.get("address"), source=data.get("source"),
         service_category=data.get("service_category"), business_category=data.get("business_category"),
         tags=tuple(data.get("tags") or ()),
+        called_at=(called if called.tzinfo else called.replace(tzinfo=tz)) if called else None,
         **{flag: flag in data.get("flags", []) for flag in FLAGS},
     )
 
@@ -369,6 +374,7 @@ async def on_paste(update: Update, context: Context, actor: Actor) -> bool:
                                                            "address", "content", "service_category",
                                                            "business_category", "source")}
     data["received_at"] = command.received_at.isoformat()
+    data["called_at"] = command.called_at.isoformat() if command.called_at else None
     data["flags"] = [flag for flag in TICKET_FLAGS if getattr(command, flag)]
     data["pasted"] = True
     draft = await s.run(s.drafts.put, actor.member_id, "intake", None, "confirm", data, update.effective_chat.id)

@@ -136,6 +136,8 @@ async def confirm(context: Context, draft, chat_id: int) -> None:
             shown = label(step.group, value, str(value))
         elif step.kind == "time" and value:
             shown = f"{s.clock.local(datetime.fromisoformat(value)):%Y-%m-%d %H:%M}"
+        elif step.key == "called_at":  # skipped: the call is taken as the receipt (SPEC §9.1)
+            shown = text("called_as_received")
         else:
             shown = value or "—"
         lines.append(f"{label('intake_step', step.key)}：{html.escape(str(shown))}")

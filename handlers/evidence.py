@@ -1,0 +1,57 @@
+"""查看佐证: the ticket's evidence sent to the asker in private chat, from the bureau's own copy where it has one
+(so it opens after Telegram's copy, or the chat, is gone), else by Telegram's file id."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.error import BadRequest
+
+from handlers.common import Context, ask_or_link, forged, ident, say
+from templates import label, text
+
+log = logging.getLogger(__name__)
+
+
+async def on_show_evidence(update: Update, context: Context) -> None:
+    """ev:<ticket id>, offered on /ticket in private chat to those who may see the ticket in full."""
+    query = update.callback_query
+    actor, s = context.actor, context.services
+    ticket_id = ident(query.data.removeprefix("ev:"))
+    files = await s.run(s.evidence.files, actor, ticket_id) if ticket_id is not None else None
+    if files is None:
+        await forged(update, context, actor)
+        return
+    bot, chat_id = context.bot, update.effective_user.id
+
+    async def send() -> None:
+        await say(context, chat_id, text("evidence_heading", count=len(files)))
+        for n, f in enumerate(files, 1):
+            caption = text("evidence_caption", n=n, name=f.name, purpose=label("evidence_purpose", f.purpose, f.purpose),
+                           size=_size(f.size), sha256=f.sha256 or "—")
+            if f.data is None:
+                caption += text("evidence_not_kept")
+            media, kind = (f.data if f.data is not None else f.file_id), f.kind
+            try:
+                if kind == "photo":
+                    await bot.send_photo(chat_id, media, caption=caption)
+                elif kind == "voice":
+                    await bot.send_voice(chat_id, media, caption=caption)
+                elif kind == "audio":
+                    await bot.send_audio(chat_id, media, caption=caption, filename=f.name)
+                elif kind == "video":
+                    await bot.send_video(chat_id, media, caption=caption, filename=f.name)
+                else:
+                    await bot.send_document(chat_id, media, caption=caption, filename=f.name)
+            except BadRequest as err:  # neither kept nor still on Telegram
+                log.warning("evidence %s of ticket %s not sent: %s", f.name, ticket_id, err)
+                await say(context, chat_id, caption + text("evidence_gone"))
+
+    await ask_or_link(update, context, send)
+
+
+def _size(size: int | None) -> str:
+    if size is None:
+        return "—"
+    return f"{size / 1024 / 1024:.1f} MB" if size >= 1024 * 1024 else f"{max(1, round(size / 1024))} KB"
