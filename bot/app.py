@@ -213,7 +213,8 @@ def run_bot(settings, config) -> int:
     except SQLAlchemyError as exc:
         return fail(text("cli_db_error", detail=str(exc).splitlines()[0]))
     services = Services(db, config.rules, config.calendar, form_templates=settings.form_templates,
-                        evidence_dir=settings.evidence_dir, evidence_limit_mb=settings.evidence_limit_mb)
+                        evidence_dir=settings.evidence_dir, evidence_limit_mb=settings.evidence_limit_mb,
+                        file_limits=settings.file_limits)
     if settings.config is not None:
         services.organisation.read_file = lambda: load_configuration(settings).organisation
     app = build_application(services, settings.token, settings.base_url, settings.base_file_url)

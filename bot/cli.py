@@ -7,6 +7,8 @@ import json
 import sys
 from datetime import datetime
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from bot.calendar import MAX_DAYS
 from bot.config import ConfigError, Configuration, Settings, load_configuration, load_settings
 from bot.deadlines import DeadlineCalculator
@@ -93,12 +95,12 @@ def cmd_import(args: argparse.Namespace, settings: Settings, config: Configurati
     db.upgrade()
     calc = DeadlineCalculator(config.rules, config.calendar)
     try:
-        report = import_file(db, calc, args.file, dry_run=args.dry_run)
+        report = import_file(db, calc, args.file, dry_run=args.dry_run, limits=settings.file_limits)
     except ImportFailed as exc:
         print(text("import_failed"), file=sys.stderr)
         for line in exc.lines():
             print("  " + line, file=sys.stderr)
-        return 1
+        return 2
     for line in report.lines():
         print(line)
     return 0
@@ -160,8 +162,10 @@ def cmd_kb(args: argparse.Namespace, settings: Settings, config: Configuration) 
         if args.kb_command == "import":
             for name in args.files:
                 try:
-                    drafts = knowledge.parse_file(name, Path(name).read_bytes())
-                except (knowledge.KnowledgeError, OSError) as exc:
+                    drafts = knowledge.parse_file(name, Path(name).read_bytes(), settings.file_limits)
+                except OSError as exc:
+                    raise CliError(text("kb_failed", detail=f"{name}：{exc.strerror or exc}")) from exc
+                except knowledge.KnowledgeError as exc:
                     raise CliError(text("kb_failed", detail=exc)) from exc
                 added, updated = knowledge.save(session, drafts, None, datetime.now(config.rules.tz))
                 print(text("kb_cli_imported", name=name, added=added, updated=updated))
@@ -242,7 +246,10 @@ def main(argv: list[str] | None = None) -> int:
     except CliError as exc:
         print(str(exc), file=sys.stderr)
         return 2
-    except ValueError as exc:
+    except SQLAlchemyError as exc:  # the database is unreachable, or refuses: one sentence, as `run` says it
+        print(text("cli_db_error", detail=str(exc).splitlines()[0]), file=sys.stderr)
+        return 2
+    except (ValueError, OverflowError) as exc:  # a date past what a datetime can hold (year 1 or 9999)
         print(text("cli_out_of_range", detail=exc), file=sys.stderr)
         return 2
 

@@ -19,6 +19,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.calendar import WorkCalendar, load_overrides, parse_overrides
 from bot.configfile import ConfigError, describe, read_toml
+from bot.files import FileLimits
 from bot.organisation import Organisation, read_organisation
 from bot.rules import Rules, load_rules
 from storage.db import DEFAULT_URL
@@ -47,10 +48,20 @@ class Settings(BaseSettings):
     telegram_base_url: str | None = None  # a local Bot API server, e.g. http://127.0.0.1:8081
     webhook_url: str | None = None  # serve a webhook there instead of long polling
     webhook_port: int = Field(default=8443, ge=1, le=65535)
+    # files the office sends (bot/files.py): checked before they are parsed
+    file_max_bytes: int = Field(default=FileLimits.max_bytes, ge=1)
+    file_max_unpacked_bytes: int = Field(default=FileLimits.max_unpacked_bytes, ge=1)
+    file_max_members: int = Field(default=FileLimits.max_members, ge=1)
+    file_max_rows: int = Field(default=FileLimits.max_rows, ge=1)
 
     @property
     def token(self) -> str | None:
         return self.bot_token.get_secret_value() if self.bot_token else None
+
+    @property
+    def file_limits(self) -> FileLimits:
+        return FileLimits(self.file_max_bytes, self.file_max_unpacked_bytes, self.file_max_members,
+                          self.file_max_rows)
 
     @property
     def _server(self) -> str | None:

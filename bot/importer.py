@@ -10,19 +10,22 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable
+import warnings
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 from bot.deadlines import DeadlineCalculator
 from bot.domain import TICKET_FLAGS
+from bot.files import YEARS, BadFile, FileLimits, check_file, decode_text, plausible
 from bot.rules import Rules
-from bot.workflow import Actor, CreateTicket, Refused, Workflow
+from bot.workflow import Actor, CreateTicket, Refused, Workflow, clean
 from storage import queries
 from templates import code_for, label, labels, text
 
 MAX_CONTENT = 5000
+MAX_COLUMNS = 256  # cells read per row: the platforms' exports have a few dozen columns
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,8 @@ class CellError:
     message: str
 
     def line(self) -> str:
+        if not self.row:  # the file as a whole
+            return self.message
         return text("import_error", row=self.row, column=self.column, message=self.message)
 
 
@@ -73,6 +78,11 @@ class ImportFailed(Exception):
     def __init__(self, errors: list[CellError]):
         super().__init__(f"{len(errors)} errors")
         self.errors = errors
+
+    @classmethod
+    def file(cls, sentence: str) -> ImportFailed:
+        """The file as a whole cannot be read: one sentence, no row."""
+        return cls([CellError(0, "", sentence)])
 
     def lines(self) -> list[str]:
         return [e.line() for e in self.errors]
@@ -93,40 +103,77 @@ class ImportReport:
         return out
 
 
-def read_table(path: Path | str, data: bytes | None = None) -> list[list[str]]:
-    """Rows of cells as text (the header first) from a .csv or .xlsx file."""
-    path = Path(path)
-    suffix = path.suffix.lower()
-    raw = data if data is not None else path.read_bytes()
-    if suffix == ".csv":
-        for encoding in ("utf-8-sig", "gb18030"):
-            try:
-                decoded = raw.decode(encoding)
-                break
-            except UnicodeDecodeError:
-                continue
-        else:
-            raise ImportFailed([CellError(1, "-", text("import_err_encoding"))])
-        return [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(decoded))]
-    if suffix == ".xlsx":
-        from openpyxl import load_workbook
+def read_table(path: Path | str, data: bytes | None = None,
+               limits: FileLimits | None = None) -> list[list[str]]:
+    """Rows of cells as text (the header first) from a .csv or .xlsx file; checked before it is parsed.
 
-        try:
+    Anything wrong with the file as a whole is an ImportFailed with one sentence (`ImportFailed.file`)."""
+    path, limits = Path(path), limits or FileLimits()
+    suffix = path.suffix.lower()
+    if suffix not in (".csv", ".xlsx"):
+        raise ImportFailed.file(text("import_err_file_type"))
+    try:
+        raw = data if data is not None else path.read_bytes()
+        check_file(path.name, raw, limits)
+        rows = _read_csv(path.name, raw, limits) if suffix == ".csv" else _read_xlsx(path.name, raw, limits)
+    except BadFile as bad:
+        raise ImportFailed.file(str(bad)) from bad
+    except OSError as exc:
+        raise ImportFailed.file(text("import_err_file", detail=exc.strerror or exc)) from exc
+    return rows
+
+
+def _rows(name: str, rows: Iterable[Sequence], limits: FileLimits) -> list[list[str]]:
+    """The rows that are not empty, as text, at most MAX_COLUMNS cells and limits.max_rows rows."""
+    out: list[list[str]] = []
+    blank = None  # openpyxl yields one and the same tuple for each missing row: up to a million of them
+    for row in rows:
+        if row is blank:
+            continue
+        if row.count(None) + row.count("") == len(row):
+            blank = row
+            continue
+        out.append([clean(_cell_text(cell)) for cell in row[:MAX_COLUMNS]])
+        if len(out) > limits.max_rows:
+            raise BadFile(text("file_too_many_rows", name=name, max=limits.max_rows))
+    return out
+
+
+def _read_csv(name: str, raw: bytes, limits: FileLimits) -> list[list[str]]:
+    # newline="": the csv module splits lines itself, so CR-only line ends (Excel for Mac) read as lines
+    reader = csv.reader(io.StringIO(decode_text(name, raw), newline=""))
+    try:
+        return _rows(name, reader, limits)
+    except csv.Error as exc:
+        raise BadFile(text("file_csv_broken", name=name, row=reader.line_num, max=csv.field_size_limit())) from exc
+
+
+def _read_xlsx(name: str, raw: bytes, limits: FileLimits) -> list[list[str]]:
+    from openpyxl import load_workbook
+
+    # openpyxl raises many kinds for a damaged file, while opening it and while reading its rows, and warns
+    # (on stderr) of what it repairs, such as a date past Excel's range, which it reads as an error cell
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
             book = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
-        except Exception as exc:  # openpyxl raises many kinds for a damaged file
-            raise ImportFailed([CellError(1, "-", text("import_err_file", detail=exc))]) from exc
-        sheet = book.worksheets[0]
-        rows = [[_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
-        book.close()
-        return rows
-    raise ImportFailed([CellError(1, "-", text("import_err_file_type"))])
+            try:
+                sheet = book.worksheets[0]
+                sheet.reset_dimensions()  # the declared size may say A1:XFD1048576: read the cells that are there
+                return _rows(name, sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True), limits)
+            finally:
+                book.close()
+    except BadFile:
+        raise
+    except Exception as exc:
+        raise BadFile(text("file_unreadable", name=name)) from exc
 
 
 def _cell_text(value) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M:%S")
+        return value.replace(microsecond=0).isoformat(sep=" ")  # four-digit years, whatever the platform
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value).strip()
@@ -184,6 +231,9 @@ def parse_rows(rows: list[list[str]], rules: Rules) -> list[tuple[int, CreateTic
             times[key] = _parse_time(cells[key]) if cells.get(key) else None
             if cells.get(key) and times[key] is None:
                 fail(key, text("import_err_time", value=cells[key]))
+            elif times[key] is not None and not plausible(times[key]):
+                fail(key, text("file_bad_date", value=cells[key], first=YEARS[0], last=YEARS[-1]))
+                times[key] = None
         if not cells.get("called_at") and not cells.get("received_at"):
             fail("received_at" if "received_at" in index else "called_at", text("import_err_required"))
         received = times["received_at"] or times["called_at"]
@@ -274,7 +324,8 @@ def import_rows(db, workflow: Workflow, parsed: list[tuple[int, CreateTicket]], 
 
 
 def import_file(db, calc: DeadlineCalculator, path: Path | str, dry_run: bool = False,
-                actor: Actor | None = None, workflow: Workflow | None = None) -> ImportReport:
-    parsed = parse_rows(read_table(path), calc.rules)
+                actor: Actor | None = None, workflow: Workflow | None = None,
+                limits: FileLimits | None = None) -> ImportReport:
+    parsed = parse_rows(read_table(path, limits=limits), calc.rules)
     workflow = workflow or Workflow(calc.rules, calc)
     return import_rows(db, workflow, parsed, actor=actor, dry_run=dry_run)

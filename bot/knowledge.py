@@ -26,8 +26,10 @@ from pathlib import Path
 
 from sqlmodel import Session
 
+from bot.files import YEARS, BadFile, FileLimits, check_file, decode_text, plausible
 from storage import queries
 from storage.models import KnowledgeEntry
+from templates import text
 
 K1, B = 1.5, 0.75
 SNIPPET = 40
@@ -86,6 +88,9 @@ def _meta(draft: Draft, line: str) -> bool:
             draft.published = date.fromisoformat(value.replace("/", "-").replace(".", "-"))
         except ValueError as exc:
             raise KnowledgeError(f"{draft.title}：日期 {value}") from exc
+        if not plausible(draft.published):
+            raise KnowledgeError(f"{draft.title}：" + text("file_bad_date", value=value, first=YEARS[0],
+                                                          last=YEARS[-1]))
     elif field == "kind":
         draft.kind = KINDS.get(value, "policy")
     else:
@@ -100,9 +105,9 @@ def _from_lines(title: str, lines: list[str]) -> Draft:
     return draft
 
 
-def parse_markdown(text: str) -> list[Draft]:
+def parse_markdown(source: str) -> list[Draft]:
     drafts, title, lines = [], None, []
-    for line in text.splitlines():
+    for line in source.splitlines():
         if line.startswith("# "):
             if title is not None:
                 drafts.append(_from_lines(title, lines))
@@ -114,18 +119,26 @@ def parse_markdown(text: str) -> list[Draft]:
     return drafts
 
 
-def parse_docx(data: bytes) -> list[Draft]:
+def parse_docx(data: bytes, name: str = "") -> list[Draft]:
     from docx import Document
 
-    paragraphs = [p.text for p in Document(io.BytesIO(data)).paragraphs if p.text.strip()]
+    try:  # python-docx raises many kinds for a damaged document
+        paragraphs = [p.text for p in Document(io.BytesIO(data)).paragraphs if p.text.strip()]
+    except Exception as exc:
+        raise KnowledgeError(text("file_unreadable", name=name)) from exc
     if not paragraphs:
         return []
     return [_from_lines(paragraphs[0], paragraphs[1:])]
 
 
-def parse_csv(data: bytes) -> list[Draft]:
-    text = data.decode("utf-8-sig") if not data.startswith(b"\xff") else data.decode("utf-16")
-    rows = list(csv.DictReader(io.StringIO(text)))
+def parse_csv(data: bytes, name: str = "") -> list[Draft]:
+    # newline="": the csv module splits lines itself, so CR-only line ends (Excel for Mac) read as lines
+    reader = csv.DictReader(io.StringIO(decode_text(name, data), newline=""))
+    try:
+        rows = list(reader)
+    except csv.Error as exc:
+        raise KnowledgeError(text("file_csv_broken", name=name, row=reader.reader.line_num,
+                                  max=csv.field_size_limit())) from exc
     drafts = []
     for number, row in enumerate(rows, start=2):
         question, answer = (row.get("问题") or "").strip(), (row.get("答案") or "").strip()
@@ -140,20 +153,29 @@ def parse_csv(data: bytes) -> list[Draft]:
 
 
 def is_knowledge_csv(data: bytes) -> bool:
-    head = data[:400].decode("utf-8-sig", errors="ignore").splitlines()[:1]
-    return bool(head) and "问题" in head[0] and "答案" in head[0]
+    """A question/answer CSV (its header names 问题 and 答案), in any encoding decode_text reads."""
+    try:
+        head = decode_text("", re.split(rb"[\r\n]", data[:2000], maxsplit=1)[0])
+    except BadFile:
+        return False
+    return "问题" in head and "答案" in head
 
 
-def parse_file(name: str, data: bytes) -> list[Draft]:
+def parse_file(name: str, data: bytes, limits: FileLimits | None = None) -> list[Draft]:
+    """The entries of a file, checked (size, unpacked size) before it is parsed; KnowledgeError otherwise."""
     suffix = Path(name).suffix.lower()
-    if suffix in (".md", ".markdown", ".txt"):
-        drafts = parse_markdown(data.decode("utf-8-sig"))
-    elif suffix == ".docx":
-        drafts = parse_docx(data)
-    elif suffix == ".csv":
-        drafts = parse_csv(data)
-    else:
+    if suffix not in (".md", ".markdown", ".txt", ".docx", ".csv"):
         raise KnowledgeError(f"{name}：只支持 .md、.docx 和 问题/答案 CSV")
+    try:
+        check_file(name, data, limits)
+        if suffix == ".docx":
+            drafts = parse_docx(data, name)
+        elif suffix == ".csv":
+            drafts = parse_csv(data, name)
+        else:
+            drafts = parse_markdown(decode_text(name, data))
+    except BadFile as bad:
+        raise KnowledgeError(str(bad)) from bad
     if not drafts:
         raise KnowledgeError(f"{name}：没有找到条目（Markdown 每条以“# 标题”开头）")
     return drafts

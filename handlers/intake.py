@@ -8,6 +8,7 @@ from pathlib import Path
 from telegram import Update
 
 from bot.domain import Role
+from bot.files import too_large
 from bot.importer import ImportFailed
 from bot.knowledge import KnowledgeError, is_knowledge_csv
 from bot.services import failed_import_lines
@@ -73,6 +74,8 @@ async def on_file(update: Update, context: Context, actor: Actor) -> bool:
         await reply(update, context, text("import_only_office"))
         return True
     s = context.services
+    if await _too_large(update, context, document):
+        return True
     status = await reply(update, context, text("import_started", name=document.file_name))
     file = await context.bot.get_file(document.file_id)
     data = bytes(await file.download_as_bytearray())
@@ -97,10 +100,20 @@ async def on_file(update: Update, context: Context, actor: Actor) -> bool:
     return True
 
 
+async def _too_large(update: Update, context: Context, document) -> bool:
+    """A file over the limit is refused before it is downloaded."""
+    refusal = too_large(document.file_name or "", document.file_size, context.services.intake.limits)
+    if refusal:
+        await reply(update, context, refusal)
+    return refusal is not None
+
+
 async def on_kb_file(update: Update, context: Context, actor: Actor, document, data: bytes | None = None) -> bool:
     """Policies, guides (.md, .docx) or a question/answer CSV from the office: into the knowledge base."""
     s = context.services
     if data is None:
+        if await _too_large(update, context, document):
+            return True
         file = await context.bot.get_file(document.file_id)
         data = bytes(await file.download_as_bytearray())
     try:

@@ -20,6 +20,7 @@ from typing import TypeVar
 from bot import forms
 from bot.calendar import WorkCalendar
 from bot.deadlines import DeadlineCalculator
+from bot.files import FileLimits
 from bot.rules import Rules
 from bot.services.clock import Clock
 from bot.services.documents import Documents
@@ -46,7 +47,7 @@ class Services:
     def __init__(self, db: Database, rules: Rules, calendar: WorkCalendar,
                  clock: Callable[[], datetime] | None = None, files_dir: Path | None = None,
                  form_templates: Path | None = None, evidence_dir: Path | None = None,
-                 evidence_limit_mb: int = 20):
+                 evidence_limit_mb: int = 20, file_limits: FileLimits | None = None):
         self.rules = rules
         forms.set_template_dir(form_templates)  # the administrator's Word templates (HOTLINE_FORM_TEMPLATES)
         calc = DeadlineCalculator(rules, calendar)
@@ -63,6 +64,7 @@ class Services:
         self.clock = Clock(*shared)
         self.evidence = Evidence(*shared, store=EvidenceStore(evidence_dir or shared[-1] / "evidence"),
                                  limit_bytes=evidence_limit_mb * 1024 * 1024)
+        self.intake.limits = self.knowledge.limits = file_limits or FileLimits()  # HOTLINE_FILE_MAX_*
 
     async def run(self, fn: Callable[..., T], *args, **kw) -> T:
         """Call a service method on a worker thread."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from bot.files import FileLimits
 from bot.importer import COLUMNS, ImportFailed, ImportReport, import_rows, parse_rows, read_table
 from bot.services.base import Service
 from bot.suggest import suggest_departments
@@ -26,6 +27,8 @@ class IntakeCard:
 
 
 class Intake(Service):
+    limits = FileLimits()  # what a file may weigh, packed and unpacked (Services sets the settings')
+
     def parse_paste(self, pasted: str) -> CreateTicket:
         """A ticket pasted from the platform (label：value lines) as a command; raises ImportFailed."""
         names = {name: column.key for column in COLUMNS for name in column.names}
@@ -52,7 +55,7 @@ class Intake(Service):
     def import_file(self, actor: Actor, name: str, data: bytes,
                     progress: Callable[[int, int], None] | None = None) -> ImportReport:
         """The whole file in one transaction, or nothing (ImportFailed)."""
-        parsed = parse_rows(read_table(name, data), self.rules)
+        parsed = parse_rows(read_table(name, data, self.limits), self.rules)
         return import_rows(self.db, self.workflow, parsed, actor=actor, progress=progress)
 
     def suggestions(self, ticket_id: int) -> list[tuple[int, str, bool]]:

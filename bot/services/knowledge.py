@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot import knowledge
 from bot.domain import Role
+from bot.files import FileLimits
 from bot.knowledge import Hit, KnowledgeError
 from bot.services.base import Service
 from bot.workflow import Actor, clean
@@ -13,11 +14,13 @@ from templates import text
 
 
 class Knowledge(Service):
+    limits = FileLimits()  # what a file may weigh, packed and unpacked (Services sets the settings')
+
     def import_file(self, actor: Actor | None, name: str, data: bytes) -> tuple[int, int]:
         """(added, updated); raises KnowledgeError with a sentence for the office."""
         if actor is None or not actor.has_role(Role.OFFICE):
             raise KnowledgeError(text("import_only_office"))
-        drafts = knowledge.parse_file(name, data)
+        drafts = knowledge.parse_file(name, data, self.limits)
         with self.db.session() as session:
             result = knowledge.save(session, drafts, actor.member_id, self.now())
             self._audit(session, actor, "kb_import", None, file=name, added=result[0], updated=result[1])

@@ -1,5 +1,6 @@
 """The Excel workbook of a period: the same figures as the chat, percentages as numbers (formatted
-as percentages), the full breakdown, and one row for every ticket of the period."""
+as percentages), the full breakdown, and one row for every ticket of the period. Every row goes
+through `safe_row`: text that a spreadsheet would run as a formula is written as text."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 from sqlmodel import Session
 
 from bot.deadlines import DeadlineCalculator
+from bot.files import safe_row
 from bot.stats.figures import CLASSES, NO_VALUE, Stats, _bounds
 from storage import queries
 from templates import label, labels, text
@@ -32,11 +34,11 @@ def workbook(stats: Stats, path: Path, session: Session | None = None, calc: Dea
     def sheet(key: str, data, percent_columns: tuple[int, ...] = ()):
         title, *header = w[key].split("|")
         ws = book.create_sheet(title)
-        ws.append(header)
+        ws.append(safe_row(header))
         for cell in ws[1]:
             cell.font = Font(bold=True)
         for row in data:
-            ws.append(list(row))
+            ws.append(safe_row(row))
             for column in percent_columns:
                 ws.cell(ws.max_row, column).number_format = PERCENT
         return ws
@@ -52,19 +54,19 @@ def workbook(stats: Stats, path: Path, session: Session | None = None, calc: Dea
             (w["returns"], sum(stats.returns.values()), False), (w["redo"], stats.redo, False),
             (w["extensions"], sum(stats.extensions.values()), False)]
     for name, value, percent in rows:
-        summary.append([name, value])
+        summary.append(safe_row([name, value]))
         if percent:
             summary.cell(summary.max_row, 2).number_format = PERCENT
 
     channels = sorted({c for _, c in stats.by_class_channel})
     title, *_ = w["classes"].split("|")
     classes = book.create_sheet(title)
-    classes.append([w["class_header"], *[label("channel", c) for c in channels], w["total"]])
+    classes.append(safe_row([w["class_header"], *[label("channel", c) for c in channels], w["total"]]))
     for cell in classes[1]:
         cell.font = Font(bold=True)
     for c in CLASSES:
-        classes.append([label("handling_class", c), *[stats.by_class_channel.get((c, ch), 0) for ch in channels],
-                        stats.by_class.get(c, 0)])
+        counts = [stats.by_class_channel.get((c, ch), 0) for ch in channels]
+        classes.append(safe_row([label("handling_class", c), *counts, stats.by_class.get(c, 0)]))
     sheet("cube", [(label("handling_class", c), label("channel", ch), _value("kind", k, none),
                     _value("service_category", sv, none), cat or none, stats.departments.get(d, none) if d else none,
                     label("status", st), n) for c, ch, k, sv, cat, d, st, n in sorted(stats.cube, key=str)])
@@ -89,11 +91,11 @@ def workbook(stats: Stats, path: Path, session: Session | None = None, calc: Dea
 
         for (internal_no, channel, external_no, kind, service, category, cls, department_id, status, received,
              due, closed, satisfaction, redo) in queries.tickets_of_period(session, lo, hi):
-            ws.append([internal_no, label("channel", channel), external_no, _value("kind", kind, none),
-                       _value("service_category", service, none), category or none, label("handling_class", cls),
-                       stats.departments.get(department_id, none) if department_id else none, label("status", status),
-                       when(received), when(due), when(closed),
-                       _value("satisfaction", satisfaction, none), redo])
+            ws.append(safe_row([
+                internal_no, label("channel", channel), external_no, _value("kind", kind, none),
+                _value("service_category", service, none), category or none, label("handling_class", cls),
+                stats.departments.get(department_id, none) if department_id else none, label("status", status),
+                when(received), when(due), when(closed), _value("satisfaction", satisfaction, none), redo]))
     path.parent.mkdir(parents=True, exist_ok=True)
     book.save(path)
     return path
