@@ -119,6 +119,7 @@ class Workflow(Strict):
     dissatisfied_at_reply_opens_report: bool
     repeat_window_days: Days
     repeat_content_similarity: float = Field(ge=0, le=1)
+    repeat_links: int = Field(ge=1)
     extension_max_working_days: Days
     sensitive_kinds: list[str]
     urgent_kinds: list[str]

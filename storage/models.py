@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from datetime import UTC, date, datetime
 
 from sqlalchemy import JSON, BigInteger, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from storage.types import UTCDateTime
+
+
+def address_key(address: str | None) -> str | None:
+    """An address as matching compares it: full-width digits and letters as ASCII (NFKC), lower case,
+    without spaces and punctuation; at most 255 characters."""
+    if not address:
+        return None
+    key = re.sub(r"[\W_]+", "", unicodedata.normalize("NFKC", address)).lower()[:255]
+    return key or None
 
 
 def utcnow() -> datetime:
@@ -100,6 +111,10 @@ class Ticket(SQLModel, table=True):
         Index("ix_ticket_department_status", "department_id", "status"),
         Index("ix_ticket_channel_received", "channel", "received_at"),
         Index("ix_ticket_status_received", "status", "received_at"),
+        # repeat matching: a citizen's latest tickets by phone, by name, by address (normalised)
+        Index("ix_ticket_phone_received", "phone", "received_at"),
+        Index("ix_ticket_name_received", "citizen_name", "received_at"),
+        Index("ix_ticket_address_key_received", "address_key", "received_at"),
     )
     id: int | None = Field(default=None, primary_key=True)
     internal_no: str = Field(max_length=32, unique=True)
@@ -108,9 +123,10 @@ class Ticket(SQLModel, table=True):
     received_at: datetime = Field(sa_type=UTCDateTime, index=True)  # the bureau's receipt: deadlines start here
     called_at: datetime | None = _when()  # 来电/来访时间, printed on 附件1 (SPEC §9.1); received_at when not given
     source: str | None = Field(default=None, max_length=64)
-    citizen_name: str | None = Field(default=None, max_length=64, index=True)
-    phone: str | None = Field(default=None, max_length=32, index=True)
+    citizen_name: str | None = Field(default=None, max_length=64)
+    phone: str | None = Field(default=None, max_length=32)
     address: str | None = Field(default=None, max_length=255)
+    address_key: str | None = Field(default=None, max_length=255)  # address_key(address): for matching
     id_number: str | None = Field(default=None, max_length=32)
     content: str = ""
     kind: str | None = Field(default=None, max_length=16)

@@ -11,7 +11,7 @@ from bot.workflow.core import Refused, Step, invalid, missing, utc
 from bot.workflow.emergencies import raise_alert
 from bot.workflow.registry import EVERY, Press, declare, no_guard
 from storage import queries
-from storage.models import Department, Ticket, TicketLink
+from storage.models import Department, Ticket, TicketLink, address_key
 from templates import text
 
 # --- register a ticket ------------------------------------------------------
@@ -73,6 +73,7 @@ def create(s: Step, c: CreateTicket) -> dict:
     values["external_no"] = c.external_no.strip()
     values["received_at"] = utc(c.received_at)
     values["called_at"] = utc(c.called_at or c.received_at)
+    values["address_key"] = address_key(c.address)
     values["sensitive"] = c.sensitive or c.major_threat or c.kind in s.rules.flag("workflow", "sensitive_kinds")
     ticket = Ticket(
         **values,
@@ -100,24 +101,32 @@ def create(s: Step, c: CreateTicket) -> dict:
 
 
 def match_repeats(s: Step) -> None:
-    """规程 三(三)5: link earlier tickets of the same citizen, in any channel (phone; name and address;
-    or name and similar content)."""
+    """规程 三(三)5: link the latest earlier tickets of the same citizen, in any channel (phone; name and
+    address; or name and similar content): at most `repeat_links` of them, found through indexes, so a
+    citizen's hundredth ticket costs what the second did."""
     ticket = s.ticket
     since = ticket.received_at - timedelta(days=s.rules.flag("workflow", "repeat_window_days"))
     threshold = s.rules.flag("workflow", "repeat_content_similarity")
-    mine = set(words(ticket.content))
+    limit = s.rules.flag("workflow", "repeat_links")
+    mine: set[str] | None = None  # cut with jieba only if some candidate needs its content compared
     found = []
-    for other in queries.repeat_candidates(s.session, ticket, since):
-        matched = [key for key in ("phone", "citizen_name", "address")
+    for other in queries.repeat_candidates(s.session, ticket, since, limit):
+        matched = [key for key in ("phone", "citizen_name", "address_key")
                    if getattr(ticket, key) and getattr(other, key) == getattr(ticket, key)]
-        theirs = set(words(other.content))
-        if mine and theirs and len(mine & theirs) / len(mine | theirs) >= threshold:
-            matched.append("content")
         keys = set(matched)
-        if "phone" in keys or {"citizen_name", "address"} <= keys or {"citizen_name", "content"} <= keys:
+        if keys == {"citizen_name"}:
+            mine = set(words(ticket.content)) if mine is None else mine
+            theirs = set(words(other.content))
+            if mine and theirs and len(mine & theirs) / len(mine | theirs) >= threshold:
+                matched.append("content")
+                keys.add("content")
+        if "phone" in keys or {"citizen_name", "address_key"} <= keys or {"citizen_name", "content"} <= keys:
+            matched = ["address" if key == "address_key" else key for key in matched]
             s.session.add(TicketLink(ticket_id=ticket.id, related_ticket_id=other.id, matched_on=matched,
                                      created_at=s.now))
             found.append(other.internal_no)
+            if len(found) == limit:
+                break
     if found:
         ticket.repeat = True
         s.to_office("repeat_found", earlier=found)

@@ -148,22 +148,17 @@ def attachments_of(session: Session, ticket_id: int, purpose: str | None = None)
     return list(session.scalars(query.order_by(Attachment.id)))
 
 
-def repeat_candidates(session: Session, ticket: Ticket, since: datetime, limit: int = 50) -> list[Ticket]:
-    """Earlier tickets sharing the phone, the name or the address."""
-    conditions = []
-    if ticket.phone:
-        conditions.append(Ticket.phone == ticket.phone)
-    if ticket.citizen_name:
-        conditions.append(Ticket.citizen_name == ticket.citizen_name)
-    if ticket.address:
-        conditions.append(Ticket.address == ticket.address)
-    if not conditions:
-        return []
-    condition = conditions[0]
-    for other in conditions[1:]:
-        condition = condition | other
-    return list(session.scalars(select(Ticket).where(condition, Ticket.id != ticket.id, Ticket.received_at >= since)
-                                .order_by(Ticket.received_at.desc()).limit(limit)))
+def repeat_candidates(session: Session, ticket: Ticket, since: datetime, limit: int) -> list[Ticket]:
+    """The latest other tickets since `since` sharing the phone, the name or the normalised address: at most
+    `limit` by each, each read through its (key, received_at) index; latest first."""
+    found: dict[int, Ticket] = {}
+    for column, value in ((Ticket.phone, ticket.phone), (Ticket.citizen_name, ticket.citizen_name),
+                          (Ticket.address_key, ticket.address_key)):
+        if value:
+            found.update((t.id, t) for t in session.scalars(
+                select(Ticket).where(column == value, Ticket.received_at >= since, Ticket.id != ticket.id)
+                .order_by(Ticket.received_at.desc()).limit(limit)))
+    return sorted(found.values(), key=lambda t: (t.received_at, t.id), reverse=True)
 
 
 def links_of(session: Session, ticket_id: int, active: bool = True):
