@@ -28,8 +28,8 @@ class CliError(Exception):
 def _parse_time(value: str, tz) -> datetime:
     try:
         moment = datetime.fromisoformat(value)
-    except ValueError as exc:
-        raise CliError(text("cli_bad_time", value=value)) from exc
+    except ValueError as exc:  # the value as typed, on one line
+        raise CliError(text("cli_bad_time", value="".join(c if c.isprintable() else "?" for c in value))) from exc
     return moment.replace(tzinfo=tz) if moment.tzinfo is None else moment.astimezone(tz)
 
 

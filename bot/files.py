@@ -10,6 +10,7 @@ Every problem is one `BadFile` sentence naming it.
 from __future__ import annotations
 
 import io
+import math
 import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -40,15 +41,19 @@ class BadFile(ValueError):
     """One sentence for the sender naming what is wrong with the file."""
 
 
-def _mb(size: int) -> str:
-    return f"{size / 2**20:.1f}"
+def _size(size: int, up: bool = True) -> str:
+    """1.5 MB or 900 KB; a file's size rounded up, a limit rounded down (never "1 MB, at most 1 MB")."""
+    mb = size >= 2**20
+    tenths = size * (10 if mb else 1) / (2**20 if mb else 2**10)
+    shown = math.ceil(tenths) if up else math.floor(tenths)
+    return f"{shown / 10:.1f} MB" if mb else f"{shown} KB"
 
 
 def too_large(name: str, size: int | None, limits: FileLimits) -> str | None:
     """The sentence refusing a file of `size` bytes before it is even downloaded; None when it may come."""
     if size is None or size <= limits.max_bytes:
         return None
-    return text("file_too_large", name=name, size=_mb(size), max=_mb(limits.max_bytes))
+    return text("file_too_large", name=name, size=_size(size), max=_size(limits.max_bytes, up=False))
 
 
 def check_file(name: str, data: bytes, limits: FileLimits | None = None) -> None:
@@ -69,8 +74,8 @@ def check_file(name: str, data: bytes, limits: FileLimits | None = None) -> None
         raise BadFile(text("file_too_many_members", name=name, count=len(members), max=limits.max_members))
     unpacked = sum(m.file_size for m in members)
     if unpacked > limits.max_unpacked_bytes:
-        raise BadFile(text("file_unpacks_too_large", name=name, size=_mb(unpacked),
-                           max=_mb(limits.max_unpacked_bytes)))
+        raise BadFile(text("file_unpacks_too_large", name=name, size=_size(unpacked),
+                           max=_size(limits.max_unpacked_bytes, up=False)))
 
 
 def decode_text(name: str, data: bytes) -> str:

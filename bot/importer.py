@@ -133,7 +133,10 @@ def _rows(name: str, rows: Iterable[Sequence], limits: FileLimits) -> list[list[
         if row.count(None) + row.count("") == len(row):
             blank = row
             continue
-        out.append([clean(_cell_text(cell)) for cell in row[:MAX_COLUMNS]])
+        cells = [clean(_cell_text(cell)) for cell in row[:MAX_COLUMNS]]
+        while cells and not cells[-1]:
+            cells.pop()
+        out.append(cells)
         if len(out) > limits.max_rows:
             raise BadFile(text("file_too_many_rows", name=name, max=limits.max_rows))
     return out
