@@ -9,6 +9,7 @@ through the chat.
 from __future__ import annotations
 
 import io
+import os
 import zipfile
 from datetime import datetime
 
@@ -33,7 +34,9 @@ CALC = DeadlineCalculator(RULES, WorkCalendar())
 CHANNELS = list(labels("channel").values())
 KINDS = list(labels("kind").values())
 YES_NO = list(labels("yes_no").values())
-FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# 60 files a test in the suite (~15 s); HOTLINE_FUZZ_EXAMPLES=2000 for a longer search
+FUZZ = settings(max_examples=int(os.environ.get("HOTLINE_FUZZ_EXAMPLES", "60")), deadline=None,
+                suppress_health_check=[HealthCheck.too_slow])
 SMALL = FileLimits(max_bytes=1_000_000, max_unpacked_bytes=2_000_000, max_members=50, max_rows=500)
 
 formulas = st.sampled_from(["=1+1", "+86 138", "-", "@SUM(A1)", '"', '""', ",", "  "])
