@@ -86,6 +86,8 @@ def register(app: Application) -> None:
         CallbackQueryHandler(evidence.on_show_evidence, pattern=r"^ev:\d+$"),
         CallbackQueryHandler(forms.on_flow_press, pattern=FLOW_PRESSES),
         CallbackQueryHandler(tickets.on_ticket_button, pattern=r"^t:"),
+        CallbackQueryHandler(tickets.on_department_picked, pattern=r"^tp:"),
+        CallbackQueryHandler(lookup.on_history, pattern=r"^h:"),
         CallbackQueryHandler(intake.on_first_contact, pattern=r"^fc:"),
         CallbackQueryHandler(intake.on_dispatch, pattern=r"^dp:"),
         CallbackQueryHandler(router.on_form_button, pattern=r"^(f|fx|fe):"),

@@ -76,7 +76,13 @@ PROBLEM_STEPS: tuple[Step, ...] = (
     Step("evidence", "evidence"),
 )
 
-FLOWS = {"reply": REPLY_STEPS, "intake": INTAKE_STEPS, "return": RETURN_STEPS, "problem": PROBLEM_STEPS}
+ASSIST_STEPS: tuple[Step, ...] = (  # 协办: an assisting department's part of the reply
+    Step("part", "text"),
+    Step("evidence", "evidence", optional=True),
+)
+
+FLOWS = {"reply": REPLY_STEPS, "intake": INTAKE_STEPS, "return": RETURN_STEPS, "problem": PROBLEM_STEPS,
+         "assist": ASSIST_STEPS}
 
 
 def steps_for(flow: str, channel: str | None, kind: str | None = None) -> list[Step]:

@@ -89,7 +89,8 @@ KINDS: dict[str, MessageKind] = {k.name: k for k in (
                 outlives_status=True),
     # returns
     MessageKind("return_request", frozenset({MEMBER}),
-                (row(Button("approve_return", "approve_return"), Button("reject_return", "reject_return")),),
+                (row(Button("approve_return", "approve_return"), Button("reject_return", "reject_return")),
+                 row(Button("reassign_return", "reassign_return"))),
                 evidence=lambda c: ("return_evidence", c.get("return_id"))),
     MessageKind("return_approved", frozenset({OFFICE}), (row(Button("complete_return", "complete_return")),)),
     MessageKind("return_decided", frozenset({DEPARTMENT}),
@@ -123,40 +124,50 @@ KINDS: dict[str, MessageKind] = {k.name: k for k in (
                 (row(Button("approve", "approve_immediate_answer"), Button("reject", "reject_immediate_answer")),)),
     MessageKind("immediate_decided", frozenset({OFFICE})),
     # problem tickets
-    MessageKind("problem_request", ANYWHERE, (row(Button("submit_problem_report", "submit_problem_report")),)),
+    MessageKind("problem_request", ANYWHERE, (row(Button("submit_problem_report", "submit_problem_report")),), outlives_status=True),
     MessageKind("problem_returned", frozenset({DEPARTMENT}),
-                (row(Button("submit_problem_report", "submit_problem_report")),)),
+                (row(Button("submit_problem_report", "submit_problem_report")),), outlives_status=True),
     MessageKind("problem_for_signature", frozenset({MEMBER}),
                 (row(Button("sign", "sign_problem_report"), Button("reject", "return_problem_report")),),
-                evidence=lambda c: ("problem_evidence", c.get("problem_id"))),
+                evidence=lambda c: ("problem_evidence", c.get("problem_id")), outlives_status=True),
     MessageKind("problem_for_verification", frozenset({OFFICE}),
-                (row(Button("verify", "verify_problem_report")),)),
+                (row(Button("verify", "verify_problem_report")),), outlives_status=True),
     MessageKind("close_application", frozenset({OFFICE}), files=lambda context: [5]),
     MessageKind("problem_summary", frozenset({MEMBER}), merge=False, summary=True),
     # supervision
     MessageKind("supervision_proposed", frozenset({OFFICE}),
-                (row(Button("create_supervision", "create_supervision")),)),
+                (row(Button("create_supervision", "create_supervision"),
+                     Button("dismiss_supervision", "dismiss_supervision")),), outlives_status=True),
     MessageKind("supervision_card", frozenset({DEPARTMENT}),
-                (row(Button("reply_supervision", "reply_supervision")),)),
+                (row(Button("reply_supervision", "reply_supervision")),), outlives_status=True),
     MessageKind("supervision_replied", frozenset({OFFICE})),
+    MessageKind("supervision_dismissed", frozenset({OFFICE})),
+    # inside the bureau: 改派, 协办, 催办
+    MessageKind("reassigned", GROUPS),
+    MessageKind("assist_card", frozenset({DEPARTMENT}), (row(Button("add_assist_part", "add_assist_part")),),
+                outlives_status=True),
+    MessageKind("assist_added", frozenset({DEPARTMENT})),
+    MessageKind("assist_part_added", frozenset({DEPARTMENT, MEMBER}),
+                evidence=lambda c: ("assist_evidence", c.get("assist_id"))),
+    MessageKind("urged", frozenset({DEPARTMENT, MEMBER})),
     # emergencies, sensitive tickets, visits
-    MessageKind("emergency_alert", ANYWHERE, (row(Button("acknowledge", "acknowledge_emergency")),), merge=False),
+    MessageKind("emergency_alert", ANYWHERE, (row(Button("acknowledge", "acknowledge_emergency")),), merge=False, outlives_status=True),
     MessageKind("emergency_acknowledged", frozenset({OFFICE})),
-    MessageKind("sensitive_ask", frozenset({DEPARTMENT}), (row(Button("daily_report", "record_daily_report")),)),
+    MessageKind("sensitive_ask", frozenset({DEPARTMENT}), (row(Button("daily_report", "record_daily_report")),), outlives_status=True),
     MessageKind("sensitive_remind", frozenset({DEPARTMENT}),
-                (row(Button("daily_report", "record_daily_report")),)),
+                (row(Button("daily_report", "record_daily_report")),), outlives_status=True),
     MessageKind("sensitive_daily", frozenset({OFFICE}), merge=False),
     MessageKind("visit_reminder", GROUPS,
                 (row(Button("schedule_visit", "schedule_visit",
                             when=lambda c: bool(c.get("office")) and not c.get("planned")),
-                     Button("record_visit", "record_visit", when=lambda c: bool(c.get("office")))),)),
-    MessageKind("visit_due", GROUPS, (row(Button("record_visit", "record_visit", when=lambda c: bool(c.get("office")))),)),
+                     Button("record_visit", "record_visit", when=lambda c: bool(c.get("office")))),), outlives_status=True),
+    MessageKind("visit_due", GROUPS, (row(Button("record_visit", "record_visit", when=lambda c: bool(c.get("office")))),), outlives_status=True),
     MessageKind("visit_scheduled", frozenset({DEPARTMENT})),
     MessageKind("visit_recorded", frozenset({DEPARTMENT})),
     # extensions
     MessageKind("extension_request", frozenset({MEMBER}),
                 (row(Button("approve_extension", "approve_extension"),
-                     Button("reject_extension", "reject_extension")),)),
+                     Button("reject_extension", "reject_extension")),), outlives_status=True),
     MessageKind("extension_decided", GROUPS),
     MessageKind("hotline_extension_needed", frozenset({OFFICE}),
                 (row(Button("apply_hotline_extension", "apply_hotline_extension")),), outlives_status=True),
@@ -198,12 +209,17 @@ NEXT_ON_TICKET = {
     Status.PLATFORM_REPLY: [("record_platform_reply", "platform_reply_due")],
     Status.CLOSED: [("record_follow_up", "follow_up")],
 }
-MORE_ON_TICKET = ("record_dept_contact", "record_calming_call", "apply_hotline_extension",
+MORE_ON_TICKET = (  # the steps of the side machines first: whoever they wait for finds them here
+                  "create_supervision", "dismiss_supervision", "reply_supervision", "approve_extension",
+                  "reject_extension", "submit_problem_report", "sign_problem_report", "return_problem_report",
+                  "verify_problem_report", "acknowledge_emergency",
+                  "urge", "reassign", "add_assist",
+                  "record_dept_contact", "record_calming_call", "apply_hotline_extension",
                   "grant_hotline_extension", "refuse_hotline_extension", "propose_supervision", "record_collaboration",
                   "hand_back", "request_repeat_closure", "mark_emergency", "mark_major_threat")
 
 # Templates under templates/messages that are views, not queued messages.
-VIEWS = frozenset({"_ticket", "kb_results", "listing", "stats", "ticket_detail"})
+VIEWS = frozenset({"_ticket", "history", "kb_results", "listing", "stats", "ticket_detail"})
 
 
 def kind(name: str) -> MessageKind:

@@ -125,6 +125,7 @@ class Workflow(Strict):
     urgent_kinds: list[str]
     immediate_channels: list[ChannelName]
     immediate_review_channels: list[ChannelName]
+    urge_interval_hours: float = Field(gt=0)
 
 
 class Ladder(Strict):

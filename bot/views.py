@@ -30,7 +30,11 @@ def ticket_view(session: Session, ticket: Ticket, calc: DeadlineCalculator, priv
                         "received_at": calc.local(other.received_at), "satisfaction": other.satisfaction,
                         "matched_on": link.matched_on})
     history.sort(key=lambda h: h["received_at"])
+    assists = [{"department": session.get(Department, a.department_id).name, "part": a.part,
+                "part_at": calc.local(a.part_at) if a.part_at else None} for a in queries.assists_of(session, ticket.id)]
     return {
+        "assists": assists,
+        "urges": queries.count_events(session, ticket.id, "urge"),
         "history": history,
         "id": ticket.id,
         "internal_no": ticket.internal_no,

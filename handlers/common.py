@@ -254,18 +254,28 @@ async def after(update: Update, context: Context, outcome: Outcome, actor: Actor
     if query and query.message and origin is None:
         origin = (query.message.chat_id, query.message.message_id)
         await query.answer(text("done_alert", action=done))
-    declared = BY_NAME[outcome.action].settles
-    settles = None if declared == EVERY else set(declared)
-    moved = settles is None
+    settles = settled_by(outcome)
     s = context.services
     if origin:
         row = await s.run(s.outbox.sent_message, *origin)
-        if moved or (row is not None and row.template in settles):
+        if settles is None or (row is not None and row.template in settles):
             await mark_decided(context, origin, outcome, actor)
-    if settles is None or settles:
-        await context.sender.close_buttons(outcome.ticket_id, origin, settles)
+    await settle(context, outcome, origin)
     if not query:
         await say(context, update.effective_chat.id, text("done_alert", action=done) + f"：{outcome.internal_no}")
+
+
+def settled_by(outcome: Outcome) -> set[str] | None:
+    """The kinds whose buttons the action closes (None: every open button, the status moved)."""
+    declared = BY_NAME[outcome.action].settles
+    return None if declared == EVERY else set(declared)
+
+
+async def settle(context: Context, outcome: Outcome, origin: tuple[int, int] | None = None) -> None:
+    """Close the buttons the action decided, and only those."""
+    settles = settled_by(outcome)
+    if settles is None or settles:
+        await context.sender.close_buttons(outcome.ticket_id, origin, settles)
 
 
 async def mark_decided(context: Context, origin: tuple[int, int], outcome: Outcome, actor: Actor | None) -> None:

@@ -50,14 +50,38 @@ async def cmd_ticket(update: Update, context: Context) -> None:
         await created_card(update, context, actor, detail.id)
         return
     markup = buttons_for(step, detail.id, {"notice_due": True}, context.bot.username) if step else None
+    rows = list(markup.inline_keyboard) if markup else []
     if is_private(update):
         more = detail.more
-        rows = list(markup.inline_keyboard) if markup else []
         rows += [[button(key, f"t:{verb}:{detail.id}") for key, verb in more[i:i + 2]] for i in range(0, len(more), 2)]
         if detail.evidence:  # the bureau's copy of the evidence, in private
             rows.append([button("show_evidence", f"ev:{detail.id}")])
-        markup = keyboard(*rows) if rows else None
-    await reply(update, context, detail.text, markup)
+    rows.append([button("history", f"h:{detail.id}:1")])
+    await reply(update, context, detail.text, keyboard(*rows))
+
+
+async def on_history(update: Update, context: Context) -> None:
+    """h:<ticket id>:<page from 1>: 办理记录, a page at a time; what was written only in private chat."""
+    query = update.callback_query
+    parts = (query.data or "").split(":")
+    ticket_id, page = (ident(parts[1]), ident(parts[2])) if len(parts) == 3 else (None, None)
+    if ticket_id is None or page is None:
+        await forged(update, context, context.actor)
+        return
+    s = context.services
+    shown = await s.run(s.tickets.history, context.actor, ticket_id, is_private(update), page - 1)
+    if shown is None:
+        await forged(update, context, context.actor)
+        return
+    body, pages = shown
+    await query.answer()
+    turn = [button("", f"h:{ticket_id}:{p}", label("button", key)) for key, p in
+            (("previous", page - 1), ("next", page + 1)) if 1 <= p <= pages]
+    markup = keyboard(turn) if turn else None
+    if page > 1 or query.message.text.startswith("🗂"):  # turning the page: the same message
+        await query.edit_message_text(body, reply_markup=markup)
+    else:
+        await reply(update, context, body, markup)
 
 
 async def cmd_form(update: Update, context: Context) -> None:

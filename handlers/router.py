@@ -12,7 +12,7 @@ from handlers.common import Context, button, ident, is_private, keyboard, reply
 from handlers.forms import start_intake, start_reply
 from handlers.forms.view import show
 from handlers.tickets import ask_prompt
-from templates import text
+from templates import has_labels, labels, text
 
 
 async def on_private_text(update: Update, context: Context) -> None:
@@ -31,7 +31,7 @@ async def on_private_media(update: Update, context: Context) -> None:
     if await intake.on_file(update, context, actor):
         return
     draft = await s.run(s.drafts.get, actor.member_id)
-    if draft is not None and draft.flow in ("reply", "return", "problem"):
+    if draft is not None and draft.flow in ("reply", "return", "problem", "assist"):
         await forms.on_media(update, context, actor, draft)
 
 
@@ -44,6 +44,12 @@ async def on_form_button(update: Update, context: Context) -> None:
         await s.run(s.drafts.drop, actor.member_id, "prompt")
         await update.callback_query.answer(text("prompt_cancelled"))
         return
+    if data.startswith("fx:pc:") and draft is not None and draft.flow == "prompt":  # a short answer offered
+        offered = labels(f"choice_{draft.step}") if has_labels(f"choice_{draft.step}") else {}
+        if data[6:] in offered:
+            await update.callback_query.answer()
+            await tickets.on_prompt_text(update, context, actor, draft, offered[data[6:]])
+            return
     if data.startswith("f:"):
         await forms.on_choice(update, context, actor, draft if draft and draft.flow != "prompt" else None)
     else:

@@ -19,10 +19,13 @@ from handlers.common import (
     button,
     department_picker,
     forged,
+    ident,
+    in_rows,
     keyboard,
     parse_data,
+    say,
 )
-from templates import label, text
+from templates import has_labels, label, labels, text
 
 log = logging.getLogger(__name__)
 
@@ -37,10 +40,44 @@ async def on_ticket_button(update: Update, context: Context) -> None:
     name, ticket_id = parsed
     s = context.services
     _, press = PRESSES[name]
+    if press.pick:
+        await pick_department(update, context, actor, name, ticket_id)
+        return
     if press.fields:
         await start_prompt(update, context, actor, name, ticket_id)
         return
     outcome = await s.run(s.workflow.do, actor, make_command(name, ticket_id))
+    await after(update, context, outcome, actor)
+
+
+async def pick_department(update: Update, context: Context, actor: Actor | None, name: str, ticket_id: int) -> None:
+    """A press that names a department (改派, 协办): checked first, then the bureau's other departments."""
+    s = context.services
+    action, _ = PRESSES[name]
+    refusal = await s.run(s.workflow.can, actor, action.name, ticket_id)
+    if refusal is not None:
+        await alert(update, refusal.message)
+        return
+    await update.callback_query.answer()
+    ticket = await s.run(s.tickets.get, ticket_id)
+    options = [(d, n) for d, n, _ in await s.run(s.intake.suggestions, ticket_id) if d != ticket.department_id]
+    buttons = [button("", f"tp:{name}:{ticket_id}:{d}", n) for d, n in options]
+    await say(context, update.effective_chat.id,
+              text("pick_department_for", internal_no=ticket.internal_no, action=label("action", action.name)),
+              keyboard(*in_rows(buttons, 2)))
+
+
+async def on_department_picked(update: Update, context: Context) -> None:
+    """tp:<press>:<ticket id>:<department id>: the command, checked again by the core."""
+    actor = context.actor
+    parts = (update.callback_query.data or "").split(":")
+    known = len(parts) == 4 and parts[1] in PRESSES and PRESSES[parts[1]][1].pick
+    ticket_id, department_id = (ident(parts[2]), ident(parts[3])) if known else (None, None)
+    if ticket_id is None or department_id is None:
+        await forged(update, context, actor)
+        return
+    s = context.services
+    outcome = await s.run(s.workflow.do, actor, make_command(parts[1], ticket_id, {"department": department_id}))
     await after(update, context, outcome, actor)
 
 
@@ -65,20 +102,23 @@ async def ask_prompt(update: Update, context: Context, actor: Actor, ticket_id: 
     ticket = await s.run(s.tickets.get, ticket_id)
     message = text("prompt_ask", internal_no=ticket.internal_no, field=label("prompt_field", field))
 
+    group = f"choice_{field}"  # short answers offered as buttons (typing stays open)
+    offered = [button("", f"fx:pc:{code}", name) for code, name in labels(group).items()] if has_labels(group) else []
+
     async def send():
         await context.bot.send_message(update.effective_user.id, message,
-                                       reply_markup=keyboard([button("cancel", "fx:cancel")]))
+                                       reply_markup=keyboard(*in_rows(offered, 2), [button("cancel", "fx:cancel")]))
 
     await ask_or_link(update, context, send)
 
 
-async def on_prompt_text(update: Update, context: Context, actor: Actor, draft) -> None:
-    """The typed answer to a prompt: the next field, or the command itself."""
+async def on_prompt_text(update: Update, context: Context, actor: Actor, draft, answer: str | None = None) -> None:
+    """The typed (or chosen) answer to a prompt: the next field, or the command itself."""
     s = context.services
     name = draft.data["press"]
     fields = PRESSES[name][1].fields
     values = dict(draft.data.get("values", {}))
-    values[draft.step] = update.effective_message.text.strip()
+    values[draft.step] = answer if answer is not None else update.effective_message.text.strip()
     remaining = fields[fields.index(draft.step) + 1:]
     if remaining:
         await s.run(s.drafts.put, actor.member_id, "prompt", draft.ticket_id, remaining[0],

@@ -437,6 +437,9 @@ class Supervision(SQLModel, table=True):
     department_id: int | None = _fk("department.id")
     reply: str | None = None
     replied_at: datetime | None = _when()
+    dismissed_by_id: int | None = _fk("member.id")
+    dismissed_at: datetime | None = _when()
+    dismiss_reason: str | None = None  # 办法 第十六条: not a 督办件 for this reason
 
 
 class Extension(SQLModel, table=True):
@@ -517,6 +520,20 @@ class Collaboration(SQLModel, table=True):
     reason: str | None = None
     recorded_by_id: int | None = _fk("member.id")
     recorded_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Assist(SQLModel, table=True):
+    """An assisting department (协办) of a ticket, and the part it added for the lead department's reply."""
+
+    __tablename__ = "assist"
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id", index=True)
+    department_id: int = Field(foreign_key="department.id")
+    added_by_id: int | None = _fk("member.id")
+    added_at: datetime = Field(sa_type=UTCDateTime)
+    part: str | None = None
+    part_by_id: int | None = _fk("member.id")
+    part_at: datetime | None = _when()
 
 
 class EmergencyAlert(SQLModel, table=True):

@@ -83,6 +83,10 @@ def label(group: str, code: object, default: str | None = None) -> str:
     raise KeyError(f"no label for {group}.{key}")
 
 
+def has_labels(group: str) -> bool:
+    return group in _toml("labels.toml")
+
+
 def labels(group: str) -> dict[str, str]:
     return dict(_toml("labels.toml")[group])
 

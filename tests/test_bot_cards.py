@@ -63,7 +63,7 @@ async def test_the_leader_sees_the_reason_and_the_evidence_of_a_return(chat):
     assert [m.method for m in to_leader] == ["sendVoice", "sendPhoto", "sendMessage"]
     assert "理由：属法院已受理的诉讼事项，依法不予受理" in to_leader[-1].text
     assert "证明材料 2 件（见上）" in to_leader[-1].text
-    assert chat.buttons(to_leader[-1]) == ["同意退单", "不同意退单"]
+    assert chat.buttons(to_leader[-1]) == ["同意退单", "不同意退单", "改派其他科室"]
     group = chat.api.in_chat(chat.groups["社会救助科群"]["id"])
     assert not [m for m in group if m.method in ("sendVoice", "sendPhoto")]  # evidence never goes to a group
 
@@ -76,4 +76,4 @@ async def test_evidence_telegram_no_longer_has_does_not_hold_up_the_decision(cha
     desk.ok("李强", AskReturn(t, "不属本科", evidence=(EvidenceIn("photo", "gone-file-id"),)))
     await chat.app.bot_data["deliverer"].flush()
     request = chat.last_in("陈刚")
-    assert "理由：不属本科" in request.text and chat.buttons(request) == ["同意退单", "不同意退单"]
+    assert "理由：不属本科" in request.text and chat.buttons(request) == ["同意退单", "不同意退单", "改派其他科室"]

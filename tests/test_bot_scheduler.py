@@ -161,7 +161,7 @@ async def test_a_burst_for_one_group_is_one_list(chat, clock, db, org):
     assert len(messages) == 1
     assert "8 条新消息" in messages[0].text and messages[0].text.count("新工单：/ticket_SJMZ_2026_") == 8
     await chat.say("李强", "/ticket_SJMZ_2026_000003")
-    assert chat.buttons(chat.last_in("李强")) == ["受理", "申请退单"]  # the card's buttons, in private chat
+    assert chat.buttons(chat.last_in("李强")) == ["受理", "申请退单", "办理记录"]  # the card's buttons, in private chat
 
 
 async def test_a_group_gets_at_most_its_rate(chat, clock, db, org, monkeypatch):

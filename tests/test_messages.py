@@ -8,6 +8,8 @@ from bot.views import render_outbox
 from bot.workflow import (
     Accept,
     AcknowledgeEmergency,
+    AddAssist,
+    AddAssistPart,
     ApplyHotlineExtension,
     ApproveExtension,
     ApproveImmediateAnswer,
@@ -17,11 +19,15 @@ from bot.workflow import (
     AskReturn,
     CompleteReturn,
     CreateSupervision,
+    DismissSupervision,
     DraftImmediateAnswer,
     EvidenceIn,
     FailReview,
     GrantHotlineExtension,
     PassReview,
+    ProposeSupervision,
+    Reassign,
+    ReassignOnReturn,
     RecordFollowUp,
     RecordMail,
     RecordPlatformReply,
@@ -39,6 +45,7 @@ from bot.workflow import (
     SubmitFinalReply,
     SubmitProblemReport,
     SubmitReply,
+    Urge,
     VerifyProblemReport,
 )
 from storage import queries
@@ -110,6 +117,21 @@ def every_path(desk: Desk) -> None:
     q = desk.new("12345", "ordinary", **person, external_no="Q1")
     desk.to_department(q, "quhua")
     desk.accepted_with_reply(q, handler="冯涛")
+    # inside the bureau: 协办, 催办, 改派 (by the office and on a return request), a dismissed 督办建议
+    r = desk.new("12345", "ordinary", **person, external_no="R1")
+    desk.to_department(r)
+    desk.ok("王芳", AddAssist(r, desk.departments["yanglao"]))
+    desk.ok("李强", Accept(r))
+    desk.ok("周丽", AddAssistPart(r, f"{NAME}的养老补贴已核实"))
+    desk.ok("郑华", Urge(r))
+    desk.ok("王芳", Reassign(r, desk.departments["quhua"]))
+    desk.ok("冯涛", AskReturn(r, "不属本科", (EvidenceIn("document", "BQAD"),)))
+    desk.ok("王芳", ProposeSupervision(r, "请说明"))
+    desk.ok("王芳", DismissSupervision(r, "已批准延期"))
+    s2 = desk.new("12345", "ordinary", **person, external_no="R2")
+    desk.to_department(s2)
+    desk.ok("李强", AskReturn(s2, "不属本科", (EvidenceIn("document", "BQAD"),)))
+    desk.ok("陈刚", ReassignOnReturn(s2, desk.departments["yanglao"]))
 
 
 def test_every_template_renders_and_groups_never_see_personal_data(desk):
@@ -131,7 +153,8 @@ def test_every_template_renders_and_groups_never_see_personal_data(desk):
                if p.name.endswith(".j2") and not p.name.startswith("_")}
     chat_only = {"ticket_detail", "listing", "join_request", "join_approved", "delivery_failed", "stats",
                  "weekly_stats", "scoreboard", "spot_check", "deadline_warnings", "digest", "sensitive_ask", "sensitive_remind",
-                 "sensitive_daily", "visit_reminder", "visit_recorded", "burst", "kb_results", "problem_summary", "visit_due"}
+                 "sensitive_daily", "visit_reminder", "visit_recorded", "burst", "kb_results", "problem_summary", "visit_due",
+                     "history"}
     assert used == shipped - chat_only  # every workflow message has a template, and no template is dead
 
 

@@ -14,6 +14,7 @@ from bot.domain import Audience, Role
 from bot.messages import KINDS
 from bot.services.base import Service
 from bot.views import render_outbox
+from bot.workflow import PRESSES
 from storage import queries
 from storage.models import Department, Member
 from storage.models import Outbox as OutboxRow
@@ -192,12 +193,13 @@ class Outbox(Service):
         change (templates None) not those of a kind that outlives it (a side machine of its own)."""
         out = []
         with self.db.session() as session:
+            ticket = queries.ticket(session, ticket_id)
             for row in queries.open_buttons(session, ticket_id):
                 if keep and (row.chat_id, row.telegram_message_id) == keep:
                     continue
                 if templates is not None and row.template not in templates:
                     continue
-                if templates is None and row.template in KINDS and KINDS[row.template].outlives_status:
+                if templates is None and _still_pressable(row.template, ticket.status):
                     continue
                 out.append(OpenButtons(row.id, row.chat_id, row.telegram_message_id,
                                        render_outbox(session, row, self.calc)))
@@ -213,3 +215,13 @@ class Outbox(Service):
         with self.db.session() as session:
             row = queries.outbox_by_message(session, chat_id, message_id)
             return SentMessage(row.id, row.template, render_outbox(session, row, self.calc), row.context) if row else None
+
+
+def _still_pressable(template: str, status: str) -> bool:
+    """A kind of a side machine keeps its buttons when the ticket's status moves, while one of its actions may
+    still start from the new status (a 督办建议 stays until decided, not once the ticket has closed for a 延期)."""
+    kind = KINDS.get(template)
+    if kind is None or not kind.outlives_status:
+        return False
+    presses = [b.press for line in kind.buttons for b in line if b.press in PRESSES]
+    return any(status in PRESSES[press][0].sources for press in presses)

@@ -10,10 +10,15 @@ from bot.domain import WAITING_FOR, Role
 from bot.messages import MORE_ON_TICKET, NEXT_ON_TICKET
 from bot.priority import first_things_first, flags
 from bot.services.base import Service, may_see, may_see_full, snapshot
-from bot.workflow import PRESSES, Actor, clean, make_command
+from bot.workflow import BY_NAME, PRESSES, Actor, clean, make_command
 from storage import queries
-from storage.models import Department, Ticket
-from templates import label, text
+from storage.models import Department, Member, Ticket
+from templates import label, render, text
+
+HISTORY_PAGE = 8  # steps per page of 办理记录 (short enough for a phone)
+# what an event's payload adds to its line: typed words first, then the department it went to
+HISTORY_WORDS = ("comment", "reason", "instruction", "part", "note", "body", "text", "belongs_to")
+HISTORY_DEPARTMENTS = ("department_id",)
 
 
 @dataclass(frozen=True)
@@ -73,7 +78,8 @@ class Tickets(Service):
     def _allowed(self, session: Session, actor: Actor | None, action: str, ticket: Ticket) -> bool:
         """Allowed now; a press that needs nothing typed is asked of its guard too."""
         press = PRESSES.get(action)
-        command = make_command(action, ticket.id) if press and not (press[1].fields or press[1].flow) else None
+        command = (make_command(action, ticket.id) if press and not (press[1].fields or press[1].flow or press[1].pick)
+                   else None)
         return self.workflow.check(session, actor, action, ticket.id, command) is None
 
     def _next_step(self, session: Session, actor: Actor | None, ticket: Ticket) -> str | None:
@@ -88,10 +94,38 @@ class Tickets(Service):
         out = []
         for name in MORE_ON_TICKET:
             action, press = PRESSES[name]
-            command = None if press.fields or press.flow else make_command(name, ticket.id)
+            command = None if press.fields or press.flow or press.pick else make_command(name, ticket.id)
             if self.workflow.check(session, actor, action.name, ticket.id, command) is None:
                 out.append((name, name))
         return out
+
+    # -- 办理记录 --
+
+    def history(self, actor: Actor | None, ticket_id: int, private_chat: bool, page: int) -> tuple[str, int] | None:
+        """A page of the ticket's steps (who, when, what; what was written only in private chat) and the number
+        of pages; None for whoever may not see the ticket."""
+        with self.db.session() as session:
+            ticket = queries.ticket(session, ticket_id)
+            if ticket is None or not may_see(actor, ticket):
+                return None
+            full = private_chat and may_see_full(actor, ticket)
+            events, total = queries.history(session, ticket.id, list(BY_NAME), page * HISTORY_PAGE, HISTORY_PAGE)
+            if full:
+                self._audit(session, actor, "view_history", ticket.id, page=page)
+            steps = []
+            for event in events:
+                member = session.get(Member, event.actor_id) if event.actor_id else None
+                payload = event.payload or {}
+                words = next((str(payload[k]) for k in HISTORY_WORDS if payload.get(k)), None) if full else None
+                to = next((session.get(Department, payload[k]).name for k in HISTORY_DEPARTMENTS
+                           if isinstance(payload.get(k), int) and session.get(Department, payload[k])), None)
+                steps.append({"at": self.calc.local(event.at), "who": member.name if member else label("role", "office"),
+                              "action": event.action, "to_status": event.to_status if event.to_status != event.from_status
+                              else None, "department": to, "words": words, "count": payload.get("count")})
+            pages = max(1, -(-total // HISTORY_PAGE))
+            body = render("history", internal_no=ticket.internal_no, steps=steps, page=page + 1, pages=pages,
+                          total=total, full=full)
+            return body, pages
 
     # -- lists --
 
@@ -142,6 +176,16 @@ class Tickets(Service):
                     created = [t for t in queries.supervisions_in(session, "created") if t.department_id == department_id]
                     if created:
                         out[text("todo_supervision_created")] = self._listing(session, created)
+            # a 延期 waiting for the business leader, a 协办 part for the assisting department
+            for role, department_id in actor.roles:
+                if role == Role.BUSINESS_LEADER:
+                    asked = queries.extensions_waiting(session, department_id)
+                    if asked:
+                        out[text("todo_extension_requested")] = self._listing(session, asked)
+            assisting = [d for r, d in actor.roles if r == Role.HANDLER and d is not None]
+            waiting = queries.assists_waiting(session, assisting) if assisting else []
+            if waiting:
+                out[text("todo_assist")] = self._listing(session, waiting)
         return out
 
     def search(self, actor: Actor, words: list[str]) -> list[dict]:

@@ -9,7 +9,9 @@
 - `emergencies`   应急件, 重大扬言, sensitive daily reports, visits
 - `extensions`    延期
 - `follow_up`     回访
-- `collaboration` 协同件 and hand-back
+- `collaboration` 协同件 and hand-back; 协办 departments of the bureau
+- `reassign`      改派 to another department of the bureau
+- `urge`          催办
 - `immediate`     即办件: answered at once by the office
 
 Each action is declared once (`registry.declare`) with its command, who may do it
@@ -28,7 +30,7 @@ from bot.workflow.closing import (
     SubmitApprovalForm,
     SubmitFinalReply,
 )
-from bot.workflow.collaboration import HandBack, RecordCollaboration
+from bot.workflow.collaboration import AddAssist, AddAssistPart, HandBack, RecordCollaboration
 from bot.workflow.core import (
     AFTER_ACCEPTANCE,
     OPEN_WITH_DEPARTMENT,
@@ -75,6 +77,7 @@ from bot.workflow.problems import (
     UnlinkTickets,
     VerifyProblemReport,
 )
+from bot.workflow.reassign import Reassign, ReassignOnReturn
 from bot.workflow.registry import BY_NAME, PRESSES, REGISTRY, Action, Press, make_command
 from bot.workflow.reply import (
     CHOICE_FIELDS,
@@ -90,9 +93,16 @@ from bot.workflow.reply import (
     default_template,
 )
 from bot.workflow.returns import ApproveReturn, AskReturn, CompleteReturn, OfficeReturn, RejectReturn
-from bot.workflow.supervision import CreateSupervision, ProposeSupervision, ReplySupervision
+from bot.workflow.supervision import (
+    CreateSupervision,
+    DismissSupervision,
+    ProposeSupervision,
+    ReplySupervision,
+)
+from bot.workflow.urge import Urge
 
 __all__ = [
+    "AddAssist", "AddAssistPart", "DismissSupervision", "Reassign", "ReassignOnReturn", "Urge",
     "AFTER_ACCEPTANCE", "AnswerAtOnce", "ApproveImmediateAnswer", "BY_NAME", "CHOICE_FIELDS", "CONFORMITY_ITEMS", "OPEN_WITH_DEPARTMENT", "PRESSES",
     "REGISTRY", "REPLY_FIELDS", "REPLY_REQUIRED", "WITH_DEPARTMENT", "Accept", "AcknowledgeEmergency", "Action",
     "Actor", "ApplyHotlineExtension", "ApproveExtension", "ApproveReply", "ApproveReturn", "ApproveSignoff",

@@ -192,6 +192,11 @@ class Step:
         self._queue(Message(Audience.DEPARTMENT_GROUP, template, self._ctx(**extra),
                             department_id=self.ticket.department_id, urgent=self.urgent))
 
+    def to_group(self, department_id: int, template: str, **extra) -> None:
+        """To a department's group other than the ticket's own (the one it left, an assisting one)."""
+        self._queue(Message(Audience.DEPARTMENT_GROUP, template, self._ctx(**extra), department_id=department_id,
+                            urgent=self.urgent))
+
     def to_member(self, member_id: int, template: str, **extra) -> None:
         self._queue(Message(Audience.MEMBER, template, self._ctx(**extra), member_id=member_id, urgent=self.urgent))
 

@@ -27,6 +27,7 @@ class ReturnState(StrEnum):
     APPROVED = "approved"  # the office returns it through the original channel
     REJECTED = "rejected"  # the department keeps it
     COMPLETED = "completed"  # returned
+    REASSIGNED = "reassigned"  # sent to another department of the bureau instead (改派)
 
 
 class ExtensionState(StrEnum):
@@ -63,6 +64,7 @@ class SupervisionState(StrEnum):
     PROPOSED = "proposed"  # the office has 2 working days to create it (办法 第十六条)
     CREATED = "created"  # the department has 10 working days to answer
     REPLIED = "replied"
+    DISMISSED = "dismissed"  # not a 督办件: a 正当理由 recorded (办法 第十六条「无正当理由」)
 
 
 class ProblemState(StrEnum):
@@ -110,8 +112,8 @@ class Machine:
 def _return_state(r) -> ReturnState:
     if r.decision is None:
         return ReturnState.REQUESTED
-    if r.decision == "rejected":
-        return ReturnState.REJECTED
+    if r.decision in ("rejected", "reassigned"):
+        return ReturnState(r.decision)
     return ReturnState.COMPLETED if r.completed_at is not None else ReturnState.APPROVED
 
 

@@ -31,6 +31,7 @@ class Press:
     fields: tuple[str, ...] = ()
     make: Callable[[int, dict], object] | None = None  # (ticket id, typed values) -> command
     flow: str | None = None  # a chat form of its own (with evidence) instead of typed fields
+    pick: str | None = None  # a choice made on buttons first ("department": the bureau's other departments)
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from storage import queries
 from storage.models import TicketReturn
 from templates import text
 
-NO_OPEN_REQUEST = {ReturnState.NONE, ReturnState.REJECTED}
+NO_OPEN_REQUEST = {ReturnState.NONE, ReturnState.REJECTED, ReturnState.REASSIGNED}
 
 # --- the office returns a ticket that is plainly not the bureau's ------------
 

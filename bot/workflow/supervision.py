@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.domain import LEADER_ROLES, Role, Stage, SupervisionTrigger
-from bot.workflow.core import EVER_DISPATCHED, Step, invalid, require
+from bot.workflow.core import EVER_DISPATCHED, Refused, Step, invalid, require
 from bot.workflow.machines import SUPERVISION, SupervisionState
 from bot.workflow.registry import Press, declare, no_guard
 from storage import queries
@@ -56,7 +56,7 @@ def propose_supervision(s: Step, c: ProposeSupervision) -> dict:
     return {"trigger": c.trigger, "instruction": c.instruction.strip()}
 
 
-NO_OPEN_SUPERVISION = {SupervisionState.NONE, SupervisionState.REPLIED}
+NO_OPEN_SUPERVISION = {SupervisionState.NONE, SupervisionState.REPLIED, SupervisionState.DISMISSED}
 
 declare(ProposeSupervision, who=(*LEADER_ROLES, Role.OFFICE), sources=EVER_DISPATCHED,
         sub=SUPERVISION.move(NO_OPEN_SUPERVISION, SupervisionState.PROPOSED, refusal="refusal_supervised"),
@@ -119,3 +119,48 @@ declare(ReplySupervision, who=Role.HANDLER, own_department=True, sources=EVER_DI
         guard=check_reply, effect=reply_supervision, queues={"supervision_replied"}, settles={"supervision_card"},
         presses={"reply_supervision": Press(("supervision_reply",),
                                             lambda t, v: ReplySupervision(t, v["supervision_reply"]))})
+
+
+# --- dismissed: a 正当理由 (办法 第十六条「无正当理由…不能按时办结的」 are 督办件, others not) ----------
+
+
+@dataclass(frozen=True)
+class DismissSupervision:
+    """The office (or a leader over the ticket) records why the proposal is not a 督办件."""
+
+    ticket_id: int
+    reason: str
+    action = "dismiss_supervision"
+
+
+DECIDES_SUPERVISION = (Role.OFFICE, Role.MAIN_LEADER, Role.PETITION_LEADER, Role.BUSINESS_LEADER)
+
+
+def check_over_the_ticket(s: Step, c=None) -> None:
+    """The office and the bureau's leaders over every ticket; a business leader over their department's only."""
+    over_all = any(s.actor.has_role(r) for r in (Role.OFFICE, Role.MAIN_LEADER, Role.PETITION_LEADER))
+    if not over_all and not s.actor.has(Role.BUSINESS_LEADER, s.ticket.department_id):
+        raise Refused("department", text("refusal_department"), department_id=s.ticket.department_id)
+
+
+def check_dismiss(s: Step, c: DismissSupervision) -> None:
+    check_over_the_ticket(s)
+    require(c.reason, "dismiss_reason")
+
+
+def dismiss_supervision(s: Step, c: DismissSupervision) -> dict:
+    supervision = queries.open_supervision(s.session, s.ticket.id)
+    supervision.status = SupervisionState.DISMISSED.value
+    supervision.dismissed_by_id, supervision.dismissed_at = s.actor.member_id, s.now
+    supervision.dismiss_reason = c.reason.strip()
+    s.close_stages([Stage.SUPERVISION_CREATE], cancel=True)  # nothing to create: no more reminders
+    s.to_office("supervision_dismissed", by=s.actor.name, reason=c.reason.strip(), trigger=supervision.trigger)
+    return {"supervision_id": supervision.id, "reason": c.reason.strip()}
+
+
+declare(DismissSupervision, who=DECIDES_SUPERVISION, sources=EVER_DISPATCHED,
+        sub=SUPERVISION.move(SupervisionState.PROPOSED, SupervisionState.DISMISSED),
+        guard=check_dismiss, effect=dismiss_supervision, queues={"supervision_dismissed"},
+        settles={"supervision_proposed"},
+        presses={"dismiss_supervision": Press(("dismiss_reason",),
+                                              lambda t, v: DismissSupervision(t, v["dismiss_reason"]))})

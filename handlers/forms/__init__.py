@@ -19,6 +19,7 @@ from bot.services import failed_import_lines
 from bot.workflow import (
     PRESSES,
     Actor,
+    AddAssistPart,
     AskReturn,
     CreateTicket,
     EvidenceIn,
@@ -42,13 +43,14 @@ from handlers.common import (
     parse_data,
     reply,
     say,
+    settle,
     stale,
 )
 from handlers.forms.view import FLAGS, STEP_LABELS, channel_of, choices, confirm, kind_of, show, show_private
 from templates import label, text
 
 # forms that end by submitting: flow -> the action checked before it starts
-SUBMITTED = {"return": "ask_return", "problem": "submit_problem_report"}
+SUBMITTED = {"return": "ask_return", "problem": "submit_problem_report", "assist": "add_assist_part"}
 
 
 # -- starting -----------------------------------------------------------------
@@ -294,7 +296,7 @@ async def on_control(update: Update, context: Context, actor: Actor, draft) -> N
             return
         await s.run(s.drafts.drop, actor.member_id, "reply")
         await reply(update, context, text("reply_submitted", internal_no=outcome.internal_no))
-        await context.sender.close_buttons(outcome.ticket_id)
+        await settle(context, outcome)
     elif verb == "confirm" and draft.flow == "intake":
         await create_from_draft(update, context, actor, draft)
 
@@ -319,15 +321,17 @@ async def submit_return(update: Update, context: Context, actor: Actor, draft) -
     s = context.services
     items = tuple(EvidenceIn(**item) for item in draft.data.get("evidence", []))
     d = draft.data
-    command = (AskReturn(draft.ticket_id, d.get("reason", ""), items) if draft.flow == "return"
-               else SubmitProblemReport(draft.ticket_id, d.get("reasons", ""), d.get("work_done", ""), items))
+    command = {"return": lambda: AskReturn(draft.ticket_id, d.get("reason", ""), items),
+               "problem": lambda: SubmitProblemReport(draft.ticket_id, d.get("reasons", ""), d.get("work_done", ""),
+                                                      items),
+               "assist": lambda: AddAssistPart(draft.ticket_id, d.get("part", ""), items)}[draft.flow]()
     outcome = await s.run(s.workflow.do, actor, command)
     if not outcome.ok:
         await reply(update, context, outcome.refusal.message)
         return
     await s.run(s.drafts.drop, actor.member_id, draft.flow)
     await reply(update, context, text(f"{draft.flow}_submitted", internal_no=outcome.internal_no))
-    await context.sender.close_buttons(outcome.ticket_id)
+    await settle(context, outcome)
 
 
 def intake_command(data: dict, tz) -> CreateTicket:

@@ -17,7 +17,8 @@ from handlers.common import Context, button, in_rows, keyboard, say
 from templates import label, labels, text
 
 FLAGS = TICKET_FLAGS
-STEP_LABELS = {"reply": "reply_step", "intake": "intake_step", "return": "return_step", "problem": "problem_step"}
+STEP_LABELS = {"reply": "reply_step", "intake": "intake_step", "return": "return_step", "problem": "problem_step",
+               "assist": "assist_step"}
 
 
 def choices(context: Context, step: Step, channel: str | None) -> list[tuple[str, str]]:

@@ -37,9 +37,16 @@ from storage.queries.outbox import (
     sent_to_chat_since,
 )
 from storage.queries.records import (
+    assist_of,
+    assists_of,
+    assists_waiting,
     bump_reminder,
+    count_events,
     current_reply,
     daily_report,
+    extensions_waiting,
+    history,
+    last_event_at,
     latest_alert,
     latest_extension,
     latest_form,
@@ -111,6 +118,13 @@ from storage.queries.tickets import (
 
 __all__ = [
     "add_role",
+    "assist_of",
+    "assists_of",
+    "assists_waiting",
+    "count_events",
+    "extensions_waiting",
+    "history",
+    "last_event_at",
     "attachments_of",
     "bind_chat",
     "binding_for_chat",

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlmodel import Session
 
 from storage.models import (
+    Assist,
     DailyReport,
     EmergencyAlert,
     Extension,
@@ -19,6 +20,7 @@ from storage.models import (
     StageDeadline,
     Supervision,
     Ticket,
+    TicketEvent,
     TicketReturn,
     Visit,
 )
@@ -170,3 +172,48 @@ def latest_supervision(session: Session, ticket_id: int):
 
 def latest_problem(session: Session, ticket_id: int):
     return _latest(session, ProblemReport, ticket_id)
+
+
+# --- the ticket's history (办理记录), 催办 and 协办 ---------------------------------------
+
+
+def history(session: Session, ticket_id: int, actions: Sequence[str], offset: int, limit: int
+            ) -> tuple[list[TicketEvent], int]:
+    """A page of the ticket's workflow events, oldest first, and how many there are in all."""
+    where = (TicketEvent.ticket_id == ticket_id, TicketEvent.action.in_(list(actions)))
+    total = session.scalar(select(func.count()).select_from(TicketEvent).where(*where)) or 0
+    rows = session.scalars(select(TicketEvent).where(*where).order_by(TicketEvent.at, TicketEvent.id)
+                           .offset(offset).limit(limit))
+    return list(rows), total
+
+
+def count_events(session: Session, ticket_id: int, action: str) -> int:
+    return session.scalar(select(func.count()).select_from(TicketEvent).where(
+        TicketEvent.ticket_id == ticket_id, TicketEvent.action == action)) or 0
+
+
+def last_event_at(session: Session, ticket_id: int, action: str) -> datetime | None:
+    return session.scalar(select(func.max(TicketEvent.at)).where(TicketEvent.ticket_id == ticket_id,
+                                                                 TicketEvent.action == action))
+
+
+def assists_of(session: Session, ticket_id: int) -> list[Assist]:
+    return list(session.scalars(select(Assist).where(Assist.ticket_id == ticket_id).order_by(Assist.id)))
+
+
+def assist_of(session: Session, ticket_id: int, department_id: int | None) -> Assist | None:
+    return session.scalar(select(Assist).where(Assist.ticket_id == ticket_id, Assist.department_id == department_id))
+
+
+def assists_waiting(session: Session, department_ids: Sequence[int]) -> list[Ticket]:
+    """Open tickets on which these departments assist and have not added their part."""
+    waiting = select(Assist.ticket_id).where(Assist.department_id.in_(list(department_ids)), Assist.part_at.is_(None))
+    return list(session.scalars(select(Ticket).where(Ticket.id.in_(waiting), Ticket.closed_at.is_(None))
+                                .order_by(Ticket.id)))
+
+
+def extensions_waiting(session: Session, department_id: int | None) -> list[Ticket]:
+    """Open tickets of the department with a 延期 request nobody decided yet."""
+    asked = select(Extension.ticket_id).where(Extension.decision.is_(None))
+    return list(session.scalars(select(Ticket).where(
+        Ticket.department_id == department_id, Ticket.id.in_(asked), Ticket.closed_at.is_(None)).order_by(Ticket.id)))
