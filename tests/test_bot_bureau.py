@@ -114,6 +114,25 @@ async def test_an_extension_request_keeps_its_buttons_when_the_reply_is_submitte
     assert chat.buttons(request) == []
 
 
+async def test_an_emergency_alert_and_a_supervision_card_outlive_acceptance_and_the_reply(chat, desk):
+    from bot.workflow import CreateSupervision, MarkEmergency, ProposeSupervision
+
+    t = desk.new("12345", "ordinary", external_no="H-EM")
+    desk.to_department(t)
+    desk.ok("王芳", MarkEmergency(t))
+    desk.ok("郑华", ProposeSupervision(t, "请当日办结"))
+    desk.ok("王芳", CreateSupervision(t))
+    await flush(chat)
+    group = chat.api.in_chat(chat.groups["社会救助科群"]["id"])
+    alert = chat.last_in("郑华")
+    card = [s for s in group if "<b>督办件</b>" in s.text][-1]
+    assert chat.buttons(alert) == ["收到，已知悉"] and chat.buttons(card) == ["答复督办"]
+    await chat.tap("李强", [s for s in group if "新工单" in s.text][-1], "受理")  # the status moves
+    assert chat.buttons(alert) == ["收到，已知悉"] and chat.buttons(card) == ["答复督办"]
+    await chat.tap("郑华", alert, "收到，已知悉")
+    assert chat.buttons(alert) == [] and chat.buttons(card) == ["答复督办"]
+
+
 async def test_reassigned_from_a_return_request_keeps_the_deadline(chat, desk):
     t = desk.new("12345", "ordinary", external_no="H-RA")
     desk.to_department(t)

@@ -53,6 +53,9 @@ def reassign(s: Step, c: Reassign | ReassignOnReturn) -> dict:
         request.decision, request.decided_at, request.leader_id = "reassigned", s.now, s.actor.member_id
         request.completed_at = s.now
     s.ticket.department_id, s.ticket.handler_id = c.department_id, None
+    assisting = queries.assist_of(s.session, s.ticket.id, c.department_id)
+    if assisting is not None:  # the assisting department now leads
+        s.session.delete(assisting)
     s.close_stages([Stage.ACCEPT], cancel=True)
     for row in queries.open_stages(s.session, s.ticket.id, [str(st) for st in CARRIED]):
         row.open, row.cancelled_at = False, s.now
