@@ -176,7 +176,8 @@ KINDS: dict[str, MessageKind] = {k.name: k for k in (
                      Button("refuse_hotline_extension", "refuse_hotline_extension")),), outlives_status=True),
     MessageKind("hotline_extension_decided", GROUPS),
     # the clock's lists and reports
-    MessageKind("deadline_warnings", ANYWHERE, merge=False),
+    MessageKind("deadline_warnings", ANYWHERE, (row(Button("urge", "urge", when=lambda c: bool(c.get("urge")))),),
+                merge=False),
     MessageKind("digest", frozenset({OFFICE}), merge=False),
     MessageKind("weekly_stats", frozenset({OFFICE}), merge=False, chart=True),
     MessageKind("scoreboard", frozenset({DEPARTMENT, MEMBER}), merge=False),

@@ -144,7 +144,10 @@ class Planner:
         # one message per recipient and tick, however many deadlines it lists
         for (audience, department_id, member_id), items in batches.items():
             items.sort(key=lambda i: (i["level"] != "overdue_again", i["level"] != "overdue", first_things_first(i)))
-            self._queue(session, report, audience, "deadline_warnings", {"items": items}, now,
+            # one overdue ticket, to the office or a leader: 催办 on the warning itself
+            single = {"ticket_id": items[0]["ticket_id"], "urge": audience != Audience.DEPARTMENT_GROUP
+                      and items[0]["level"] != "due_soon"} if len(items) == 1 else {}
+            self._queue(session, report, audience, "deadline_warnings", {"items": items, **single}, now,
                         department_id=department_id, member_id=member_id,
                         ticket_id=items[0]["ticket_id"] if len(items) == 1 else None,
                         urgent=(audience, department_id, member_id) in urgent_batch)

@@ -129,8 +129,12 @@ async def test_an_emergency_alert_and_a_supervision_card_outlive_acceptance_and_
     assert chat.buttons(alert) == ["收到，已知悉"] and chat.buttons(card) == ["答复督办"]
     await chat.tap("李强", [s for s in group if "新工单" in s.text][-1], "受理")  # the status moves
     assert chat.buttons(alert) == ["收到，已知悉"] and chat.buttons(card) == ["答复督办"]
+    await chat.say("郑华", "/todo")
+    assert "应急提醒待确认" in chat.last_in("郑华").text
     await chat.tap("郑华", alert, "收到，已知悉")
     assert chat.buttons(alert) == [] and chat.buttons(card) == ["答复督办"]
+    await chat.say("郑华", "/todo")
+    assert "应急提醒待确认" not in chat.last_in("郑华").text
 
 
 async def test_reassigned_from_a_return_request_keeps_the_deadline(chat, desk):
@@ -240,3 +244,21 @@ async def test_office_reassigns_adds_an_assisting_department_and_urges(chat, des
     await chat.tap("李强", chat.last_in("社会救助科群"), "办理记录")
     shown = chat.last_in("社会救助科群")
     assert "报送协办意见" in shown.text and "每月300元" not in shown.text and "请私聊查看" in shown.text
+
+
+async def test_an_overdue_warning_offers_urging_to_the_office_and_the_leader(chat, desk, clock):
+    t = desk.new("12345", "ordinary", external_no="H-UW")
+    desk.to_department(t)  # 受理 due 09-30 (Wed); 10-01..07 national holidays, 10-08 the next working day
+    clock.set("2026-10-08T09:00")
+    h = chat.app.bot_data["services"]
+    await h.run(h.clock.tick)
+    await flush(chat)
+    office = [s for s in chat.api.in_chat(chat.groups["局办公室群"]["id"]) if "🔴 <b>已超期</b>" in s.text][-1]
+    assert chat.buttons(office) == ["催办"]
+    assert "已超期" in chat.last_in("陈刚").text and chat.buttons(chat.last_in("陈刚")) == ["催办"]
+    group = [s for s in chat.api.in_chat(chat.groups["社会救助科群"]["id"]) if "已超期" in s.text][-1]
+    assert chat.buttons(group) == []  # the department is urged, it does not urge itself
+    await chat.tap("王芳", office, "催办")
+    assert "<b>催办</b>：SJMZ-2026-000001（王芳，第 1 次）" in chat.last_in("社会救助科群").text
+    await chat.tap("陈刚", chat.last_in("陈刚"), "催办")
+    assert "不再重复催办" in chat.answer()["text"]

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session
 
-from bot.domain import WAITING_FOR, Role
+from bot.domain import LEADER_ROLES, WAITING_FOR, Role
 from bot.messages import MORE_ON_TICKET, NEXT_ON_TICKET
 from bot.priority import first_things_first, flags
 from bot.services.base import Service, may_see, may_see_full, snapshot
@@ -182,6 +182,10 @@ class Tickets(Service):
                     asked = queries.extensions_waiting(session, department_id)
                     if asked:
                         out[text("todo_extension_requested")] = self._listing(session, asked)
+            if any(actor.has_role(r) for r in (Role.OFFICE, *LEADER_ROLES)):
+                alerts = {t.id: t for _, t in queries.unacknowledged_alerts(session)}
+                if alerts:
+                    out[text("todo_emergency")] = self._listing(session, list(alerts.values()))
             assisting = [d for r, d in actor.roles if r == Role.HANDLER and d is not None]
             waiting = queries.assists_waiting(session, assisting) if assisting else []
             if waiting:
