@@ -78,7 +78,8 @@ async def on_history(update: Update, context: Context) -> None:
     turn = [button("", f"h:{ticket_id}:{p}", label("button", key)) for key, p in
             (("previous", page - 1), ("next", page + 1)) if 1 <= p <= pages]
     markup = keyboard(turn) if turn else None
-    if page > 1 or query.message.text.startswith("🗂"):  # turning the page: the same message
+    turning = query.message is not None and (query.message.text or "").startswith("🗂")
+    if turning:  # turning the page: the same message
         await query.edit_message_text(body, reply_markup=markup)
     else:
         await reply(update, context, body, markup)
