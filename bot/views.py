@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from sqlmodel import Session
 
 from bot import forms
@@ -30,8 +32,11 @@ def ticket_view(session: Session, ticket: Ticket, calc: DeadlineCalculator, priv
                         "received_at": calc.local(other.received_at), "satisfaction": other.satisfaction,
                         "matched_on": link.matched_on})
     history.sort(key=lambda h: h["received_at"])
+    assists = queries.assists_of(session, ticket.id)
+    evidence = Counter(e.owner_id for e in queries.attachments_of(session, ticket.id, "assist_evidence")) if assists \
+        else Counter()
     assists = [{"department": session.get(Department, a.department_id).name, "part": a.part,
-                "part_at": calc.local(a.part_at) if a.part_at else None} for a in queries.assists_of(session, ticket.id)]
+                "part_at": calc.local(a.part_at) if a.part_at else None, "evidence": evidence[a.id]} for a in assists]
     return {
         "assists": assists,
         "urges": queries.count_events(session, ticket.id, "urge"),

@@ -207,7 +207,7 @@ async def test_office_reassigns_adds_an_assisting_department_and_urges(chat, des
     await flush(chat)
     approval = chat.last_in("陈刚")
     assert "答复待审批" in approval.text
-    assert "🤝 协办：养老服务科 ✅已报送：其母亲已享受养老服务补贴，每月300元" in approval.text
+    assert "🤝 协办：养老服务科 ✅已报送（证明材料 1 件）：其母亲已享受养老服务补贴，每月300元" in approval.text
 
     # 催办 by a leader: to the department group and the handler, counted, not twice within the interval
     await chat.say("郑华", "/ticket SJMZ-2026-000001")
