@@ -38,7 +38,9 @@ GRAMMAR: dict[str, tuple[tuple[str, ...], ...]] = {
     "fu": ((ID, WORD), (ID, WORD, WORD)),  # fu:<ticket>:<level>[:<result>]
     "st": ((WORD,),),  # st:<period>
     "f": ((WORD, WORD),),  # f:<step>:<value>
-    "fx": ((WORD,),),  # fx:<control>
+    "fx": ((WORD,), (WORD, WORD)),  # fx:<control>[:<offered answer>]
+    "tp": ((WORD, ID, ID),),  # tp:<press>:<ticket>:<department>: 改派, 协办
+    "h": ((ID, ID),),  # h:<ticket>:<page>: 办理记录
     "fe": ((WORD,),),  # fe:<step>
     "b": ((ID,),),  # b:<department>
     "ev": ((ID,),),  # ev:<ticket>: 查看佐证
@@ -56,7 +58,7 @@ def well_formed(data: str | None) -> bool:
         return False
     verb, *args = data.split(":")
     shapes = GRAMMAR.get(verb, ())
-    if verb == "t" and (len(args) != 2 or args[0] not in PRESSES):
+    if verb in ("t", "tp") and (len(args) not in (2, 3) or args[0] not in PRESSES):
         return False
     return any(len(shape) == len(args) and all(ident(arg) is not None if kind == ID else bool(_WORD.fullmatch(arg))
                                                for kind, arg in zip(shape, args, strict=True)) for shape in shapes)

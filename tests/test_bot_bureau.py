@@ -158,6 +158,7 @@ async def test_reassigned_from_a_return_request_keeps_the_deadline(chat, desk):
     assert chat.buttons(request) == []  # the leader's request is decided
     # the ticket's deadlines do not restart: the reply and the 办结时效 keep their dates, now the new department's
     assert due_of(desk, t, "reply") == reply_due and due_of(desk, t, "overall") == overall_due
+    assert not {"return_decision", "return_path"} & desk.open_stages(t)  # the leader decided; no return to time
     # 受理 afresh, from the 改派 (09-29 Tue 10:00 + 1 working day), never after the ticket's own deadline
     assert due_of(desk, t, "accept") == "2026-09-30T23:59:59+08:00" <= overall_due
     with desk.db.session() as session:

@@ -52,6 +52,8 @@ def reassign(s: Step, c: Reassign | ReassignOnReturn) -> dict:
     if request is not None and request.decision is None:  # the return request is answered by the 改派
         request.decision, request.decided_at, request.leader_id = "reassigned", s.now, s.actor.member_id
         request.completed_at = s.now
+        s.close_stages([Stage.RETURN_DECISION])  # decided (规程 三(一)), and the ticket stays in the bureau
+        s.close_stages([Stage.RETURN_PATH], cancel=True)
     s.ticket.department_id, s.ticket.handler_id = c.department_id, None
     assisting = queries.assist_of(s.session, s.ticket.id, c.department_id)
     if assisting is not None:  # the assisting department now leads
