@@ -27,7 +27,10 @@ from storage import queries
 from storage.models import Department, Outbox, StageDeadline, Ticket, WarningSent
 from templates import text
 
-SUPERVISION_BATCH = 100  # proposals per scan: a backlog is worked off minute by minute, never in one long lock
+WARNING_BATCH = 2000  # stages read and written per transaction by the warning scan
+SEARCH_DAYS = 400  # days looked through for a working day (a calendar has fewer holidays in a row)
+SUPERVISION_BATCH = 100
+DIGEST_ITEMS = 30  # tickets the digest lists per section; it counts the others  # proposals per scan: a backlog is worked off minute by minute, never in one long lock
 
 WAITING_OFFICE = WAITING_FOR[Role.OFFICE]
 WAITING_LEADER = WAITING_FOR[Role.BUSINESS_LEADER] + WAITING_FOR[Role.PETITION_LEADER]
@@ -105,43 +108,103 @@ class Planner:
                 "warnings", "due_soon_working_days")
         return ("due_soon", 0) if soon else None
 
+    def _soon_from(self, stage: StageDeadline) -> datetime | None:
+        """The first moment `_level` finds the stage due soon (None: never before it is overdue)."""
+        if stage.rule == "immediate" or stage.rule.startswith("hours:"):
+            hours = timedelta(hours=self.rules.flag("warnings", "due_soon_immediate_hours"))
+            return stage.due_at - min(hours, (stage.due_at - stage.started_at) / 2)
+        days = self.rules.flag("warnings", "due_soon_working_days")
+        due = self.calc.local(stage.due_at).date()
+        if days <= 0:
+            return None
+        day = due
+        for _ in range(SEARCH_DAYS):  # back to the first day fewer than `days` working days before it
+            if self.calendar.working_days_between(day - timedelta(days=1), due) >= days:
+                break
+            day -= timedelta(days=1)
+        return self._at(day, time.min)
+
+    def _working_from(self, moment: datetime) -> datetime:
+        """`moment`, or the start of the working hours after it (a non-urgent warning waits for them)."""
+        start, end = self.rules.working_hours
+        local = self.calc.local(moment)
+        day = local.date()
+        for _ in range(SEARCH_DAYS):
+            if self.calendar.is_workday(day):
+                if local < self._at(day, start):
+                    return self._at(day, start)
+                if local < self._at(day, end):
+                    return moment
+            day += timedelta(days=1)
+            local = self._at(day, time.min)
+        return moment
+
+    def _next_check(self, stage: StageDeadline, sent: set[tuple[str, int]], now: datetime, urgent: bool) -> datetime:
+        """When the scan must look at the stage again: never later than its next warning can be due
+        (earlier only costs a read), so an idle scan reads no stage at all."""
+        if now > stage.due_at:  # overdue again once on each later working day
+            day = self.calc.local(now).date() + timedelta(days=1)
+            for _ in range(SEARCH_DAYS):
+                if self.calendar.is_workday(day):
+                    break
+                day += timedelta(days=1)
+            moment = self._at(day, time.min)
+        else:
+            moment = stage.due_at + timedelta(microseconds=1)  # overdue from the moment after it is due
+            soon = None if ("due_soon", 0) in sent else self._soon_from(stage)
+            if soon is not None:
+                moment = min(moment, soon)
+        moment = moment if urgent else self._working_from(moment)
+        return max(moment, now + timedelta(microseconds=1))
+
     def _warnings(self, session: Session, now: datetime, report: TickReport) -> None:
+        """The open stages whose next warning is due, in batches; a long backlog (the first scan after an
+        upgrade, a morning of many overdue stages) is written in short transactions, each batch with its
+        warnings and their messages, so the database is never locked for long."""
         in_hours = self.in_working_hours(now)
-        horizon = self.calc.end_of(self.calendar.add_working_days(self.calc.local(now).date(), 2).day)
-        batches: dict[tuple, list[dict]] = defaultdict(list)
-        urgent_batch: set[tuple] = set()
         leaders: dict[int, list[int]] = {}
-        after = 0
+        seen: set[int] = set()
         while True:
-            rows = queries.open_stages_due_before(session, horizon, after, urgent_only=not in_hours)
+            rows = [r for r in queries.stages_to_check(session, now, WARNING_BATCH, urgent_only=not in_hours)
+                    if r[0].id not in seen]
             if not rows:
                 break
-            after = rows[-1][0].id
-            sent = queries.warnings_of(session, [stage.id for stage, _ in rows])
-            for stage, ticket in rows:
-                urgent = stage.urgent or stage.rule == "immediate" or stage.rule.startswith("hours:") or ticket.emergency
-                level = self._level(stage, sent.get(stage.id, set()), now)
-                if level is None:
-                    continue
-                # written with the messages; the unique key makes a concurrent scan's commit fail, not repeat
-                session.add(WarningSent(stage_deadline_id=stage.id, level=level[0], seq=level[1], sent_at=now))
-                report.warnings.append((stage.id, *level))
-                item = {"ticket_id": ticket.id, "internal_no": ticket.internal_no, "stage": stage.stage,
-                        "level": level[0], "days_over": level[1], "due": self.calc.local(stage.due_at),
-                        "fallback": stage.calendar_fallback, **flags(ticket)}
-                targets = [(Audience.OFFICE_GROUP, None, None)]
-                if stage.department_id is not None:
-                    targets.append((Audience.DEPARTMENT_GROUP, stage.department_id, None))
-                    if level[0] != "due_soon":
-                        if stage.department_id not in leaders:
-                            leaders[stage.department_id] = [m.id for m in queries.members_with_role(
-                                session, Role.BUSINESS_LEADER.value, stage.department_id)]
-                        targets += [(Audience.MEMBER, None, m) for m in leaders[stage.department_id]]
-                for target in targets:
-                    batches[target].append(item)
-                    if urgent:
-                        urgent_batch.add(target)
-        # one message per recipient and tick, however many deadlines it lists
+            seen.update(stage.id for stage, _ in rows)
+            self._warn(session, now, report, rows, leaders)
+            if len(rows) < WARNING_BATCH:
+                break
+            session.commit()
+
+    def _warn(self, session: Session, now: datetime, report: TickReport, rows: list, leaders: dict) -> None:
+        batches: dict[tuple, list[dict]] = defaultdict(list)
+        urgent_batch: set[tuple] = set()
+        sent = queries.warnings_of(session, [stage.id for stage, _ in rows])
+        for stage, ticket in rows:
+            urgent = stage.urgent or stage.rule == "immediate" or stage.rule.startswith("hours:") or ticket.emergency
+            had = sent.get(stage.id, set())
+            level = self._level(stage, had, now)
+            stage.next_warning_at = self._next_check(stage, had | ({level} if level else set()), now, urgent)
+            if level is None:
+                continue
+            # written with the messages; the unique key makes a concurrent scan's commit fail, not repeat
+            session.add(WarningSent(stage_deadline_id=stage.id, level=level[0], seq=level[1], sent_at=now))
+            report.warnings.append((stage.id, *level))
+            item = {"ticket_id": ticket.id, "internal_no": ticket.internal_no, "stage": stage.stage,
+                    "level": level[0], "days_over": level[1], "due": self.calc.local(stage.due_at),
+                    "fallback": stage.calendar_fallback, **flags(ticket)}
+            targets = [(Audience.OFFICE_GROUP, None, None)]
+            if stage.department_id is not None:
+                targets.append((Audience.DEPARTMENT_GROUP, stage.department_id, None))
+                if level[0] != "due_soon":
+                    if stage.department_id not in leaders:
+                        leaders[stage.department_id] = [m.id for m in queries.members_with_role(
+                            session, Role.BUSINESS_LEADER.value, stage.department_id)]
+                    targets += [(Audience.MEMBER, None, m) for m in leaders[stage.department_id]]
+            for target in targets:
+                batches[target].append(item)
+                if urgent:
+                    urgent_batch.add(target)
+        # one message per recipient and batch, however many deadlines it lists
         for (audience, department_id, member_id), items in batches.items():
             items.sort(key=lambda i: (i["level"] != "overdue_again", i["level"] != "overdue", first_things_first(i)))
             # one overdue ticket, to the office or a leader: 催办 on the warning itself
@@ -256,6 +319,10 @@ class Planner:
         rows = [{"ticket_id": t.id, "internal_no": t.internal_no, "status": t.status, **flags(t)} for t in tickets]
         return sorted(rows, key=first_things_first)
 
+    def _due_item(self, stage: StageDeadline, ticket: Ticket) -> dict:
+        return {"ticket_id": ticket.id, "internal_no": ticket.internal_no, "stage": stage.stage,
+                "due": self.calc.local(stage.due_at), **flags(ticket)}
+
     def _digest(self, session: Session, now: datetime, report: TickReport) -> None:
         local = self.calc.local(now)
         today = local.date()
@@ -265,26 +332,21 @@ class Planner:
             return
         report.duties.append(f"digest:{today}")
         end_of_today = self.calc.end_of(today)
-        due_today, overdue, seen = [], [], set()
-        after = 0
-        while True:
-            rows = queries.open_stages_due_before(session, end_of_today, after)
-            if not rows:
-                break
-            after = rows[-1][0].id
-            for stage, ticket in rows:
-                item = {"ticket_id": ticket.id, "internal_no": ticket.internal_no, "stage": stage.stage,
-                        "due": self.calc.local(stage.due_at), **flags(ticket)}
-                (overdue if stage.due_at < now else due_today).append(item)
-                seen.add(ticket.id)
+        # the digest lists the first DIGEST_ITEMS of each section and counts the rest (its row stays small)
+        overdue, n_overdue = queries.open_stages_due(session, None, now, DIGEST_ITEMS)
+        due_today, n_due_today = queries.open_stages_due(session, now, end_of_today, DIGEST_ITEMS)
         sensitive = queries.open_sensitive_tickets(session)
+        waiting_office, n_office = queries.open_tickets_in(session, [s.value for s in WAITING_OFFICE], DIGEST_ITEMS)
+        waiting_leader, n_leader = queries.open_tickets_in(session, [s.value for s in WAITING_LEADER], DIGEST_ITEMS)
         context = {
             "day": today.isoformat(),
-            "due_today": sorted(due_today, key=first_things_first),
-            "overdue": sorted(overdue, key=first_things_first),
-            "sensitive": self._listing(sensitive),
-            "waiting_office": self._listing(queries.open_tickets_in(session, [s.value for s in WAITING_OFFICE])),
-            "waiting_leader": self._listing(queries.open_tickets_in(session, [s.value for s in WAITING_LEADER])),
+            "due_today": sorted([self._due_item(stage, ticket) for stage, ticket in due_today], key=first_things_first),
+            "overdue": sorted([self._due_item(stage, ticket) for stage, ticket in overdue], key=first_things_first),
+            "sensitive": self._listing(sensitive)[:DIGEST_ITEMS],
+            "waiting_office": self._listing(waiting_office),
+            "waiting_leader": self._listing(waiting_leader),
+            "counts": {"overdue": n_overdue, "due_today": n_due_today, "sensitive": len(sensitive),
+                       "waiting_office": n_office, "waiting_leader": n_leader},
             "fallback_years": self._fallback_years(session, today),
         }
         self._queue(session, report, Audience.OFFICE_GROUP, "digest", context, now)

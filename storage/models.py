@@ -7,6 +7,7 @@ import unicodedata
 from datetime import UTC, date, datetime
 
 from sqlalchemy import JSON, BigInteger, Index, UniqueConstraint
+from sqlalchemy import text as sql
 from sqlmodel import Field, SQLModel
 
 from storage.types import UTCDateTime
@@ -210,6 +211,9 @@ class StageDeadline(SQLModel, table=True):
     __table_args__ = (
         Index("ix_stage_deadline_open_due", "open", "due_at"),
         Index("ix_stage_deadline_ticket_stage", "ticket_id", "stage"),
+        # the scan reads only the open stages whose next warning is due (or not yet worked out)
+        Index("ix_stage_deadline_next_warning", "next_warning_at", sqlite_where=sql("open IS 1"),
+              postgresql_where=sql("open IS true")),
     )
     id: int | None = Field(default=None, primary_key=True)
     ticket_id: int = Field(foreign_key="ticket.id")
@@ -226,6 +230,7 @@ class StageDeadline(SQLModel, table=True):
     completed_at: datetime | None = _when()
     cancelled_at: datetime | None = _when()
     supervision_id: int | None = _fk("supervision.id")
+    next_warning_at: datetime | None = _when()  # when the scan looks again; None: not worked out yet
 
 
 class WarningSent(SQLModel, table=True):

@@ -77,8 +77,9 @@ from storage.queries.stages import (
     open_deadlines_before,
     open_fallback_years,
     open_stages,
-    open_stages_due_before,
+    open_stages_due,
     stages_of,
+    stages_to_check,
     warnings_of,
 )
 from storage.queries.statistics import (
@@ -178,7 +179,8 @@ __all__ = [
     "open_return",
     "open_sensitive_tickets",
     "open_stages",
-    "open_stages_due_before",
+    "stages_to_check",
+    "open_stages_due",
     "open_supervision",
     "open_tickets_in",
     "outbox_by_message",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import exists, func, select, update
 from sqlmodel import Session
 
 from storage.models import (
@@ -24,6 +24,7 @@ from storage.models import (
     TicketReturn,
     Visit,
 )
+from storage.queries.stages import prioritised
 
 
 def current_reply(session: Session, ticket_id: int) -> Reply | None:
@@ -63,8 +64,13 @@ def visited(session: Session, ticket_id: int) -> bool:
                           .limit(1)) is not None
 
 
-def open_tickets_in(session: Session, statuses: Sequence[str]) -> list[Ticket]:
-    return list(session.scalars(select(Ticket).where(Ticket.status.in_(list(statuses))).order_by(Ticket.id)))
+def open_tickets_in(session: Session, statuses: Sequence[str], limit: int | None = None) -> tuple[list[Ticket], int]:
+    """The tickets in these statuses, prioritised then oldest first (at most `limit`), and how many there are."""
+    where = Ticket.status.in_(list(statuses))
+    tickets = list(session.scalars(select(Ticket).where(where).order_by(prioritised(), Ticket.id).limit(limit)))
+    if limit is None or len(tickets) < limit:
+        return tickets, len(tickets)
+    return tickets, session.scalar(select(func.count()).select_from(Ticket).where(where))
 
 
 def pending_extension(session: Session, ticket_id: int):
@@ -115,11 +121,11 @@ def open_supervision(session: Session, ticket_id: int):
 
 def overdue_replies_without_supervision(session: Session, now: datetime, limit: int = 100) -> list[Ticket]:
     """Tickets whose department reply is overdue (no approved extension keeps it open) and not yet supervised."""
-    supervised = select(Supervision.ticket_id)
+    supervised = exists().where(Supervision.ticket_id == Ticket.id)
     return list(session.scalars(
         select(Ticket).join(StageDeadline, StageDeadline.ticket_id == Ticket.id)
         .where(StageDeadline.open.is_(True), StageDeadline.stage == "reply", StageDeadline.due_at < now,
-               Ticket.id.not_in(supervised))
+               ~supervised)
         .order_by(Ticket.id).limit(limit)))
 
 

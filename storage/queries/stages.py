@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -73,19 +73,39 @@ def claim(session: Session, key: str, now: datetime) -> bool:
     return True
 
 
-def open_stages_due_before(session: Session, moment: datetime, after_id: int = 0, limit: int = 2000,
-                           urgent_only: bool = False):
-    """Open stages due before `moment` with their tickets, in id order for paging."""
-    query = (
-        select(StageDeadline, Ticket)
-        .join(Ticket, Ticket.id == StageDeadline.ticket_id)
-        .where(StageDeadline.open.is_(True), StageDeadline.due_at <= moment, StageDeadline.id > after_id)
-    )
+def _urgent():
+    return (StageDeadline.urgent.is_(True) | (StageDeadline.rule == "immediate")
+            | StageDeadline.rule.startswith("hours:") | Ticket.emergency.is_(True))
+
+
+def stages_to_check(session: Session, now: datetime, limit: int, urgent_only: bool = False):
+    """Open stages whose next warning may be due by `now`, or not yet worked out, with their tickets:
+    read through ix_stage_deadline_next_warning (open rows only), so a scan with nothing due reads nothing."""
+    query = (select(StageDeadline, Ticket).join(Ticket, Ticket.id == StageDeadline.ticket_id)
+             .where(StageDeadline.open.is_(True),
+                    or_(StageDeadline.next_warning_at.is_(None), StageDeadline.next_warning_at <= now)))
     if urgent_only:
-        query = query.where(StageDeadline.urgent.is_(True) | (StageDeadline.rule == "immediate")
-                            | StageDeadline.rule.startswith("hours:")
-                            | Ticket.emergency.is_(True))
-    return list(session.execute(query.order_by(StageDeadline.id).limit(limit)))
+        query = query.where(_urgent())
+    return list(session.execute(query.limit(limit)))
+
+
+def prioritised():
+    """0 for a ticket listed first (市级催办 or 扬言, bot/priority.py), else 1."""
+    return case((Ticket.city_urged.is_(True) | Ticket.major_threat.is_(True) | (Ticket.kind == "threat"), 0), else_=1)
+
+
+def open_stages_due(session: Session, after: datetime | None, before: datetime, limit: int):
+    """(stage, ticket) of the open stages due in [after, before), soonest first, at most `limit`,
+    and how many there are (ix_stage_deadline_open_due)."""
+    where = [StageDeadline.open.is_(True), StageDeadline.due_at < before]
+    if after is not None:
+        where.append(StageDeadline.due_at >= after)
+    rows = list(session.execute(select(StageDeadline, Ticket).join(Ticket, Ticket.id == StageDeadline.ticket_id)
+                                .where(*where).order_by(prioritised(), StageDeadline.due_at, StageDeadline.id)
+                                .limit(limit)))
+    total = rows and len(rows) == limit and session.scalar(select(func.count()).select_from(StageDeadline)
+                                                           .where(*where))
+    return rows, total or len(rows)
 
 
 def warnings_of(session: Session, stage_ids: Sequence[int]) -> dict[int, set[tuple[str, int]]]:
