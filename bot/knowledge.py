@@ -220,11 +220,13 @@ def search(session: Session, query: str, limit: int = 5, category: str | None = 
     typed = [t.lower() for t in query.split() if t.strip()]
     if not terms and not typed:
         return []
-    entries = queries.knowledge_current(session, category)
-    if not entries:
+    # only the entries that can score are read; the counts of all come from the database (BM25)
+    n, total = queries.knowledge_size(session, category)
+    if not n:
         return []
+    entries = queries.knowledge_candidates(session, terms, typed, category)
     documents = [Counter(e.tokens.split()) for e in entries]
-    average = sum(sum(d.values()) for d in documents) / len(documents) or 1
+    average = total / n or 1
     df = Counter(t for d in documents for t in set(d) if t in terms)
     hits = []
     for entry, counts in zip(entries, documents, strict=True):
@@ -234,7 +236,7 @@ def search(session: Session, query: str, limit: int = 5, category: str | None = 
             tf = counts.get(term, 0)
             if not tf:
                 continue
-            idf = math.log(1 + (len(documents) - df[term] + 0.5) / (df[term] + 0.5))
+            idf = math.log(1 + (n - df[term] + 0.5) / (df[term] + 0.5))
             score += idf * tf * (K1 + 1) / (tf + K1 * (1 - B + B * length / average))
         score += sum(1.0 for t in typed if t in entry.title.lower())
         if score > 0:

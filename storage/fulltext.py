@@ -5,8 +5,10 @@ finds the same tickets and entries on either database. A string shorter than thr
 trigram: callers filter such words with LIKE on the rows the longer words found, or, when every word
 is short, scan newest first up to their limit (storage/queries/tickets.py, knowledge.py).
 
-These objects are not in the models (SQLModel cannot describe them); migration 0011 creates them and
-`SEARCH_OBJECTS` keeps them out of the comparison of migrations with the models.
+These objects are not in the models (SQLModel cannot describe them): migration 0011 creates them, the
+models' tables create them with themselves (create_all), and `SEARCH_OBJECTS` keeps them out of the
+comparison of migrations with the models. On SQLite the triggers live on `ticket` and `knowledge_entry`:
+a migration that rebuilds either table (batch mode) must create them again.
 """
 
 from __future__ import annotations
@@ -69,23 +71,39 @@ def _fts(table: str, source: str, doc: str, columns: str) -> list[str]:
     ]
 
 
-def create(conn: Connection) -> None:
+def _trgm_ops(conn: Connection) -> str:
+    find = ("SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace "
+            "WHERE e.extname = 'pg_trgm'")
+    schema = conn.exec_driver_sql(find).scalar()
+    if schema is None:  # in public, which outlives any one schema of this database
+        conn.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public")
+        schema = conn.exec_driver_sql(find).scalar()
+    return f'"{schema}".gin_trgm_ops'
+
+
+def create_ticket_index(conn: Connection) -> None:
     if conn.dialect.name == "sqlite":
-        statements = (_fts("ticket_fts", "ticket", TICKET_DOC,
-                           "content, internal_no, external_no, citizen_name, phone, address")
-                      + _fts("knowledge_fts", "knowledge_entry", KNOWLEDGE_DOC, "tokens, title"))
+        statements = _fts("ticket_fts", "ticket", TICKET_DOC,
+                          "content, internal_no, external_no, citizen_name, phone, address")
     else:
-        schema = conn.exec_driver_sql("SELECT n.nspname FROM pg_extension e JOIN pg_namespace n "
-                                      "ON n.oid = e.extnamespace WHERE e.extname = 'pg_trgm'").scalar()
-        if schema is None:
-            conn.exec_driver_sql("CREATE EXTENSION pg_trgm")
-            schema = conn.exec_driver_sql("SELECT n.nspname FROM pg_extension e JOIN pg_namespace n "
-                                          "ON n.oid = e.extnamespace WHERE e.extname = 'pg_trgm'").scalar()
-        ops = f'"{schema}".gin_trgm_ops'
-        statements = [f"CREATE INDEX ix_ticket_trgm ON ticket USING gin ({TICKET_DOC} {ops})",
-                      f"CREATE INDEX ix_knowledge_trgm ON knowledge_entry USING gin ({KNOWLEDGE_DOC} {ops})"]
+        statements = [f"CREATE INDEX ix_ticket_trgm ON ticket USING gin ({TICKET_DOC} {_trgm_ops(conn)})"]
     for statement in statements:
         conn.exec_driver_sql(statement)
+
+
+def create_knowledge_index(conn: Connection) -> None:
+    if conn.dialect.name == "sqlite":
+        statements = _fts("knowledge_fts", "knowledge_entry", KNOWLEDGE_DOC, "tokens, title")
+    else:
+        statements = [f"CREATE INDEX ix_knowledge_trgm ON knowledge_entry USING gin ({KNOWLEDGE_DOC} "
+                      f"{_trgm_ops(conn)})"]
+    for statement in statements:
+        conn.exec_driver_sql(statement)
+
+
+def create(conn: Connection) -> None:
+    create_ticket_index(conn)
+    create_knowledge_index(conn)
 
 
 def drop(conn: Connection) -> None:

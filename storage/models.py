@@ -6,10 +6,11 @@ import re
 import unicodedata
 from datetime import UTC, date, datetime
 
-from sqlalchemy import JSON, BigInteger, Index, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Index, UniqueConstraint, event
 from sqlalchemy import text as sql
 from sqlmodel import Field, SQLModel
 
+from storage import fulltext
 from storage.types import UTCDateTime
 
 
@@ -576,3 +577,9 @@ class KnowledgeEntry(SQLModel, table=True):
     tokens: str = ""  # the words of title and body, for ranking
     created_by_id: int | None = _fk("member.id")
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+# the full-text indexes come with their tables (storage/fulltext.py)
+event.listen(Ticket.__table__, "after_create", lambda _table, conn, **_kw: fulltext.create_ticket_index(conn))
+event.listen(KnowledgeEntry.__table__, "after_create",
+             lambda _table, conn, **_kw: fulltext.create_knowledge_index(conn))

@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from sqlmodel import Session
 
 from bot.deadlines import DeadlineCalculator
-from bot.stats.topics import rising, topics
+from bot.stats.topics import risen, top, word_counts
 from storage import queries
 from templates import render
 
@@ -186,11 +186,11 @@ def compute(session: Session, calc: DeadlineCalculator, start: date, end: date, 
         if decision == "approved":
             stats.extensions[department_id] += n
     if with_topics:
-        stats.topics = topics(queries.contents_received_between(session, lo, hi))
+        current = word_counts(*queries.contents_received_between(session, lo, hi))
+        stats.topics = top(current)
         before_lo, before_hi = _bounds(calc, start - (end - start) - timedelta(days=1), start - timedelta(days=1))
-        stats.rising = rising(queries.contents_received_between(session, lo, hi),
-                              queries.contents_received_between(session, before_lo, before_hi))
-        stats.hard = topics(queries.troubled_contents(session, lo, hi, now))
+        stats.rising = risen(current, word_counts(*queries.contents_received_between(session, before_lo, before_hi)))
+        stats.hard = top(word_counts(*queries.troubled_contents(session, lo, hi, now)))
     return stats
 
 

@@ -4,6 +4,9 @@
 - 焦点: the words whose number of tickets rose most against the previous period of the same length.
 - 难点: the words in the most tickets that went wrong (overdue, returned, redone or 不满意); the
   caller passes only those tickets' content.
+
+A period of more tickets than the sample is read every n-th ticket (storage/queries/statistics.py)
+and each word's count multiplied by n: an estimate, exact for periods within the sample.
 """
 
 from __future__ import annotations
@@ -21,24 +24,34 @@ def _chinese(word: str) -> bool:
     return any("\u4e00" <= ch <= "\u9fff" for ch in word)
 
 
-def word_counts(contents: list[str]) -> Counter:
-    """word -> in how many tickets it appears."""
+def word_counts(contents: list[str], weight: int = 1) -> Counter:
+    """word -> in how many tickets it appears (each content standing for `weight` tickets of a sample)."""
     import jieba
 
     jieba.setLogLevel(logging.WARNING)
     counts: Counter = Counter()
     for content in contents:
         counts.update({w for w in jieba.lcut(content or "") if len(w) >= 2 and w not in STOPWORDS and _chinese(w)})
+    if weight != 1:
+        for word in counts:
+            counts[word] *= weight
     return counts
 
 
-def topics(contents: list[str], top: int = TOP) -> list[tuple[str, int]]:
-    return sorted(word_counts(contents).items(), key=lambda item: (-item[1], item[0]))[:top]
+def top(counts: Counter, n: int = TOP) -> list[tuple[str, int]]:
+    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:n]
 
 
-def rising(now: list[str], before: list[str], top: int = TOP) -> list[tuple[str, int, int]]:
+def topics(contents: list[str], n: int = TOP) -> list[tuple[str, int]]:
+    return top(word_counts(contents), n)
+
+
+def risen(current: Counter, previous: Counter, n: int = TOP) -> list[tuple[str, int, int]]:
     """(word, tickets now, tickets before) of the words in more tickets now than before, most risen first;
     a word in one ticket only is noise, not a focus."""
-    current, previous = word_counts(now), word_counts(before)
-    risen = [(w, n, previous.get(w, 0)) for w, n in current.items() if n >= 2 and n > previous.get(w, 0)]
-    return sorted(risen, key=lambda r: (-(r[1] - r[2]), -r[1], r[0]))[:top]
+    rows = [(w, c, previous.get(w, 0)) for w, c in current.items() if c >= 2 and c > previous.get(w, 0)]
+    return sorted(rows, key=lambda r: (-(r[1] - r[2]), -r[1], r[0]))[:n]
+
+
+def rising(now: list[str], before: list[str], n: int = TOP) -> list[tuple[str, int, int]]:
+    return risen(word_counts(now), word_counts(before), n)

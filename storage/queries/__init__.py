@@ -4,8 +4,10 @@
 """
 
 from storage.queries.knowledge import (
+    knowledge_candidates,
     knowledge_current,
     knowledge_current_by_key,
+    knowledge_size,
     knowledge_versions,
 )
 from storage.queries.organisation import (
@@ -149,8 +151,10 @@ __all__ = [
     "events_between",
     "events_of",
     "extensions_between",
+    "knowledge_candidates",
     "knowledge_current",
     "knowledge_current_by_key",
+    "knowledge_size",
     "knowledge_versions",
     "latest_alert",
     "latest_extension",

@@ -25,7 +25,7 @@ from storage.models import (
 )
 
 RATED = ("satisfied", "acknowledged", "dissatisfied")  # 未评价 is not a rating
-CONTENT_SAMPLE = 20000  # the topic words are read from at most this many tickets
+CONTENT_SAMPLE = 4000  # the topic words are read from about this many tickets of a period (every n-th)
 
 
 def _received(start: datetime, end: datetime):
@@ -154,15 +154,28 @@ def extensions_between(session: Session, start: datetime, end: datetime) -> list
     return [tuple(row) for row in session.execute(query)]
 
 
+def _stride(session: Session, start: datetime, end: datetime, sample: int) -> int:
+    """n such that every n-th ticket of the period (by id) makes a sample of about `sample`."""
+    total = session.scalar(select(func.count()).select_from(Ticket).where(_received(start, end)))
+    return max(1, -(-total // sample))
+
+
 def contents_received_between(session: Session, start: datetime, end: datetime,
-                              limit: int = CONTENT_SAMPLE) -> list[str]:
-    return list(session.scalars(select(Ticket.content).where(_received(start, end)).limit(limit)))
+                              sample: int = CONTENT_SAMPLE) -> tuple[list[str], int]:
+    """Contents of the period's tickets, every n-th when there are more than `sample`; and n."""
+    stride = _stride(session, start, end, sample)
+    query = select(Ticket.content).where(_received(start, end))
+    if stride > 1:
+        query = query.where(Ticket.id % stride == 0)
+    return list(session.scalars(query)), stride
 
 
 def troubled_contents(session: Session, start: datetime, end: datetime, now: datetime,
-                      limit: int = CONTENT_SAMPLE) -> list[str]:
+                      sample: int = CONTENT_SAMPLE) -> tuple[list[str], int]:
     """Contents of the period's tickets that went wrong: overdue (a stage completed late or open past due),
-    returned (退单), redone (重办) or rated 不满意 — the 难点 are read from these."""
+    returned (退单), redone (重办) or rated 不满意 — the 难点 are read from these; looked for among every
+    n-th ticket of the period (and n returned) when there are more than five times `sample`."""
+    stride = _stride(session, start, end, sample * 5)
     late = exists().where(StageDeadline.ticket_id == Ticket.id, StageDeadline.cancelled_at.is_(None),
                           or_(StageDeadline.completed_at > StageDeadline.due_at,
                               and_(StageDeadline.completed_at.is_(None), StageDeadline.due_at < now)))
@@ -170,9 +183,10 @@ def troubled_contents(session: Session, start: datetime, end: datetime, now: dat
     query = (select(Ticket.content)
              .where(_received(start, end),
                     or_(late, returned, Ticket.redo_count > 0, Ticket.satisfaction == "dissatisfied",
-                        Ticket.status == "returned"))
-             .limit(limit))
-    return list(session.scalars(query))
+                        Ticket.status == "returned")))
+    if stride > 1:
+        query = query.where(Ticket.id % stride == 0)
+    return list(session.scalars(query)), stride
 
 
 def tickets_of_period(session: Session, start: datetime, end: datetime):

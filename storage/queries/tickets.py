@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import column as named_column
+from sqlalchemy import func, literal_column, select, table, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session
 
+from storage import fulltext
 from storage.models import (
     Attachment,
     Ticket,
@@ -130,15 +132,30 @@ def tickets_where(session: Session, *, department_id: int | None = None, handler
                                                Ticket.received_at).limit(limit)))
 
 
+SHORT_SCAN = 30_000  # tickets a search of only one- and two-character words looks through, newest first
+
+
 def search_tickets(session: Session, words: Sequence[str], limit: int = 20) -> list[Ticket]:
+    """Tickets whose number, content, citizen, phone or address contain every word, newest first.
+
+    Words of three characters or more are looked up in the trigram index (storage/fulltext.py); shorter
+    ones filter what those found. When every word is shorter (no trigram), only the newest SHORT_SCAN
+    tickets are looked through, on either database, so a query stays bounded however long the history."""
+    words = [w for w in words if w]
+    long = [w for w in words if len(w) >= fulltext.MIN_LENGTH]
+    doc = fulltext.ticket_doc()
     query = select(Ticket)
+    if not long:
+        newest = select(Ticket.id).order_by(Ticket.received_at.desc(), Ticket.id.desc()).limit(SHORT_SCAN)
+        query = query.where(Ticket.id.in_(newest.scalar_subquery()))
+    if long and session.get_bind().dialect.name == "sqlite":  # PostgreSQL's GIN index serves ILIKE itself
+        fts = table("ticket_fts", named_column("rowid"))
+        query = (select(Ticket).select_from(fts).join(Ticket, Ticket.id == fts.c.rowid)
+                 .where(literal_column("ticket_fts").op("MATCH")(" AND ".join(fulltext.phrase(w) for w in long))))
+        words = [w for w in words if len(w) < fulltext.MIN_LENGTH]
     for word in words:
-        pattern = f"%{word}%"
-        query = query.where(
-            Ticket.content.ilike(pattern) | Ticket.internal_no.ilike(pattern) | Ticket.external_no.ilike(pattern)
-            | Ticket.citizen_name.ilike(pattern) | Ticket.phone.ilike(pattern) | Ticket.address.ilike(pattern)
-        )
-    return list(session.scalars(query.order_by(Ticket.received_at.desc()).limit(limit)))
+        query = query.where(doc.ilike(fulltext.like(word), escape="\\"))
+    return list(session.scalars(query.order_by(Ticket.received_at.desc(), Ticket.id.desc()).limit(limit)))
 
 
 def attachments_of(session: Session, ticket_id: int, purpose: str | None = None) -> list[Attachment]:
