@@ -26,8 +26,8 @@ def ticket_view(session: Session, ticket: Ticket, calc: DeadlineCalculator, priv
         deadlines.append({"stage": row.stage, "due": calc.local(row.due_at), "fallback": row.calendar_fallback,
                           "fallback_year": calc.local(row.due_at).year, "capped": row.capped})
     history = []
-    for link in queries.links_of(session, ticket.id):
-        other = queries.ticket(session, link.related_ticket_id if link.ticket_id == ticket.id else link.ticket_id)
+    links, linked = queries.linked_tickets(session, ticket.id)  # one query, the newest 20 (a repeat caller's)
+    for link, other in links:
         history.append({"internal_no": other.internal_no, "channel": other.channel, "status": other.status,
                         "received_at": calc.local(other.received_at), "satisfaction": other.satisfaction,
                         "matched_on": link.matched_on})
@@ -41,6 +41,7 @@ def ticket_view(session: Session, ticket: Ticket, calc: DeadlineCalculator, priv
         "assists": assists,
         "urges": queries.count_events(session, ticket.id, "urge"),
         "history": history,
+        "linked": linked,
         "id": ticket.id,
         "internal_no": ticket.internal_no,
         "external_no": ticket.external_no,

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
+from sqlalchemy import case, func, literal_column, select, table, update
 from sqlalchemy import column as named_column
-from sqlalchemy import func, literal_column, select, table, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session
@@ -183,6 +183,19 @@ def links_of(session: Session, ticket_id: int, active: bool = True):
     if active:
         query = query.where(TicketLink.unlinked_at.is_(None))
     return list(session.scalars(query.order_by(TicketLink.id)))
+
+
+def linked_tickets(session: Session, ticket_id: int, limit: int = 20) -> tuple[list[tuple[TicketLink, Ticket]], int]:
+    """(link, the other ticket) of the ticket's active repeat links, the newest `limit` tickets, in one
+    query; and how many links there are."""
+    other = case((TicketLink.ticket_id == ticket_id, TicketLink.related_ticket_id), else_=TicketLink.ticket_id)
+    where = [(TicketLink.ticket_id == ticket_id) | (TicketLink.related_ticket_id == ticket_id),
+             TicketLink.unlinked_at.is_(None)]
+    rows = [tuple(r) for r in session.execute(select(TicketLink, Ticket).join(Ticket, Ticket.id == other).where(*where)
+                                              .order_by(Ticket.received_at.desc(), Ticket.id.desc()).limit(limit))]
+    if len(rows) < limit:
+        return rows, len(rows)
+    return rows, session.scalar(select(func.count()).select_from(TicketLink).where(*where))
 
 
 def link_between(session: Session, a: int, b: int):
