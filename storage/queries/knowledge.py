@@ -19,7 +19,10 @@ def knowledge_current(session: Session, category: str | None = None):
 
 
 def knowledge_current_by_key(session: Session, key: str):
-    return session.scalar(select(KnowledgeEntry).where(KnowledgeEntry.key == key, KnowledgeEntry.current.is_(True)))
+    # by key alone (uq_knowledge_version), so no database reads every current entry to find one
+    versions = session.scalars(select(KnowledgeEntry).where(KnowledgeEntry.key == key)
+                               .order_by(KnowledgeEntry.version.desc()))
+    return next((entry for entry in versions if entry.current), None)
 
 
 def knowledge_versions(session: Session, key: str):
