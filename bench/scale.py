@@ -109,6 +109,13 @@ class Writer:
             with self.db.engine.begin() as conn:
                 conn.execute(insert(table), rows)
             return
+        defaults = {}  # COPY does not apply the models' defaults as an INSERT does
+        for c in table.columns:
+            if c.name not in columns and c.default is not None and not c.primary_key:
+                defaults[c.name] = c.default.arg if c.default.is_scalar else c.default.arg(None)
+        if defaults:
+            columns += list(defaults)
+            rows = [{**row, **defaults} for row in rows]
         json_columns = {c.name for c in table.columns if c.type.__class__.__name__ == "JSON"}
         raw = self.db.engine.raw_connection()
         try:
