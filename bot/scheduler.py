@@ -24,7 +24,7 @@ from bot.rules import Rules
 from bot.stats import bulletin, compute
 from bot.workflow import Actor, ProposeSupervision, Refused, Workflow, jsonable
 from storage import queries
-from storage.models import Department, Outbox, StageDeadline, Ticket, WarningSent
+from storage.models import Department, Outbox, StageDeadline, Ticket
 from templates import text
 
 WARNING_BATCH = 2000  # stages read and written per transaction by the warning scan
@@ -179,15 +179,17 @@ class Planner:
         batches: dict[tuple, list[dict]] = defaultdict(list)
         urgent_batch: set[tuple] = set()
         sent = queries.warnings_of(session, [stage.id for stage, _ in rows])
+        written, moments = [], []
         for stage, ticket in rows:
             urgent = stage.urgent or stage.rule == "immediate" or stage.rule.startswith("hours:") or ticket.emergency
             had = sent.get(stage.id, set())
             level = self._level(stage, had, now)
-            stage.next_warning_at = self._next_check(stage, had | ({level} if level else set()), now, urgent)
+            moments.append({"id": stage.id, "next_warning_at": self._next_check(
+                stage, had | ({level} if level else set()), now, urgent)})
             if level is None:
                 continue
             # written with the messages; the unique key makes a concurrent scan's commit fail, not repeat
-            session.add(WarningSent(stage_deadline_id=stage.id, level=level[0], seq=level[1], sent_at=now))
+            written.append({"stage_deadline_id": stage.id, "level": level[0], "seq": level[1], "sent_at": now})
             report.warnings.append((stage.id, *level))
             item = {"ticket_id": ticket.id, "internal_no": ticket.internal_no, "stage": stage.stage,
                     "level": level[0], "days_over": level[1], "due": self.calc.local(stage.due_at),
@@ -204,6 +206,7 @@ class Planner:
                 batches[target].append(item)
                 if urgent:
                     urgent_batch.add(target)
+        queries.record_warnings(session, written, moments)
         # one message per recipient and batch, however many deadlines it lists
         for (audience, department_id, member_id), items in batches.items():
             items.sort(key=lambda i: (i["level"] != "overdue_again", i["level"] != "overdue", first_things_first(i)))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import case, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -80,13 +80,18 @@ def _urgent():
 
 def stages_to_check(session: Session, now: datetime, limit: int, urgent_only: bool = False):
     """Open stages whose next warning may be due by `now`, or not yet worked out, with their tickets:
-    read through ix_stage_deadline_next_warning (open rows only), so a scan with nothing due reads nothing."""
-    query = (select(StageDeadline, Ticket).join(Ticket, Ticket.id == StageDeadline.ticket_id)
-             .where(StageDeadline.open.is_(True),
-                    or_(StageDeadline.next_warning_at.is_(None), StageDeadline.next_warning_at <= now)))
-    if urgent_only:
-        query = query.where(_urgent())
-    return list(session.execute(query.limit(limit)))
+    read through ix_stage_deadline_next_warning (open rows only), so a scan with nothing due reads nothing.
+    Two queries, not one with OR: SQLite uses the partial index for each alone."""
+    rows = []
+    for due in (StageDeadline.next_warning_at.is_(None), StageDeadline.next_warning_at <= now):
+        query = (select(StageDeadline, Ticket).join(Ticket, Ticket.id == StageDeadline.ticket_id)
+                 .where(StageDeadline.open.is_(True), due))
+        if urgent_only:
+            query = query.where(_urgent())
+        rows += session.execute(query.limit(limit - len(rows)))
+        if len(rows) >= limit:
+            break
+    return rows
 
 
 def prioritised():
@@ -106,6 +111,14 @@ def open_stages_due(session: Session, after: datetime | None, before: datetime, 
     total = rows and len(rows) == limit and session.scalar(select(func.count()).select_from(StageDeadline)
                                                            .where(*where))
     return rows, total or len(rows)
+
+
+def record_warnings(session: Session, warnings: list[dict], moments: list[dict]) -> None:
+    """The warnings a scan sent and each stage's next moment, written in bulk (executemany, no ORM objects)."""
+    if warnings:
+        session.execute(insert(WarningSent), warnings)
+    if moments:
+        session.execute(update(StageDeadline).execution_options(synchronize_session=False), moments)
 
 
 def warnings_of(session: Session, stage_ids: Sequence[int]) -> dict[int, set[tuple[str, int]]]:
