@@ -337,7 +337,7 @@ class Planner:
         end_of_today = self.calc.end_of(today)
         # the digest lists the first DIGEST_ITEMS of each section and counts the rest (its row stays small)
         overdue, n_overdue = queries.open_stages_due(session, None, now, DIGEST_ITEMS)
-        due_today, n_due_today = queries.open_stages_due(session, now, end_of_today, DIGEST_ITEMS)
+        due_today, n_due_today = queries.open_stages_due(session, now, end_of_today, DIGEST_ITEMS, until=True)
         sensitive = queries.open_sensitive_tickets(session)
         waiting_office, n_office = queries.open_tickets_in(session, [s.value for s in WAITING_OFFICE], DIGEST_ITEMS)
         waiting_leader, n_leader = queries.open_tickets_in(session, [s.value for s in WAITING_LEADER], DIGEST_ITEMS)

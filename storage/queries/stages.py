@@ -99,10 +99,10 @@ def prioritised():
     return case((Ticket.city_urged.is_(True) | Ticket.major_threat.is_(True) | (Ticket.kind == "threat"), 0), else_=1)
 
 
-def open_stages_due(session: Session, after: datetime | None, before: datetime, limit: int):
-    """(stage, ticket) of the open stages due in [after, before), soonest first, at most `limit`,
-    and how many there are (ix_stage_deadline_open_due)."""
-    where = [StageDeadline.open.is_(True), StageDeadline.due_at < before]
+def open_stages_due(session: Session, after: datetime | None, before: datetime, limit: int, until: bool = False):
+    """(stage, ticket) of the open stages due in [after, before) — [after, before] when `until` —
+    prioritised then soonest first, at most `limit`, and how many there are (ix_stage_deadline_open_due)."""
+    where = [StageDeadline.open.is_(True), StageDeadline.due_at <= before if until else StageDeadline.due_at < before]
     if after is not None:
         where.append(StageDeadline.due_at >= after)
     rows = list(session.execute(select(StageDeadline, Ticket).join(Ticket, Ticket.id == StageDeadline.ticket_id)
