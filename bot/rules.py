@@ -125,6 +125,7 @@ class Workflow(Strict):
     urgent_kinds: list[str]
     immediate_channels: list[ChannelName]
     immediate_review_channels: list[ChannelName]
+    reply_max_chars: int = Field(ge=1)
 
 
 class Ladder(Strict):

@@ -59,10 +59,37 @@ async def test_12345_whole_path(chat, clock):
     await chat.tap("赵敏", review, "审核通过")
     form_due = chat.last_in("局办公室群")
     assert "签批表" in form_due.text
+    # the office checks and edits 附件4 in private chat before it goes to the leader (规程 二(二)2 「填写审批单」)
     await chat.tap("王芳", form_due, "生成签批表并报审")
+    draft_doc, edit = chat.api.in_chat(chat.people["王芳"])[-2:]
+    assert draft_doc.result["document"]["file_name"].endswith("附件4-待报审.docx")
+    assert "交办意见：请按规程时限办理" in edit.text and "☑实际解决" in edit.text
+    assert {"交办意见", "是否解决", "答复市民要点", "确认无误，报审"} <= set(chat.buttons(edit))
+    await chat.tap("王芳", edit, "是否解决")
+    await chat.tap("王芳", chat.last_in("王芳"), "解释说明")
+    await chat.tap("王芳", chat.last_in("王芳"), "交办意见")
+    await chat.say("王芳", "请社会救助科督促街道三日内完成审核")
+    regenerated, edit = chat.api.in_chat(chat.people["王芳"])[-2:]
+    assert regenerated.method == "sendDocument"  # the .docx regenerated with each change
+    assert "☐实际解决 ☑解释说明" in edit.text and "交办意见：请社会救助科督促街道三日内完成审核" in edit.text
+    assert "已修改：交办意见、是否解决" in edit.text
+    await chat.tap("王芳", edit, "确认无误，报审")
     document, signoff = chat.api.in_chat(chat.people["孙伟"])[-2:]
-    assert "附件4" in signoff.text and chat.buttons(signoff) == ["同意", "退回"]
+    assert "附件4" in signoff.text and chat.buttons(signoff) == ["同意", "退回办公室调整", "退回科室重办"]
+    assert "局办公室调整了：交办意见、是否解决" in signoff.text and "☑解释说明" in signoff.text
     assert document.method == "sendDocument" and document.result["document"]["file_name"].endswith("附件4.docx")
+    # the leader sends it back for format: the office edits again from its last changes, the round is counted
+    await chat.tap("孙伟", signoff, "退回办公室调整")
+    await chat.say("孙伟", "交办意见请写明时限")
+    assert "第1次报审被 孙伟 退回局办公室调整格式：交办意见请写明时限" in chat.group_texts()[-2]
+    await chat.tap("王芳", chat.last_in("局办公室群"), "生成签批表并报审")
+    edit = chat.last_in("王芳")
+    assert "☑解释说明" in edit.text
+    await chat.tap("王芳", edit, "交办意见")
+    await chat.say("王芳", "请社会救助科于10月9日前督促街道完成审核")
+    await chat.tap("王芳", chat.last_in("王芳"), "确认无误，报审")
+    signoff = chat.last_in("孙伟")
+    assert "（第2次报审）" in signoff.text and "10月9日前" in signoff.text
     await chat.tap("孙伟", signoff, "同意")
     platform = chat.last_in("局办公室群")
     assert "区热线办" in platform.text

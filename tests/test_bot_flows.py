@@ -52,6 +52,8 @@ async def test_petition_pasted_to_mailed(chat):
     await chat.tap("李强", group_card, "受理")
     notice = chat.last_in("局办公室群")
     assert "受理告知书" in notice.text
+    printed = chat.api.in_chat(chat.groups["局办公室群"]["id"])[-2]  # the 受理告知书 to print, masked for the group
+    assert printed.method == "sendDocument" and printed.result["document"]["file_name"].endswith("受理告知书-masked.docx")
     await chat.tap("王芳", notice, "已寄出受理告知书")
 
     await chat.say("李强", "/start r1")
@@ -95,6 +97,10 @@ async def test_petition_pasted_to_mailed(chat):
     assert "附件2" in signoff.text
     await chat.tap("孙伟", signoff, "同意")
     mail = chat.last_in("局办公室群")
+    await chat.tap("王芳", mail, "录入上海分系统")  # 规程 二(一)3: a step of its own, with its number
+    await chat.say("王芳", "SH-XF-2026-0931")
+    mail = chat.last_in("局办公室群")
+    assert "已录入上海分系统（编号 SH-XF-2026-0931）" in mail.text
     await chat.tap("王芳", mail, "登记挂号信号码")
     await chat.say("王芳", "XA123456789CN")
     assert "已办结" in chat.last_in("社会救助科群").text
@@ -239,6 +245,7 @@ async def test_emergency_alert_acknowledged_in_chat(chat):
         await chat.say("王芳", value)
     await chat.tap("王芳", chat.last_in("王芳"), "跳过")  # 来电/来访时间: as received
     await chat.tap("王芳", chat.last_in("王芳"), "刚刚")
+    await chat.tap("王芳", chat.last_in("王芳"), "来电")  # 工单来源
     for value in ("跳过", "跳过", "跳过"):
         await chat.tap("王芳", chat.last_in("王芳"), value)
     await chat.say("王芳", "永丰街道某小区燃气泄漏，多名老人被困")
@@ -265,6 +272,7 @@ async def test_a_tagged_ticket_gets_its_tag_from_a_button(chat, db):
     await chat.say("王芳", "2026092900999")
     await chat.tap("王芳", chat.last_in("王芳"), "跳过")  # 来电/来访时间: as received
     await chat.tap("王芳", chat.last_in("王芳"), "刚刚")
+    await chat.tap("王芳", chat.last_in("王芳"), "来电")  # 工单来源
     for value in ("跳过", "跳过", "跳过"):
         await chat.tap("王芳", chat.last_in("王芳"), value)
     await chat.say("王芳", "一网通办找茬：婚姻登记预约页面打不开")

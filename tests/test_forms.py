@@ -96,7 +96,9 @@ def test_form4_keeps_the_seed_table_and_its_side_headers(db, workflow, org, tmp_
     text = "\n".join(document_lines(4, data))
     assert "先行联系：☑已联 ☐未联" in text and "*事实认定：☑属实" in text
     assert "分管领导审核意见：同意办结\n签字：孙伟" in text
-    assert "交办意见：签字：" in text and "陈刚" not in text.split("交办意见")[1].split("\n")[0]
+    # 交办意见 from whoever dispatched (the office, by default its standing instruction), never the reply's approver
+    assert "交办意见：请按规程时限办理，先行联系市民，核实情况后答复。\n签字：王芳" in text
+    assert "陈刚" not in text.split("交办意见")[1].split("分管领导审核意见")[0]
     assert form_problems(4, data, document_lines(4, data)) == []  # every starred cell filled
 
 

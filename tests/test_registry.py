@@ -34,7 +34,7 @@ def commands_defined():
 
 def test_every_command_of_every_track_is_declared():
     defined = set(commands_defined())
-    assert len(defined) == len(REGISTRY) == 52
+    assert len(defined) == len(REGISTRY) == 54
     assert defined == set(REGISTRY)
 
 
