@@ -93,8 +93,26 @@ async def test_petition_pasted_to_mailed(chat):
     final = chat.last_in("局办公室群")
     assert "信访答复格式调整" in final.text
     await chat.tap("王芳", final, "提交答复报审")
+    edit = chat.last_in("王芳")  # the office adjusts the letter in private chat (规程 二(一)3 「完成格式调整」)
+    assert "信访答复" in edit.text and "复查机关" in chat.buttons(edit)
+    await chat.tap("王芳", edit, "确认无误，报审")
     signoff = _last_with(chat, "孙伟", "同意")
     assert "附件2" in signoff.text
+    # the petition-line leader sends it back to the department, not to the office: a counted redo
+    await chat.tap("孙伟", signoff, "退回科室重办")
+    await chat.say("孙伟", "请核实10月待遇的发放日期")
+    redo = chat.last_in("社会救助科群")
+    assert "经信访条线分管领导 孙伟 审核需<b>重办</b>（第2次）" in redo.text
+    assert "请核实10月待遇的发放日期" in redo.text
+    assert "第1次报审被 孙伟 退回承办科室重办" in chat.last_in("局办公室群").text
+    await chat.say("李强", "/start r1")
+    await chat.tap("李强", chat.last_in("李强"), "提交审批")
+    await chat.tap("陈刚", chat.last_in("陈刚"), "同意")
+    await chat.tap("王芳", chat.last_in("局办公室群"), "审核通过")
+    await chat.tap("王芳", chat.last_in("局办公室群"), "提交答复报审")
+    await chat.tap("王芳", chat.last_in("王芳"), "确认无误，报审")
+    signoff = _last_with(chat, "孙伟", "同意")
+    assert "（第2次报审）" in signoff.text
     await chat.tap("孙伟", signoff, "同意")
     mail = chat.last_in("局办公室群")
     await chat.tap("王芳", mail, "录入上海分系统")  # 规程 二(一)3: a step of its own, with its number
@@ -105,7 +123,9 @@ async def test_petition_pasted_to_mailed(chat):
     await chat.say("王芳", "XA123456789CN")
     assert "已办结" in chat.last_in("社会救助科群").text
     await chat.say("王芳", "/ticket SJMZ-2026-000001")
-    assert "已办结" in chat.last_in("王芳").text
+    detail = chat.last_in("王芳").text
+    assert "已办结" in detail and "受理告知书：" in detail and "王芳 邮寄" in detail
+    assert "上海分系统编号：SH-XF-2026-0931；挂号信：XA123456789CN" in detail
 
 
 async def test_962200_from_an_imported_file(chat):

@@ -213,8 +213,8 @@ def submit_final_reply(s: Step, c: SubmitFinalReply) -> dict:
     record = _file_form(s, 2, c.values)
     s.close_stages([Stage.FINAL_REPLY])
     s.to_role(Role.PETITION_LEADER, "signoff_request", form=2, form_id=record.id, round=signoff_round(s),
-              edited=_edited(4, c.values))
-    return {"form_id": record.id, "edited": _edited(4, c.values)}
+              edited=_edited(2, c.values))
+    return {"form_id": record.id, "edited": _edited(2, c.values)}
 
 
 declare(SubmitFinalReply, who=Role.OFFICE, sources={Status.FINAL_REPLY}, target=Status.LEADER_SIGNOFF,
