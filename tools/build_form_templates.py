@@ -341,7 +341,7 @@ def summary(out: Path) -> None:
     line(d, "报送单位：上海市松江区民政局办公室　　报送：信访条线分管领导、局主要领导",
          font=SONG, size=SIZE_5)
     line(d, "报送日期：{{ today }}　　共{{ rows | length }}件", font=SONG, size=SIZE_5, after=6)
-    t = table(d, [2.6, 2.6, 1.8, 1.4, 1.8, 2.7, 2.7], [
+    t = table(d, [2.4, 2.5, 2.2, 1.7, 1.6, 2.6, 2.6], [
         {"cells": [c("编号"), c("工单号"), c("承办科室"), c("类型"), c("状态"), c("原因"), c("核查意见")]},
         {"cells": [c("{%tr for r in rows %}", 7)]},
         {"cells": [c("{{ r.internal_no }}"), c("{{ r.external_no }}"), c("{{ r.department }}"), c("{{ r.kind }}"),

@@ -173,8 +173,9 @@ def _form_data(session: Session, ticket: Ticket, calc: DeadlineCalculator, priva
         "summary": (get("summary", "") or "").strip(),
         "letter": {k: (v or "").strip().rstrip("。") for k, v in
                    {**dict.fromkeys(LETTER_KEYS, ""), **(get("letter", {}) or {})}.items()},
-        "opinion": "\n".join(filter(None, [_sentence(get("summary", "")), *[f"{i}. {p}。" for i, p in
-                                                                             enumerate(points, 1)]])),
+        "opinion": "\n".join(filter(None, [_sentence(get("summary", "")),
+                                            *([f"{points[0]}。"] if len(points) == 1 else
+                                              [f"{i}. {p}。" for i, p in enumerate(points, 1)])])),
         "result": get("result"),
         "result_other": get("result_other", ""),
         "resolved": RESOLVED.get(get("result")),
