@@ -98,3 +98,34 @@ async def test_12345_whole_path(chat, clock):
 
     for text in chat.group_texts():
         assert PHONE not in text and HOUSE not in text, text
+
+
+async def test_style_notes_in_the_preview_and_the_review_and_sent_back_for_language(chat):
+    """规程 三(二) 「注意语气语调…简明扼要」: noted to the handler before submitting, to the office when reviewing,
+    and 语言规范 is a reason the office sends back with one tap."""
+    card = await register_12345(chat)
+    await chat.tap("王芳", card, "已联")
+    await chat.tap("王芳", chat.last_in("王芳"), "⭐社会救助科")
+    await chat.tap("李强", chat.last_in("社会救助科群"), "受理")
+    await chat.say("李强", "/start r1")
+    steps = [("tap", "求助类或投诉类办结报告（附件3一）"), ("tap", "刚刚"), ("tap", "电话"), ("say", "岳阳街道"),
+             ("tap", "是"), ("tap", "属实"), ("tap", "跳过"), ("tap", "诉求合理"), ("tap", "跳过"),
+             ("say", "相关规定"), ("say", "已说明"), ("tap", "完成"), ("say", "已核实"), ("tap", "实际解决"),
+             ("tap", "接受"), ("tap", "满意")]
+    for how, value in steps:
+        if how == "tap":
+            await chat.tap("李强", chat.last_in("李强"), value)
+        else:
+            await chat.say("李强", value)
+    await chat.tap("李强", _last_with(chat, "李强", "完成"), "完成")
+    preview = chat.last_in("李强")
+    assert "✍️ 文字规范提示：处置依据未引用政策文件（如《…》第X条）；只写了“已核实”等套话，请写明核实了什么" in preview.text
+    await chat.tap("李强", preview, "提交审批")  # a note, not a refusal
+    await chat.tap("陈刚", chat.last_in("陈刚"), "同意")
+    review = chat.last_in("局办公室群")
+    assert "✍️ 文字规范：处置依据未引用政策文件" in review.text
+    assert chat.buttons(review) == ["审核通过", "退回重办", "退回重办（语言规范）"]
+    await chat.tap("王芳", review, "退回重办（语言规范）")
+    redo = chat.last_in("社会救助科群")
+    assert "需<b>重办</b>（第1次）" in redo.text and "1. 语言规范：请按“事实清楚、条理清晰、简明扼要”修改答复" in redo.text
+    assert "2. 处置依据未引用政策文件（如《…》第X条）" in redo.text
