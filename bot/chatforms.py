@@ -18,6 +18,7 @@ class Step:
     optional: bool = False
     channels: tuple[str, ...] | None = None  # only for these channels
     kinds: tuple[str, ...] | None = None  # only for these 12345 kinds
+    after: tuple[str, str] | None = None  # asked only when this earlier answer (key, value) was given
 
 
 HOTLINES = ("12345", "962200")
@@ -32,20 +33,24 @@ REPLY_STEPS: tuple[Step, ...] = (
     Step("fact_note", "text", optional=True),
     Step("demand_assessment", "choice", "demand_assessment", optional=True),
     Step("demand_note", "text", optional=True),
-    Step("letter.facts", "text", optional=True, channels=("petition",)),
+    # 规程 二(一)2 「填写…信访答复模板（附件2）」: the letter's facts and judgement are its sentences
+    Step("letter.facts", "text", channels=("petition",)),
     Step("letter.reasons", "text", optional=True, channels=("petition",)),
     Step("letter.requests", "text", optional=True, channels=("petition",)),
     Step("letter.findings", "text", optional=True, channels=("petition",)),
     Step("basis", "text"),
     Step("points", "points"),
     Step("summary", "text", optional=True),
-    Step("letter.judgement", "text", optional=True, channels=("petition",)),
+    Step("letter.judgement", "text", channels=("petition",)),
     Step("letter.review_body", "text", optional=True, channels=("petition",)),
     Step("result", "choice", "result"),
+    Step("result_other", "text", after=("result", "other")),  # 附件1 处理结果 □其他____
     Step("acceptance", "choice", "acceptance"),
-    Step("satisfaction", "choice", "satisfaction"),
+    Step("satisfaction", "choice", "feedback"),  # 附件1 市民反馈, with 其他
     Step("evidence", "evidence", optional=True),
 )
+# steps not asked in turn, offered by 修改 on the preview
+EXTRA_STEPS = {"reply": (Step("note", "text", optional=True),)}  # 附件1 备注
 
 INTAKE_STEPS: tuple[Step, ...] = (
     Step("channel", "choice", "channel"),
@@ -59,6 +64,7 @@ INTAKE_STEPS: tuple[Step, ...] = (
     # receipt of the transferred item, from which every deadline is counted
     Step("called_at", "time", optional=True),
     Step("received_at", "time"),
+    Step("source", "choice", "ticket_source"),  # 附件1 / 附件4 工单来源
     Step("citizen_name", "text", optional=True),
     Step("phone", "text", optional=True),
     Step("address", "text", optional=True),
@@ -85,17 +91,20 @@ FLOWS = {"reply": REPLY_STEPS, "intake": INTAKE_STEPS, "return": RETURN_STEPS, "
          "assist": ASSIST_STEPS}
 
 
-def steps_for(flow: str, channel: str | None, kind: str | None = None) -> list[Step]:
+def steps_for(flow: str, channel: str | None, kind: str | None = None, given=None) -> list[Step]:
+    """The form's steps for this channel and kind; `given(key)` reads an earlier answer, and a step asked only
+    after one answer (Step.after) is left out when that answer was not given."""
     return [s for s in FLOWS[flow] if (s.channels is None or channel is None or channel in s.channels)
-            and (s.kinds is None or kind in s.kinds)]
+            and (s.kinds is None or kind in s.kinds)
+            and (s.after is None or (given is not None and given(s.after[0]) == s.after[1]))]
 
 
 def step(flow: str, key: str) -> Step | None:
-    return next((s for s in FLOWS[flow] if s.key == key), None)
+    return next((s for s in (*FLOWS[flow], *EXTRA_STEPS.get(flow, ())) if s.key == key), None)
 
 
-def next_step(flow: str, channel: str | None, after: str | None, kind: str | None = None) -> Step | None:
-    steps = steps_for(flow, channel, kind)
+def next_step(flow: str, channel: str | None, after: str | None, kind: str | None = None, given=None) -> Step | None:
+    steps = steps_for(flow, channel, kind, given)
     if after is None:
         return steps[0] if steps else None
     keys = [s.key for s in steps]
@@ -105,8 +114,8 @@ def next_step(flow: str, channel: str | None, after: str | None, kind: str | Non
     return steps[index] if index < len(steps) else None
 
 
-def position(flow: str, channel: str | None, key: str, kind: str | None = None) -> tuple[int, int]:
-    keys = [s.key for s in steps_for(flow, channel, kind)]
+def position(flow: str, channel: str | None, key: str, kind: str | None = None, given=None) -> tuple[int, int]:
+    keys = [s.key for s in steps_for(flow, channel, kind, given)]
     return (keys.index(key) + 1 if key in keys else 0), len(keys)
 
 

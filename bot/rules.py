@@ -126,6 +126,7 @@ class Workflow(Strict):
     immediate_channels: list[ChannelName]
     immediate_review_channels: list[ChannelName]
     urge_interval_hours: float = Field(gt=0)
+    reply_max_chars: int = Field(ge=1)
 
 
 class Ladder(Strict):

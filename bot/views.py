@@ -69,6 +69,13 @@ def ticket_view(session: Session, ticket: Ticket, calc: DeadlineCalculator, priv
         "calendar_fallback": ticket.calendar_fallback,
         "deadlines": deadlines,
         "private": private,
+        # the petition's 受理告知书 (who, when, how) and 录入上海分系统 (规程 二(一)1, 3)
+        "notice_at": calc.local(ticket.acceptance_notice_sent_at) if ticket.acceptance_notice_sent_at else None,
+        "notice_manner": ticket.acceptance_notice_manner,
+        "notice_by": (session.get(Member, ticket.acceptance_notice_by_id).name
+                      if ticket.acceptance_notice_by_id else None),
+        "city_system_ref": ticket.city_system_ref,
+        "letter_no": ticket.letter_no,
     }
 
 

@@ -159,7 +159,10 @@ class Ticket(SQLModel, table=True):
     calmed_by_id: int | None = None  # ... and the member who made it (no foreign key: SQLite adds it in place)
     redo_count: int = 0
     acceptance_notice_sent_at: datetime | None = _when()
+    acceptance_notice_by_id: int | None = None  # the office member who sent it (规程 二(一)1)
+    acceptance_notice_manner: str | None = Field(default=None, max_length=16)  # labels.notice_manner
     city_system_entered_at: datetime | None = _when()
+    city_system_ref: str | None = Field(default=None, max_length=64)  # 录入上海分系统: its reference number
     letter_no: str | None = Field(default=None, max_length=64)
     platform_reply: str | None = None
     satisfaction: str | None = Field(default=None, max_length=16)
@@ -314,6 +317,7 @@ class Reply(SQLModel, table=True):
     letter: dict = _json()  # 附件2 sections: facts, reasons, requests, findings, review_body
     result: str | None = Field(default=None, max_length=16)
     result_other: str | None = None
+    note: str | None = None  # 附件1 备注
     acceptance: str | None = Field(default=None, max_length=16)
     satisfaction: str | None = Field(default=None, max_length=16)
     knowledge_ref: str | None = Field(default=None, max_length=64)

@@ -59,10 +59,37 @@ async def test_12345_whole_path(chat, clock):
     await chat.tap("赵敏", review, "审核通过")
     form_due = chat.last_in("局办公室群")
     assert "签批表" in form_due.text
+    # the office checks and edits 附件4 in private chat before it goes to the leader (规程 二(二)2 「填写审批单」)
     await chat.tap("王芳", form_due, "生成签批表并报审")
+    draft_doc, edit = chat.api.in_chat(chat.people["王芳"])[-2:]
+    assert draft_doc.result["document"]["file_name"].endswith("附件4-待报审.docx")
+    assert "交办意见：请按规程时限办理" in edit.text and "☑实际解决" in edit.text
+    assert {"交办意见", "是否解决", "答复市民要点", "确认无误，报审"} <= set(chat.buttons(edit))
+    await chat.tap("王芳", edit, "是否解决")
+    await chat.tap("王芳", chat.last_in("王芳"), "解释说明")
+    await chat.tap("王芳", chat.last_in("王芳"), "交办意见")
+    await chat.say("王芳", "请社会救助科督促街道三日内完成审核")
+    regenerated, edit = chat.api.in_chat(chat.people["王芳"])[-2:]
+    assert regenerated.method == "sendDocument"  # the .docx regenerated with each change
+    assert "☐实际解决 ☑解释说明" in edit.text and "交办意见：请社会救助科督促街道三日内完成审核" in edit.text
+    assert "已修改：交办意见、是否解决" in edit.text
+    await chat.tap("王芳", edit, "确认无误，报审")
     document, signoff = chat.api.in_chat(chat.people["孙伟"])[-2:]
-    assert "附件4" in signoff.text and chat.buttons(signoff) == ["同意", "退回"]
+    assert "附件4" in signoff.text and chat.buttons(signoff) == ["同意", "退回办公室调整", "退回科室重办"]
+    assert "局办公室调整了：交办意见、是否解决" in signoff.text and "☑解释说明" in signoff.text
     assert document.method == "sendDocument" and document.result["document"]["file_name"].endswith("附件4.docx")
+    # the leader sends it back for format: the office edits again from its last changes, the round is counted
+    await chat.tap("孙伟", signoff, "退回办公室调整")
+    await chat.say("孙伟", "交办意见请写明时限")
+    assert "第1次报审被 孙伟 退回局办公室调整格式：交办意见请写明时限" in chat.group_texts()[-2]
+    await chat.tap("王芳", chat.last_in("局办公室群"), "生成签批表并报审")
+    edit = chat.last_in("王芳")
+    assert "☑解释说明" in edit.text
+    await chat.tap("王芳", edit, "交办意见")
+    await chat.say("王芳", "请社会救助科于10月9日前督促街道完成审核")
+    await chat.tap("王芳", chat.last_in("王芳"), "确认无误，报审")
+    signoff = chat.last_in("孙伟")
+    assert "（第2次报审）" in signoff.text and "10月9日前" in signoff.text
     await chat.tap("孙伟", signoff, "同意")
     platform = chat.last_in("局办公室群")
     assert "区热线办" in platform.text
@@ -71,3 +98,34 @@ async def test_12345_whole_path(chat, clock):
 
     for text in chat.group_texts():
         assert PHONE not in text and HOUSE not in text, text
+
+
+async def test_style_notes_in_the_preview_and_the_review_and_sent_back_for_language(chat):
+    """规程 三(二) 「注意语气语调…简明扼要」: noted to the handler before submitting, to the office when reviewing,
+    and 语言规范 is a reason the office sends back with one tap."""
+    card = await register_12345(chat)
+    await chat.tap("王芳", card, "已联")
+    await chat.tap("王芳", chat.last_in("王芳"), "⭐社会救助科")
+    await chat.tap("李强", chat.last_in("社会救助科群"), "受理")
+    await chat.say("李强", "/start r1")
+    steps = [("tap", "求助类或投诉类办结报告（附件3一）"), ("tap", "刚刚"), ("tap", "电话"), ("say", "岳阳街道"),
+             ("tap", "是"), ("tap", "属实"), ("tap", "跳过"), ("tap", "诉求合理"), ("tap", "跳过"),
+             ("say", "相关规定"), ("say", "已说明"), ("tap", "完成"), ("say", "已核实"), ("tap", "实际解决"),
+             ("tap", "接受"), ("tap", "满意")]
+    for how, value in steps:
+        if how == "tap":
+            await chat.tap("李强", chat.last_in("李强"), value)
+        else:
+            await chat.say("李强", value)
+    await chat.tap("李强", _last_with(chat, "李强", "完成"), "完成")
+    preview = chat.last_in("李强")
+    assert "✍️ 文字规范提示：处置依据未引用政策文件（如《…》第X条）；只写了“已核实”等套话，请写明核实了什么" in preview.text
+    await chat.tap("李强", preview, "提交审批")  # a note, not a refusal
+    await chat.tap("陈刚", chat.last_in("陈刚"), "同意")
+    review = chat.last_in("局办公室群")
+    assert "✍️ 文字规范：处置依据未引用政策文件" in review.text
+    assert chat.buttons(review) == ["审核通过", "退回重办", "退回重办（语言规范）"]
+    await chat.tap("王芳", review, "退回重办（语言规范）")
+    redo = chat.last_in("社会救助科群")
+    assert "需<b>重办</b>（第1次）" in redo.text and "1. 语言规范：请按“事实清楚、条理清晰、简明扼要”修改答复" in redo.text
+    assert "2. 处置依据未引用政策文件（如《…》第X条）" in redo.text

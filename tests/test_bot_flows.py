@@ -52,6 +52,8 @@ async def test_petition_pasted_to_mailed(chat):
     await chat.tap("李强", group_card, "受理")
     notice = chat.last_in("局办公室群")
     assert "受理告知书" in notice.text
+    printed = chat.api.in_chat(chat.groups["局办公室群"]["id"])[-2]  # the 受理告知书 to print, masked for the group
+    assert printed.method == "sendDocument" and printed.result["document"]["file_name"].endswith("受理告知书-masked.docx")
     await chat.tap("王芳", notice, "已寄出受理告知书")
 
     await chat.say("李强", "/start r1")
@@ -91,15 +93,39 @@ async def test_petition_pasted_to_mailed(chat):
     final = chat.last_in("局办公室群")
     assert "信访答复格式调整" in final.text
     await chat.tap("王芳", final, "提交答复报审")
+    edit = chat.last_in("王芳")  # the office adjusts the letter in private chat (规程 二(一)3 「完成格式调整」)
+    assert "信访答复" in edit.text and "复查机关" in chat.buttons(edit)
+    await chat.tap("王芳", edit, "确认无误，报审")
     signoff = _last_with(chat, "孙伟", "同意")
     assert "附件2" in signoff.text
+    # the petition-line leader sends it back to the department, not to the office: a counted redo
+    await chat.tap("孙伟", signoff, "退回科室重办")
+    await chat.say("孙伟", "请核实10月待遇的发放日期")
+    redo = chat.last_in("社会救助科群")
+    assert "经信访条线分管领导 孙伟 审核需<b>重办</b>（第2次）" in redo.text
+    assert "请核实10月待遇的发放日期" in redo.text
+    assert "第1次报审被 孙伟 退回承办科室重办" in chat.last_in("局办公室群").text
+    await chat.say("李强", "/start r1")
+    await chat.tap("李强", chat.last_in("李强"), "提交审批")
+    await chat.tap("陈刚", chat.last_in("陈刚"), "同意")
+    await chat.tap("王芳", chat.last_in("局办公室群"), "审核通过")
+    await chat.tap("王芳", chat.last_in("局办公室群"), "提交答复报审")
+    await chat.tap("王芳", chat.last_in("王芳"), "确认无误，报审")
+    signoff = _last_with(chat, "孙伟", "同意")
+    assert "（第2次报审）" in signoff.text
     await chat.tap("孙伟", signoff, "同意")
     mail = chat.last_in("局办公室群")
+    await chat.tap("王芳", mail, "录入上海分系统")  # 规程 二(一)3: a step of its own, with its number
+    await chat.say("王芳", "SH-XF-2026-0931")
+    mail = chat.last_in("局办公室群")
+    assert "已录入上海分系统（编号 SH-XF-2026-0931）" in mail.text
     await chat.tap("王芳", mail, "登记挂号信号码")
     await chat.say("王芳", "XA123456789CN")
     assert "已办结" in chat.last_in("社会救助科群").text
     await chat.say("王芳", "/ticket SJMZ-2026-000001")
-    assert "已办结" in chat.last_in("王芳").text
+    detail = chat.last_in("王芳").text
+    assert "已办结" in detail and "受理告知书：" in detail and "王芳 邮寄" in detail
+    assert "上海分系统编号：SH-XF-2026-0931；挂号信：XA123456789CN" in detail
 
 
 async def test_962200_from_an_imported_file(chat):
@@ -239,6 +265,7 @@ async def test_emergency_alert_acknowledged_in_chat(chat):
         await chat.say("王芳", value)
     await chat.tap("王芳", chat.last_in("王芳"), "跳过")  # 来电/来访时间: as received
     await chat.tap("王芳", chat.last_in("王芳"), "刚刚")
+    await chat.tap("王芳", chat.last_in("王芳"), "来电")  # 工单来源
     for value in ("跳过", "跳过", "跳过"):
         await chat.tap("王芳", chat.last_in("王芳"), value)
     await chat.say("王芳", "永丰街道某小区燃气泄漏，多名老人被困")
@@ -265,6 +292,7 @@ async def test_a_tagged_ticket_gets_its_tag_from_a_button(chat, db):
     await chat.say("王芳", "2026092900999")
     await chat.tap("王芳", chat.last_in("王芳"), "跳过")  # 来电/来访时间: as received
     await chat.tap("王芳", chat.last_in("王芳"), "刚刚")
+    await chat.tap("王芳", chat.last_in("王芳"), "来电")  # 工单来源
     for value in ("跳过", "跳过", "跳过"):
         await chat.tap("王芳", chat.last_in("王芳"), value)
     await chat.say("王芳", "一网通办找茬：婚姻登记预约页面打不开")

@@ -56,7 +56,7 @@ async def test_lookups(chat):
     assert chat.last_in("王芳").method == "sendDocument"
     assert "13812345678" in [s for s in chat.api.in_chat(1001) if s.method == "sendMessage"][-1].text
     await chat.say("王芳", "/form SJMZ-2026-000001 9")
-    assert "用法" in chat.last_in("王芳").text and "（1-5）" in chat.last_in("王芳").text
+    assert "用法" in chat.last_in("王芳").text and "（1-6）" in chat.last_in("王芳").text
     await chat.say("王芳", "/ticket SJMZ-2026-999999")
     assert "找不到" in chat.last_in("王芳").text
 
@@ -93,13 +93,13 @@ async def test_ticket_is_one_transaction(chat, db):
 
 async def test_every_form_of_the_core_is_offered_by_form(chat):
     """/form 编号 5 (申请结单, as the README promises): the command reads the core's list of forms."""
-    from bot.forms import FORMS
+    from bot.forms import FORMS, form_name
 
     await register_12345(chat)
     for number in FORMS:
         await chat.say("王芳", f"/form SJMZ-2026-000001 {number}")
         assert chat.last_in("王芳").method == "sendDocument", number
-        assert chat.last_in("王芳").params["document"]["filename"].endswith(f"附件{number}.docx"), number
+        assert chat.last_in("王芳").params["document"]["filename"].endswith(f"{form_name(number)}.docx"), number
 
 
 async def test_a_form_survives_a_restart(chat, db, clock, rules, calendar, tmp_path):

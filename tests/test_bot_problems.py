@@ -105,7 +105,7 @@ async def test_repeat_shown_unlinked_and_applied_to_close(chat, db):
     await chat.tap("王芳", chat.last_in("局办公室群"), "核查通过")
     await chat.say("王芳", "同意申请结单")
     document, application = chat.api.in_chat(-1001)[-2:]
-    assert document.result["document"]["file_name"].endswith("附件5-masked.docx")
+    assert document.result["document"]["file_name"].endswith("申请结单-masked.docx")
     assert "申请结单" in application.text
 
 

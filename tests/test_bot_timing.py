@@ -206,6 +206,7 @@ async def test_call_time_apart_from_the_receipt_in_the_chat_form_and_form1(chat,
     await chat.say("王芳", "9月28日 18:30")
     assert "局收到时间（期限起算）" in chat.last_in("王芳").text
     await chat.tap("王芳", chat.last_in("王芳"), "刚刚")
+    await chat.tap("王芳", chat.last_in("王芳"), "来电")  # 工单来源
     for value in ("张三", "13812345678", "岳阳街道人民路100弄5号101室", "来电反映低保待遇问题"):
         await chat.say("王芳", value)
     confirm = chat.last_in("王芳").text

@@ -17,11 +17,12 @@ async def test_demo_closes_all_three_channels_and_returns_one(tmp_path):
     assert "SJMZ-2026-000002 petition closed" in output
     assert "SJMZ-2026-000003 962200   closed" in output
     assert "SJMZ-2026-000004 12345    returned" in output
-    assert "SJMZ-2026-000005 12345    received" in output and "重复件</b>" not in output and "🔁 重复件" in output
+    assert "SJMZ-2026-000005 12345    accepted" in output and "重复件</b>" not in output and "🔁 重复件" in output
     assert "延期 2 个工作日已获 陈刚 同意" in output and "知识库" in output and "最低生活保障审批时限" in output
     assert "不满意报告待签字" in output and "不满意及未回复工单核查情况" in output
-    for name in ("附件1", "附件2", "附件3", "附件4"):
+    for name in ("附件1", "附件2", "附件3", "附件4", "受理告知书", "申请结单"):
         assert name in output
+    assert "SH-XF-2026-0931-01" in output and "局办公室调整了：交办意见" in output
     assert len(list((tmp_path / "forms").glob("*.docx"))) >= 7
     assert "👆 陈刚 点 [同意]" in output and "🤖 → 社会救助科群" in output
 

@@ -13,10 +13,19 @@ from docx.oxml.ns import qn
 from docx.shared import Mm
 
 from bot.forms import FORMS, document_lines, form_data, form_problems, render_docx, render_text, style_notes
-from bot.workflow import Accept, ApproveReply, ApproveSignoff, PassReview, SaveReply, SubmitApprovalForm
+from bot.workflow import (
+    Accept,
+    ApproveReply,
+    ApproveSignoff,
+    EvidenceIn,
+    PassReview,
+    SaveReply,
+    SubmitApprovalForm,
+)
 from storage import queries
 from tests.helpers.desk import Desk
 
+PHOTO = EvidenceIn(kind="photo", file_id="AgACAgUAAxkBAAIB", file_unique_id="AQADx")
 PETITION_LETTER = {"facts": "其父优抚待遇未按时发放", "requests": "补发待遇", "judgement": "支持补发10月待遇",
                    "review_body": "松江区人民政府"}
 
@@ -96,7 +105,9 @@ def test_form4_keeps_the_seed_table_and_its_side_headers(db, workflow, org, tmp_
     text = "\n".join(document_lines(4, data))
     assert "先行联系：☑已联 ☐未联" in text and "*事实认定：☑属实" in text
     assert "分管领导审核意见：同意办结\n签字：孙伟" in text
-    assert "交办意见：签字：" in text and "陈刚" not in text.split("交办意见")[1].split("\n")[0]
+    # 交办意见 from whoever dispatched (the office, by default its standing instruction), never the reply's approver
+    assert "交办意见：请按规程时限办理，先行联系市民，核实情况后答复。\n签字：王芳" in text
+    assert "陈刚" not in text.split("交办意见")[1].split("分管领导审核意见")[0]
     assert form_problems(4, data, document_lines(4, data)) == []  # every starred cell filled
 
 
@@ -190,3 +201,167 @@ def test_masked_form_for_a_group(db, workflow, org):
     t = closed_12345(desk)
     text = render_text(4, data_of(desk, t, private=False))
     assert "13812345678" not in text and "138****5678" in text and "张*" in text
+
+
+# --- the letter checked before it leaves, the style notes, 语言规范 ---------------------------------
+
+
+def test_a_letter_with_a_gap_or_a_placeholder_cannot_be_submitted(db, workflow, org):
+    from bot.workflow import SubmitReply
+    from tests.helpers.desk import FULL_REPLY
+
+    desk = Desk(db, workflow, org)
+    p = desk.new("petition")
+    desk.to_department(p)
+    desk.ok("李强", Accept(p))
+    desk.ok("李强", SaveReply(p, {**FULL_REPLY, "contact_time": desk.now()}))
+    refusal = desk.do("李强", SubmitReply(p)).refusal  # 规程 二(一)2: the letter's facts and judgement
+    assert refusal.code == "missing" and "信访事项的主要事实、处理意见（是否支持）" in refusal.message
+    assert "，。" not in refusal.message  # the gap is named, not the punctuation it leaves
+    desk.ok("李强", SaveReply(p, {"letter": {"facts": "其父优抚待遇未按时发放", "judgement": "支持补发"}}))
+    desk.ok("李强", SubmitReply(p))
+    h = desk.new("12345", "ordinary", external_no="H-2")
+    desk.to_department(h)
+    desk.ok("李强", Accept(h))
+    desk.ok("李强", SaveReply(h, {**FULL_REPLY, "contact_time": desk.now(), "basis": "《XX条例》"}))
+    refusal = desk.do("李强", SubmitReply(h)).refusal
+    assert refusal is not None and "「XX」" in refusal.message
+
+
+def test_style_notes_reach_the_office_and_are_a_reason_to_send_back(db, workflow, org):
+    from bot.workflow import FailReview
+
+    desk = Desk(db, workflow, org)
+    t = replied(desk, "12345", summary="已核实", basis="相关规定")
+    review = [m for m in desk.outbox(t) if m.template == "reply_for_review"][-1]
+    assert review.context["style"] == ["basis_no_document", "bare_verified"]
+    desk.ok("王芳", FailReview(t, (), style=True))  # the 语言规范 button: no typing, the notes are the reasons
+    redo = [m for m in desk.outbox(t) if m.template == "redo"][-1]
+    assert redo.context["reasons"][0].startswith("语言规范")
+    assert "处置依据未引用政策文件（如《…》第X条）" in redo.context["reasons"]
+    assert desk.ticket(t).redo_count == 1
+    clean = replied(desk, "962200")
+    assert [m for m in desk.outbox(clean) if m.template == "reply_for_review"][-1].context["style"] == []
+
+
+# --- 附件4 and 附件1: what the office and the department give ------------------------------------
+
+
+def test_form4_dispatch_opinion_resolved_and_review_from_the_kind(db, workflow, org, tmp_path):
+    from bot.workflow import Dispatch, RecordFirstContact, SubmitReply
+    from tests.helpers.desk import FULL_REPLY
+
+    desk = Desk(db, workflow, org)
+    t = desk.new("12345", "review", external_no="H-R", source="来电")
+    desk.ok("王芳", RecordFirstContact(t, "contacted"))
+    desk.ok("王芳", Dispatch(t, desk.departments["jiuzhu"], opinion="请三日内核实并答复"))
+    desk.ok("李强", Accept(t))
+    desk.ok("李强", SaveReply(t, {**FULL_REPLY, "contact_time": desk.now(), "result": "not_true",
+                                 "summary": "经查反映不属实，已电话说明"}, evidence=(PHOTO,)))
+    desk.ok("李强", SubmitReply(t))
+    desk.ok("陈刚", ApproveReply(t))
+    desk.ok("王芳", PassReview(t))
+    # 不属实 has no 是否解决 of its own: the office must choose one, 未解决 among them
+    refusal = desk.do("王芳", SubmitApprovalForm(t)).refusal
+    assert refusal is not None and "是否解决" in refusal.message
+    assert desk.do("王芳", SubmitApprovalForm(t, {"internal_no": "X"})).refusal.code == "invalid"
+    desk.ok("王芳", SubmitApprovalForm(t, {"resolved": "unsolved"}))
+    desk.ok("孙伟", ApproveSignoff(t))
+    data = data_of(desk, t)
+    document = assert_print_ready(render_docx(4, data, tmp_path / "f4.docx"))
+    text = "\n".join(document_lines(4, data))
+    assert "☐诉求过高 ☑未解决" in text and "是否回访复核单：是" in text and "工单来源：来电" in text
+    assert "交办意见：请三日内核实并答复\n签字：王芳" in text
+    assert "分管领导审核意见：同意。\n签字：孙伟" in text  # approved without words: 「同意。」
+    assert document.tables[0].cell(2, 4).text == "是"
+
+
+def test_form1_other_result_other_feedback_and_note(db, workflow, org, tmp_path):
+    desk = Desk(db, workflow, org)
+    t = replied(desk, "962200", result="other", result_other="已转街道跟进", satisfaction="other",
+                note="市民要求书面答复")
+    data = data_of(desk, t)
+    assert_print_ready(render_docx(1, data, tmp_path / "f1.docx"))
+    text = "\n".join(document_lines(1, data))
+    assert "☑其他（已转街道跟进）" in text and "☐未评价 ☑其他" in text and "备注：市民要求书面答复" in text
+
+
+# --- the petition-line leader's 退回: to the office or to the department ------------------------------
+
+
+def test_signoff_sent_back_to_the_department_is_a_counted_redo(db, workflow, org):
+    from bot.workflow import RejectSignoff, RejectSignoffRedo, SubmitFinalReply, SubmitReply
+
+    desk = Desk(db, workflow, org)
+    p = replied(desk, "petition", letter=PETITION_LETTER)
+    desk.ok("王芳", PassReview(p))
+    desk.ok("王芳", SubmitFinalReply(p, {"letter.findings": "您父亲9月待遇已发放"}))
+    desk.ok("孙伟", RejectSignoff(p, "请调整格式"))  # round 1 back to the office
+    assert desk.status(p) == "final_reply"
+    desk.ok("王芳", SubmitFinalReply(p, {"letter.findings": "您父亲9月待遇已于9月10日发放"}))
+    request = [m for m in desk.outbox(p) if m.template == "signoff_request"][-1]
+    assert request.context["round"] == 2 and request.context["edited"] == ["letter.findings"]
+    desk.ok("孙伟", RejectSignoffRedo(p, "事实认定不清，请科室重新核实"))  # round 2 to the department
+    assert desk.status(p) == "accepted" and desk.ticket(p).redo_count == 1
+    redo = [m for m in desk.outbox(p) if m.template == "redo"]
+    assert {m.audience for m in redo} == {"department_group", "member"}
+    assert "事实认定不清，请科室重新核实" in redo[-1].context["reasons"]
+    rejected = [m for m in desk.outbox(p) if m.template == "signoff_rejected"]
+    assert [m.context["round"] for m in rejected] == [1, 2] and rejected[-1].context["redo"]
+    desk.ok("李强", SubmitReply(p))
+    assert desk.status(p) == "reply_drafted"
+    # the office's edits of the first filing stay in the form until a new filing replaces them
+    assert "经查，您父亲9月待遇已于9月10日发放。" in document_lines(2, data_of(desk, p))
+
+
+# --- the 受理告知书 and 录入上海分系统 before a petition closes ---------------------------------------
+
+
+def test_the_acceptance_notice_is_a_form_and_a_petition_closes_only_after_it(db, workflow, org, tmp_path):
+    from bot.workflow import RecordCitySystem, RecordMail, SendAcceptanceNotice, SubmitFinalReply
+
+    desk = Desk(db, workflow, org)
+    p = replied(desk, "petition", letter=PETITION_LETTER)
+    desk.ok("王芳", PassReview(p))
+    desk.ok("王芳", SubmitFinalReply(p))
+    desk.ok("孙伟", ApproveSignoff(p))
+    refusal = desk.do("王芳", RecordMail(p, "XA1")).refusal
+    assert "受理告知书" in refusal.message and "录入上海分系统" in refusal.message
+    assert desk.do("王芳", SendAcceptanceNotice(p, "fax")).refusal.code == "invalid"
+    desk.ok("王芳", SendAcceptanceNotice(p, "in_person"))
+    assert "受理告知书" not in desk.do("王芳", RecordMail(p, "XA1")).refusal.message
+    assert desk.do("王芳", RecordCitySystem(p, " ")).refusal.code == "missing"
+    desk.ok("王芳", RecordCitySystem(p, "SH-XF-0931"))
+    desk.ok("王芳", RecordMail(p, "XA1"))
+    ticket = desk.ticket(p)
+    assert ticket.status == "closed" and ticket.city_system_ref == "SH-XF-0931"
+    assert ticket.acceptance_notice_by_id == desk.actors["王芳"].member_id
+    data = data_of(desk, p)
+    document = assert_print_ready(render_docx(6, data, tmp_path / "notice.docx"))
+    assert document.styles["Normal"].element.rPr.rFonts.get(qn("w:eastAsia")) == "仿宋_GB2312"
+    lines = document_lines(6, data)
+    assert lines[0] == "信访事项受理告知书"
+    assert f"信访件编号：{data['external_no']}　　编号：{data['internal_no']}" in lines  # identified
+    assert "您于2026年9月29日反映的信访事项，本机关已于2026年9月29日受理，交由社会救助科办理。办理结果将以书面形式答复您。" in lines
+    assert lines[-1] == "2026年9月29日" and form_problems(6, data, lines) == []
+
+
+def test_close_application_form_is_identified(db, workflow, org, tmp_path):
+    from bot.workflow import RequestRepeatClosure, SignProblemReport, SubmitProblemReport, VerifyProblemReport
+
+    desk = Desk(db, workflow, org)
+    t = desk.new("12345", "ordinary", external_no="H-5", repeat=True)
+    desk.to_department(t)
+    desk.ok("李强", Accept(t))
+    desk.ok("王芳", RequestRepeatClosure(t))
+    desk.ok("李强", SubmitProblemReport(t, "低保已审批，反映不属实", "调取审批记录", (PHOTO,)))
+    desk.ok("陈刚", SignProblemReport(t))
+    desk.ok("王芳", VerifyProblemReport(t, "审批记录与科室所述一致。"))
+    data = data_of(desk, t)
+    document = assert_print_ready(render_docx(5, data, tmp_path / "f5.docx"))
+    text = "\n".join(document_lines(5, data))
+    assert f"编号：{data['internal_no']}" in text and "工单号：H-5" in text and "承办科室：社会救助科" in text
+    assert "经核查，审批记录与科室所述一致，承办科室已履职到位，现申请结单。" in text
+    assert "业务分管领导签字：陈刚" in text and "2026年9月29日" in text
+    assert form_problems(5, data, document_lines(5, data)) == []
+    assert document.tables[0].cell(0, 1).text == "H-5"

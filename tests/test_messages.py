@@ -28,6 +28,7 @@ from bot.workflow import (
     ProposeSupervision,
     Reassign,
     ReassignOnReturn,
+    RecordCitySystem,
     RecordFollowUp,
     RecordMail,
     RecordPlatformReply,
@@ -35,11 +36,13 @@ from bot.workflow import (
     RejectReply,
     RejectReturn,
     RejectSignoff,
+    RejectSignoffRedo,
     ReplySupervision,
     RequestExtension,
     RequestRepeatClosure,
     ReturnProblemReport,
     ScheduleVisit,
+    SendAcceptanceNotice,
     SignProblemReport,
     SubmitApprovalForm,
     SubmitFinalReply,
@@ -75,7 +78,14 @@ def every_path(desk: Desk) -> None:
     desk.ok("王芳", SubmitFinalReply(p))
     desk.ok("孙伟", RejectSignoff(p, "格式"))
     desk.ok("王芳", SubmitFinalReply(p))
+    desk.ok("孙伟", RejectSignoffRedo(p, "事实不清"))
+    desk.ok("李强", SubmitReply(p))
+    desk.ok("陈刚", ApproveReply(p))
+    desk.ok("王芳", PassReview(p))
+    desk.ok("王芳", SubmitFinalReply(p, {"letter.findings": "经查属实"}))
     desk.ok("孙伟", ApproveSignoff(p))
+    desk.ok("王芳", SendAcceptanceNotice(p, "in_person"))
+    desk.ok("王芳", RecordCitySystem(p, "SH-1"))
     desk.ok("王芳", RecordMail(p, "XA1"))
     h = desk.new("12345", "threat", **person, external_no="H1", city_urged=True)
     desk.to_department(h)

@@ -21,6 +21,7 @@ from bot.workflow import (
     FailReview,
     OfficeReturn,
     PassReview,
+    RecordCitySystem,
     RecordDeptContact,
     RecordFirstContact,
     RecordMail,
@@ -70,7 +71,8 @@ def test_petition_from_intake_to_mailing(desk, clock):
     desk.ok("李强", SaveReply(t, {"contact_manner": "meeting", "fact_finding": "partly_true"}))
     desk.ok("李强", SaveReply(t, {"contact_time": desk.now(), "result": "explained", "basis": "《信访工作条例》",
                                  "satisfaction": "acknowledged",
-                                 "letter": {"facts": "反映低保问题", "requests": "要求重新核定"}},
+                                 "letter": {"facts": "反映低保问题", "requests": "要求重新核定",
+                                            "judgement": "对您重新核定的请求不予支持"}},
                                  evidence=(PHOTO,)))
     desk.ok("李强", SubmitReply(t))
     assert desk.status(t) == "reply_drafted"
@@ -83,18 +85,20 @@ def test_petition_from_intake_to_mailing(desk, clock):
 
     desk.ok("王芳", PassReview(t))
     assert desk.status(t) == "final_reply"
-    desk.ok("王芳", SubmitFinalReply(t, {"opinion": "格式已调整"}))
+    desk.ok("王芳", SubmitFinalReply(t, {"letter.findings": "您家庭收入已超过低保标准"}))
     assert desk.status(t) == "leader_signoff"
     assert "final_reply" not in desk.open_stages(t)
     desk.ok("孙伟", ApproveSignoff(t))
     assert desk.status(t) == "awaiting_mail"
+    desk.ok("王芳", RecordCitySystem(t, "SH-XF-2026-88812"))  # 规程 二(一)3: 录入上海分系统, then mailed
     desk.ok("王芳", RecordMail(t, "XA123456789CN"))
     ticket = desk.ticket(t)
+    assert ticket.city_system_ref == "SH-XF-2026-88812" and ticket.acceptance_notice_manner == "mail"
     assert ticket.status == "closed" and ticket.letter_no == "XA123456789CN" and ticket.closed_at is not None
     assert desk.open_stages(t) == set()
     assert [s for _, _, s in statuses(desk, t)] == [
         "received", "received", "dispatched", "accepted", "accepted", "accepted", "accepted", "reply_drafted",
-        "dept_replied", "final_reply", "leader_signoff", "awaiting_mail", "closed",
+        "dept_replied", "final_reply", "leader_signoff", "awaiting_mail", "awaiting_mail", "closed",
     ]
 
 
@@ -108,7 +112,7 @@ def test_12345_ordinary_from_intake_to_platform(desk, clock):
     desk.ok("吴军", ApproveReply(t))
     desk.ok("王芳", PassReview(t))
     assert desk.status(t) == "approval_form"
-    desk.ok("王芳", SubmitApprovalForm(t, {"suggested_department": "养老服务科"}))
+    desk.ok("王芳", SubmitApprovalForm(t, {"dispatch_opinion": "请养老服务科核实后答复"}))
     assert desk.status(t) == "leader_signoff"
     desk.ok("孙伟", ApproveSignoff(t))
     assert desk.status(t) == "platform_reply"

@@ -311,10 +311,27 @@ def form5(out: Path) -> None:
         {"cells": [c("履职情况（开展工作过程）：\n{{ f.problem_work_done }}", 4)], "height": 3.0, "top": True},
         {"cells": [c("业务分管领导签字"), c("{{ f.problem_leader }}"), c("日期"),
                    c("{{ f.problem_signed or '　　年　　月　　日' }}")], "height": 1.4},
-        {"cells": [c("局办公室意见：经核查，承办科室已履职到位，申请结单。{{ f.problem_verification }}"
+        {"cells": [c("局办公室意见：经核查，{% if f.problem_verification %}{{ f.problem_verification }}，{% endif %}"
+                     "承办科室已履职到位，现申请结单。"
                      "\n\n>上海市松江区民政局办公室　　{{ f.today }}", 4)], "height": 2.6, "top": True},
     ])
     d.save(out / "form5.docx")
+
+
+def form6(out: Path) -> None:
+    """信访事项受理告知书 (规程 二(一)1 「局办公室寄出受理告知书，完成信访受理告知」): a letter, 仿宋 三号."""
+    d = new_document(FANGSONG, SIZE_3, line=28)
+    title(d, "信访事项受理告知书", font="方正小标宋简体", size=SIZE_2, after=0)
+    line(d, "信访件编号：{{ f.external_no }}　　编号：{{ f.internal_no }}", align=WD_ALIGN_PARAGRAPH.CENTER, after=16)
+    line(d, "{{ f.citizen }}：")
+    line(d, "您于{{ f.received_date }}反映的信访事项，本机关已于{{ f.accepted_date }}受理，"
+            "交由{{ f.department }}办理。办理结果将以书面形式答复您。", indent_chars=2)
+    line(d, "特此告知。", indent_chars=2)
+    line(d, "")
+    line(d, "")
+    line(d, "上海市松江区民政局", align=WD_ALIGN_PARAGRAPH.RIGHT, right_chars=4)
+    line(d, "{{ f.notice_date }}", align=WD_ALIGN_PARAGRAPH.RIGHT, right_chars=4)
+    d.save(out / "form6.docx")
 
 
 def summary(out: Path) -> None:
@@ -324,7 +341,7 @@ def summary(out: Path) -> None:
     line(d, "报送单位：上海市松江区民政局办公室　　报送：信访条线分管领导、局主要领导",
          font=SONG, size=SIZE_5)
     line(d, "报送日期：{{ today }}　　共{{ rows | length }}件", font=SONG, size=SIZE_5, after=6)
-    t = table(d, [2.6, 2.6, 1.8, 1.4, 1.8, 2.7, 2.7], [
+    t = table(d, [2.4, 2.5, 2.2, 1.7, 1.6, 2.6, 2.6], [
         {"cells": [c("编号"), c("工单号"), c("承办科室"), c("类型"), c("状态"), c("原因"), c("核查意见")]},
         {"cells": [c("{%tr for r in rows %}", 7)]},
         {"cells": [c("{{ r.internal_no }}"), c("{{ r.external_no }}"), c("{{ r.department }}"), c("{{ r.kind }}"),
@@ -338,7 +355,7 @@ def summary(out: Path) -> None:
     d.save(out / "summary.docx")
 
 
-BUILDERS = (form1, form2, form3, form4, form5, summary)
+BUILDERS = (form1, form2, form3, form4, form5, form6, summary)
 
 
 def main(argv: list[str]) -> None:

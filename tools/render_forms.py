@@ -38,8 +38,8 @@ def main(argv: list[str]) -> int:
         pages = "?"
         if pdftoppm:
             png_dir.mkdir(parents=True, exist_ok=True)
-            subprocess.run([pdftoppm, "-png", "-r", "60", str(pdf), str(png_dir / doc.stem)], check=True)
-            pages = len(list(png_dir.glob(f"{doc.stem}-*.png")))
+            subprocess.run([pdftoppm, "-png", "-r", "90", str(pdf), str(png_dir / doc.stem)], check=True)
+            pages = sum(1 for p in png_dir.glob(f"{doc.stem}-*.png") if p.stem[len(doc.stem) + 1:].isdigit())
         print(f"{pdf}  {pages} page(s)")
     return 0
 

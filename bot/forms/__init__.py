@@ -12,11 +12,12 @@ from pathlib import Path
 
 from bot.forms import word
 from bot.forms.check import form_problems, style_notes
-from bot.forms.data import cites_document, form_data
+from bot.forms.data import EDIT_CHOICES, EDITABLE, cites_document, edits_of, form_data, with_edits
 from templates import label, labels
 
-__all__ = ["FORMS", "cites_document", "document_lines", "form_data", "form_name", "form_problems", "render_docx", "render_text",
-           "set_template_dir", "style_notes", "summary_docx"]
+__all__ = ["EDITABLE", "EDIT_CHOICES", "FORMS", "check_form", "check_reply", "edits_of", "with_edits", "cites_document", "document_lines", "form_data", "form_name", "form_problems",
+           "problem_names", "render_docx", "render_text", "reply_form", "set_template_dir", "style_notes",
+           "summary_docx"]
 
 FORMS = tuple(int(n) for n in labels("form"))
 _template_dir: list[Path | None] = [None]
@@ -74,3 +75,27 @@ def summary_docx(rows: list[dict], today: str, path: Path, override: Path | None
     """The office's report on dissatisfied and unreplied tickets (规程 三(三)4)."""
     context = {"rows": rows, "today": today}
     return word.save(word.fill(word.SUMMARY, context, override if override is not None else template_dir()), path)
+
+
+def reply_form(channel: str) -> int:
+    """The letter a department's reply becomes: 附件2 for a petition, 附件3 for the hotlines."""
+    return 2 if channel == "petition" else 3
+
+
+def check_reply(session, ticket, calc, max_chars: int, now=None) -> tuple[list[str], list[str]]:
+    """(what must not leave the bureau, style notes) of the ticket's current reply, read from its letter."""
+    number = reply_form(ticket.channel)
+    data = form_data(session, ticket, calc, True, now)
+    problems = form_problems(number, data, document_lines(number, data))
+    fields = [p for p in problems if p.startswith("field:")]  # an empty field leaves 「，。」 behind: name the field
+    return fields or problems, style_notes(data, max_chars)
+
+
+def problem_names(problems: list[str]) -> str:
+    """The problems as the handler reads them: the step's name, or the offending text quoted."""
+    return "、".join(label("form_field", p[6:], p[6:]) if p.startswith("field:") else f"「{p}」" for p in problems)
+
+
+def check_form(number: int, data: dict) -> list[str]:
+    """What the filled form cannot go out with (placeholders, doubled punctuation, empty starred fields)."""
+    return form_problems(number, data, document_lines(number, data))

@@ -45,6 +45,12 @@ def _name(session: Session, member_id: int | None) -> str:
     return member.name if member else ""
 
 
+def _sentence(words: str | None) -> str:
+    """A sentence ends with its full stop, once."""
+    words = (words or "").strip().rstrip("。，；,;")
+    return f"{words}。" if words else ""
+
+
 def cites_document(basis: str) -> bool:
     return bool(CITES.search(basis or ""))
 
@@ -53,7 +59,37 @@ def form_data(session: Session, ticket: Ticket, calc: DeadlineCalculator, privat
               now: datetime | None = None) -> dict:
     """Everything the forms show; for a group, every text field is scrubbed of the citizen's details too."""
     data = _form_data(session, ticket, calc, private, now or datetime.now(calc.rules.tz))
+    data = with_edits(data, edits_of(session, ticket))
     return data if private else scrub_all(data, ticket.citizen_name, ticket.address, ticket.phone)
+
+
+# 附件2 / 附件4 fields the office may change before sign-off (规程 二(一)3 「完成格式调整」, 二(二)2 「填写审批单」)
+EDITABLE = {
+    2: ("citizen", "letter.facts", "letter.reasons", "letter.requests", "letter.findings", "basis",
+        "letter.judgement", "letter.review_body"),
+    4: ("source", "dispatch_opinion", "fact_note", "demand_note", "summary", "points_text", "resolved",
+        "satisfaction", "content"),
+}
+EDIT_CHOICES = {"resolved": "resolved", "satisfaction": "satisfaction"}
+
+
+def edits_of(session: Session, ticket: Ticket) -> dict:
+    """What the office changed in the ticket's latest filed 附件2 / 附件4."""
+    form = queries.latest_form(session, ticket.id)
+    return dict((form.data or {}).get("edits") or {}) if form is not None else {}
+
+
+def with_edits(data: dict, edits: dict) -> dict:
+    """The form's values with the office's changes over them (a dotted key edits a section of the letter)."""
+    data = {**data, "letter": dict(data.get("letter") or {})}
+    for key, value in edits.items():
+        if key.startswith("letter."):
+            data["letter"][key.split(".", 1)[1]] = (value or "").strip().rstrip("。")
+        else:
+            data[key] = value
+    if "points_text" in edits:
+        data["points_inline"] = "；".join(line.strip() for line in edits["points_text"].splitlines() if line.strip())
+    return data
 
 
 def _form_data(session: Session, ticket: Ticket, calc: DeadlineCalculator, private: bool, now: datetime) -> dict:
@@ -63,6 +99,7 @@ def _form_data(session: Session, ticket: Ticket, calc: DeadlineCalculator, priva
     dispatched = next((e for e in events if e.action == "dispatch"), None)
     signoff = next((e for e in reversed(events) if e.action == "approve_signoff"), None)
     form = queries.latest_form(session, ticket.id)
+    accepted = next((e for e in reversed(events) if e.action == "accept"), None)
     problem = queries.latest_problem(session, ticket.id)  # this ticket's, through its index, not every report
     history = []
     for link in queries.links_of(session, ticket.id):
@@ -103,11 +140,10 @@ def _form_data(session: Session, ticket: Ticket, calc: DeadlineCalculator, priva
         "handler": _name(session, get("author_id") or ticket.handler_id),
         "dispatched_at": _fmt(calc, dispatched.at if dispatched else None),
         "dispatched_date": _fmt(calc, dispatched.at if dispatched else None, time=False),
-        # 附件4 交办意见: written by the department's head or leader; nobody records it in the bot yet,
-        # so the cell is left to be written by hand (never the name of whoever approved the reply).
-        "dispatch_opinion": "",
-        "dispatch_by": "",
-        "dispatch_date": "",
+        # 附件4 交办意见: given by whoever dispatched (the office's head or a leader), at dispatch
+        "dispatch_opinion": ((dispatched.payload or {}).get("opinion") or "") if dispatched else "",
+        "dispatch_by": _name(session, dispatched.actor_id) if dispatched else "",
+        "dispatch_date": _fmt(calc, dispatched.at if dispatched else None, time=False),
         "contact_status": ticket.contact_status,
         "not_contacted_reason": ticket.not_contacted_reason,
         "contacted_by": _name(session, ticket.contacted_by_id),
@@ -132,25 +168,37 @@ def _form_data(session: Session, ticket: Ticket, calc: DeadlineCalculator, priva
         "basis_cites": cites_document(basis),
         "points": points,
         "points_text": "\n".join(f"{i}. {p}。" for i, p in enumerate(points, 1)),
-        "points_inline": "；".join(f"{i}. {p}" for i, p in enumerate(points, 1)),
+        # a single point is a clause of the sentence, several are numbered
+        "points_inline": points[0] if len(points) == 1 else "；".join(f"{i}. {p}" for i, p in enumerate(points, 1)),
         "summary": (get("summary", "") or "").strip(),
         "letter": {k: (v or "").strip().rstrip("。") for k, v in
                    {**dict.fromkeys(LETTER_KEYS, ""), **(get("letter", {}) or {})}.items()},
-        "opinion": "\n".join(filter(None, [get("summary", ""), *[f"{i}. {p}。" for i, p in
-                                                                  enumerate(points, 1)]])),
+        "opinion": "\n".join(filter(None, [_sentence(get("summary", "")),
+                                            *([f"{points[0]}。"] if len(points) == 1 else
+                                              [f"{i}. {p}。" for i, p in enumerate(points, 1)])])),
         "result": get("result"),
         "result_other": get("result_other", ""),
         "resolved": RESOLVED.get(get("result")),
         "acceptance": label("acceptance", get("acceptance"), "") if get("acceptance") else "",
         "satisfaction": satisfaction,
         "feedback_note": "",
+        # the petition's 受理告知书 (规程 二(一)1) and 录入上海分系统 (规程 二(一)3)
+        "received_date": _fmt(calc, ticket.received_at, time=False),
+        "accepted_date": _fmt(calc, accepted.at if accepted else None, time=False),
+        "notice_date": _fmt(calc, ticket.acceptance_notice_sent_at or now, time=False),
+        "notice_manner": label("notice_manner", ticket.acceptance_notice_manner, "")
+        if ticket.acceptance_notice_manner else "",
+        "notice_by": _name(session, ticket.acceptance_notice_by_id),
+        "city_system_ref": ticket.city_system_ref or "",
         "leader": _name(session, get("leader_id")) if get("leader_decided_at") else "",
         "leader_date": _fmt(calc, get("leader_decided_at"), time=False),
         "signoff_leader": _name(session, form.signed_by_id) if signed_at else "",
         "signoff_date": _fmt(calc, signed_at, time=False),
-        "signoff_comment": ((signoff.payload or {}).get("comment") or "") if signoff and signed_at else "",
+        # 附件4 分管领导审核意见: the leader's words, or 「同意。」 when the leader approved without any
+        "signoff_comment": (((signoff.payload or {}).get("comment") or text("form_signoff_agreed"))
+                            if signoff and signed_at else ""),
         "filed_by": text("form_filed_by"),
-        "note": "",
+        "note": (get("note", "") or "").strip(),
         "history": history,
         "history_text": "\n".join(f"{h['internal_no']}（{h['received']}，{h['status']}）" for h in history) or "无",
         "problem_reasons": problem.reasons if problem else "",
@@ -158,7 +206,7 @@ def _form_data(session: Session, ticket: Ticket, calc: DeadlineCalculator, priva
         "problem_author": _name(session, problem.author_id) if problem else "",
         "problem_leader": _name(session, problem.leader_id) if problem and problem.signed_at else "",
         "problem_signed": _fmt(calc, problem.signed_at, time=False) if problem else "",
-        "problem_verification": (problem.verification or "") if problem else "",
+        "problem_verification": (problem.verification or "").strip().rstrip("。，") if problem else "",
         "report_date": _fmt(calc, get("leader_decided_at") or get("updated_at") or now, time=False),
         "today": _fmt(calc, signed_at or now, time=False),
     }

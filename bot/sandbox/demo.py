@@ -119,7 +119,8 @@ async def day(chat: Chat, clock: DemoClock) -> None:
     await chat.say(office, "/new")
     await steps(chat, clock, office, [("tap", "12345市民服务热线"), ("tap", "普通工单"), ("tap", "☐市级催办"),
                                       ("tap", "完成"), ("tap", "社会救助"), ("say", "2026092900123"),
-                                      ("say", "今天 8:45"), ("tap", "刚刚"), ("say", "张三"), ("say", "13812345678"),
+                                      ("say", "今天 8:45"), ("tap", "刚刚"), ("tap", "来电"), ("say", "张三"),
+                                      ("say", "13812345678"),
                                       ("say", "岳阳街道人民路100弄5号101室"),
                                       ("say", "来电反映其母亲低保申请已提交两个月仍无结果，要求尽快办理。"),
                                       ("tap", "确认登记"), ("tap", "已联"), ("tap", "⭐社会救助科")])
@@ -137,6 +138,8 @@ async def day(chat: Chat, clock: DemoClock) -> None:
     clock.tick(10)
     await chat.tap(office, chat.last_in("局办公室群"), "审核通过")
     await chat.tap(office, chat.last_in("局办公室群"), "生成签批表并报审")
+    await steps(chat, clock, office, [("tap", "交办意见"), ("say", "请社会救助科督促街道三日内完成审核，并答复市民。"),
+                                      ("tap", "确认无误，报审")])
     clock.tick(25)
     await chat.tap("孙伟", last_with_buttons(chat, "孙伟"), "同意")
     clock.tick(5)
@@ -162,8 +165,13 @@ async def day(chat: Chat, clock: DemoClock) -> None:
     await chat.tap("陈刚", last_with_buttons(chat, "陈刚"), "同意")
     await chat.tap(office, chat.last_in("局办公室群"), "审核通过")
     await chat.tap(office, chat.last_in("局办公室群"), "提交答复报审")
+    await steps(chat, clock, office, [("tap", "查明的情况"),
+                                      ("say", "您父亲9月待遇已发放，10月待遇因户籍信息变更暂缓发放"),
+                                      ("tap", "确认无误，报审")])
     clock.tick(40)
     await chat.tap("孙伟", last_with_buttons(chat, "孙伟"), "同意")
+    await chat.tap(office, chat.last_in("局办公室群"), "录入上海分系统")
+    await chat.say(office, "SH-XF-2026-0931-01")
     await chat.tap(office, chat.last_in("局办公室群"), "登记挂号信号码")
     await chat.say(office, "XA123456789CN")
 
@@ -204,7 +212,7 @@ async def day(chat: Chat, clock: DemoClock) -> None:
     await chat.say(office, "/new")
     await steps(chat, clock, office, [("tap", "12345市民服务热线"), ("tap", "普通工单"), ("tap", "完成"),
                                       ("tap", "社会救助"), ("say", "2026092900456"), ("tap", "刚刚"), ("tap", "刚刚"),
-                                      ("say", "李四"), ("say", "13900001111"), ("say", "九亭镇涞寅路88号"),
+                                      ("tap", "来电"), ("say", "李四"), ("say", "13900001111"), ("say", "九亭镇涞寅路88号"),
                                       ("say", "来电要求撤销法院已判决的赡养费纠纷结果。"), ("tap", "确认登记"),
                                       ("tap", "已联"), ("tap", "⭐社会救助科")])
     clock.tick(15)
@@ -221,8 +229,24 @@ async def day(chat: Chat, clock: DemoClock) -> None:
     await chat.say(office, "/new")
     await steps(chat, clock, office, [("tap", "12345市民服务热线"), ("tap", "普通工单"), ("tap", "完成"),
                                       ("tap", "社会救助"), ("say", "2026092900789"), ("tap", "跳过"), ("tap", "刚刚"),
-                                      ("say", "张三"), ("say", "13812345678"), ("say", "岳阳街道人民路100弄5号101室"),
-                                      ("say", "再次来电询问其母亲低保审批进度。"), ("tap", "确认登记")])
+                                      ("tap", "来电"), ("say", "张三"), ("say", "13812345678"),
+                                      ("say", "岳阳街道人民路100弄5号101室"),
+                                      ("say", "再次来电询问其母亲低保审批进度。"), ("tap", "确认登记"),
+                                      ("tap", "已联"), ("tap", "⭐社会救助科")])
+    clock.tick(10)
+    await chat.tap("李强", chat.last_in(group), "受理")
+    # 规程 三(三)5: the repeat is not factual; the department proves it, the leader signs, the office applies
+    await chat.say(office, "/ticket SJMZ-2026-000005")
+    await chat.tap(office, chat.last_in(office), "要求提供不属实材料")
+    clock.tick(30)
+    await chat.tap("李强", chat.last_in(group), "提交情况报告")
+    await steps(chat, clock, "李强", [("say", "其母亲低保已于9月29日审批通过，10月起发放，市民所称“两个月无结果”不属实"),
+                                      ("say", "调取低保系统审批记录，电话告知市民审批结果及发放时间"),
+                                      ("photo", ""), ("tap", "完成")])
+    clock.tick(15)
+    await chat.tap("陈刚", last_with_buttons(chat, "陈刚"), "签字确认")
+    await chat.tap(office, chat.last_in("局办公室群"), "核查通过")
+    await chat.say(office, "低保系统审批记录与科室所述一致")
 
 
 async def run_demo(out_dir: Path | None = None, echo=print) -> int:
@@ -251,7 +275,7 @@ async def run_demo(out_dir: Path | None = None, echo=print) -> int:
             await chat.send_file("王芳", "policies.md", POLICIES.read_bytes())
         await day(chat, clock)
         produced = []
-        for ticket_id, numbers in ((1, (1, 3, 4)), (2, (1, 2)), (3, (1, 3)), (5, (1,))):
+        for ticket_id, numbers in ((1, (1, 3, 4)), (2, (1, 2, 6)), (3, (1, 3)), (5, (1, 5))):
             for number in numbers:
                 produced.append(await hotline.run(hotline.documents.form_file, ticket_id, number, True))
     finally:

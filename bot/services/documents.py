@@ -27,12 +27,39 @@ class Documents(Service):
                 self._audit(session, actor, "view_full", ticket.id, form=number)
             return forms.render_text(number, forms.form_data(session, ticket, self.calc, full, self.now()))
 
+    def reply_check(self, ticket_id: int) -> tuple[list[str], list[str]]:
+        """What the current reply's letter cannot go out with, and its style notes (规程 三(二))."""
+        with self.db.session() as session:
+            ticket = queries.ticket(session, ticket_id)
+            return forms.check_reply(session, ticket, self.calc, self.rules.flag("workflow", "reply_max_chars"),
+                                     self.now())
+
+    def form_edits(self, ticket_id: int, number: int) -> dict:
+        """What the office changed in the ticket's latest filed form of this number (kept for the next round)."""
+        with self.db.session() as session:
+            ticket = queries.ticket(session, ticket_id)
+            form = queries.latest_form(session, ticket_id)
+            return forms.edits_of(session, ticket) if form is not None and form.form == number else {}
+
+    def form_preview(self, actor: Actor | None, ticket_id: int, number: int, edits: dict) -> tuple[str, Path] | None:
+        """附件2 / 附件4 with the office's changes, as text and as a regenerated .docx (private chat only)."""
+        with self.db.session() as session:
+            ticket = queries.ticket(session, ticket_id)
+            if ticket is None or not may_see_full(actor, ticket):
+                return None
+            self._audit(session, actor, "view_full", ticket.id, form=number)
+            data = forms.with_edits(forms.form_data(session, ticket, self.calc, True, self.now()), edits)
+            path = self.files_dir / text("form_file", internal_no=ticket.internal_no, name=forms.form_name(number),
+                                         suffix=text("form_draft_suffix"))
+            return forms.render_text(number, data), forms.render_docx(number, data, path)
+
     def form_file(self, ticket_id: int, number: int, private: bool) -> Path:
         with self.db.session() as session:
             ticket = queries.ticket(session, ticket_id)
             data = forms.form_data(session, ticket, self.calc, private, self.now())
             suffix = "" if private else "-masked"
-            path = self.files_dir / text("form_file", internal_no=ticket.internal_no, number=number, suffix=suffix)
+            path = self.files_dir / text("form_file", internal_no=ticket.internal_no, name=forms.form_name(number),
+                                         suffix=suffix)
             return forms.render_docx(number, data, path)
 
     # -- problem tickets --

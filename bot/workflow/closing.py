@@ -12,15 +12,15 @@ from dataclasses import dataclass, field
 
 from bot import forms
 from bot.domain import Channel, ReplyStatus, Role, Stage, Status
-from bot.workflow.core import AFTER_ACCEPTANCE, Step, invalid, jsonable, missing, require
+from bot.workflow.core import AFTER_ACCEPTANCE, Refused, Step, invalid, jsonable, missing, require
 from bot.workflow.immediate import is_department_reply
 from bot.workflow.machines import REPLY, ReplyState
 from bot.workflow.registry import EVERY, Press, declare, no_guard
-from bot.workflow.reply import REPLY_FIELDS, conformity_missing
+from bot.workflow.reply import REPLY_FIELDS, conformity_missing, style_notes
 from bot.workflow.returns import check_comment
 from storage import queries
 from storage.models import FormRecord, Reply
-from templates import text
+from templates import label, labels, text
 
 P, H, N = Channel.PETITION.value, Channel.HOTLINE_12345.value, Channel.HOTLINE_962200.value
 
@@ -29,23 +29,31 @@ P, H, N = Channel.PETITION.value, Channel.HOTLINE_12345.value, Channel.HOTLINE_9
 
 @dataclass(frozen=True)
 class SendAcceptanceNotice:
+    """The office sent the 受理告知书 (a form of its own, templates/forms/form6.docx): who, when and how."""
+
     ticket_id: int
+    manner: str = "mail"  # labels.notice_manner: the seed's 「寄出」, or handed over in person
     action = "send_acceptance_notice"
 
 
 def check_notice(s: Step, c: SendAcceptanceNotice) -> None:
     if s.ticket.acceptance_notice_sent_at is not None:
         raise invalid(text("refusal_already_done"))
+    if c.manner not in labels("notice_manner"):
+        raise invalid(f"manner={c.manner}")
 
 
 def send_acceptance_notice(s: Step, c: SendAcceptanceNotice) -> dict:
     s.ticket.acceptance_notice_sent_at = s.now
+    s.ticket.acceptance_notice_by_id, s.ticket.acceptance_notice_manner = s.actor.member_id, c.manner
     s.close_stages([Stage.ACCEPTANCE_NOTICE])
-    return {}
+    return {"manner": c.manner}
 
 
 declare(SendAcceptanceNotice, who=Role.OFFICE, sources=AFTER_ACCEPTANCE, channels={P},
-        guard=check_notice, effect=send_acceptance_notice, queues=(), settles={"accepted"})
+        guard=check_notice, effect=send_acceptance_notice, queues=(), settles={"accepted"},
+        presses={"send_acceptance_notice": Press(),
+                 "hand_acceptance_notice": Press((), lambda t, v: SendAcceptanceNotice(t, "in_person"))})
 
 
 # --- the office's review (办结规范, 规程 三(二)) -------------------------------------
@@ -85,43 +93,77 @@ declare(PassReview, who=Role.OFFICE, sources={Status.DEPT_REPLIED},
 class FailReview:
     ticket_id: int
     reasons: tuple[str, ...]
+    style: bool = False  # 语言规范: the style notes of the reply are the reasons
     action = "fail_review"
 
 
 def check_fail(s: Step, c: FailReview) -> None:
-    if not [r for r in c.reasons if r.strip()]:
+    if not [r for r in c.reasons if r.strip()] and not c.style:
         raise missing(["review_reasons"], "ticket_field")
 
 
 def fail_review(s: Step, c: FailReview) -> dict:
     reasons = [r.strip() for r in c.reasons if r.strip()]
+    if c.style:
+        reasons += [text("review_reason_style"), *(label("style_note", n) for n in style_notes(s))]
+    reply_id = redo(s, reasons)
+    s.to_department("redo", reasons=reasons, redo_count=s.ticket.redo_count)
+    return {"reply_id": reply_id, "reasons": reasons, "redo_count": s.ticket.redo_count}
+
+
+def redo(s: Step, reasons: list[str], by_leader: str | None = None) -> int:
+    """The department's reply goes back for 重办 (规程 三(二)); the redo starts from a copy of it, the old one
+    stays as it was reviewed."""
     old = queries.current_reply(s.session, s.ticket.id)
     old.status = ReplyStatus.SENT_BACK.value
     old.reviewed_by_id, old.reviewed_at, old.review_reasons = s.actor.member_id, s.now, reasons
-    # The redo starts from a copy of the sent-back reply; the old one stays as it was reviewed.
     copy = {k: getattr(old, k) for k in REPLY_FIELDS}
     s.session.add(Reply(ticket_id=s.ticket.id, round=old.round + 1, author_id=old.author_id,
                         department_id=s.ticket.department_id, created_at=s.now, updated_at=s.now, **copy))
     s.ticket.redo_count += 1
     s.reopen_stage(Stage.REPLY)
     s.close_stages([Stage.FINAL_REPLY], cancel=True)
-    s.to_department("redo", reasons=reasons, redo_count=s.ticket.redo_count)
     if old.author_id:
-        s.to_member(old.author_id, "redo", reasons=reasons, redo_count=s.ticket.redo_count)
-    return {"reply_id": old.id, "reasons": reasons, "redo_count": s.ticket.redo_count}
+        s.to_member(old.author_id, "redo", reasons=reasons, redo_count=s.ticket.redo_count, leader=by_leader)
+    return old.id
 
 
 declare(FailReview, who=Role.OFFICE, sources={Status.DEPT_REPLIED}, target=Status.ACCEPTED,
         sub=REPLY.move(ReplyState.APPROVED, ReplyState.DRAFT),
         guard=check_fail, effect=fail_review, queues={"redo"}, settles=EVERY,
-        presses={"fail_review": Press(("reasons",), lambda t, v: FailReview(t, tuple(v["reasons"].splitlines())))})
+        presses={"fail_review": Press(("reasons",), lambda t, v: FailReview(t, tuple(v["reasons"].splitlines()))),
+                 # 规程 三(二) 「注意语气语调…简明扼要」: 语言规范 as a reason of its own, with the style notes
+                 "fail_review_style": Press((), lambda t, v: FailReview(t, (), style=True))})
 
 
 # --- the forms the petition-line leader signs (附件2, 附件4) ----------------------------
 
 
+def _filled(s: Step, number: int, values: dict) -> dict:
+    base = forms.form_data(s.session, s.ticket, s.calc, True, s.now)
+    return forms.with_edits(base, {k: v for k, v in values.items() if k in forms.EDITABLE[number]})
+
+
+def check_filed_form(s: Step, c) -> None:
+    """The office files 附件2 / 附件4 only when nothing is left to fill and no placeholder remains; what the
+    office changed is its own (规程 二(一)3, 二(二)2)."""
+    number = 2 if s.ticket.channel == P else 4
+    unknown = set(c.values) - set(forms.EDITABLE[number])
+    if unknown:
+        raise invalid(", ".join(sorted(unknown)))
+    problems = forms.check_form(number, _filled(s, number, c.values))
+    if problems:
+        raise Refused("missing", text("refusal_letter", items=forms.problem_names(problems)), missing=problems)
+
+
+def _edited(number: int, values: dict) -> list[str]:
+    """The fields the office changed, in the form's order."""
+    return [key for key in forms.EDITABLE[number] if key in values]
+
+
 def _file_form(s: Step, number: int, values: dict) -> FormRecord:
-    data = {**forms.form_data(s.session, s.ticket, s.calc, True, s.now), **values}
+    edits = {k: v for k, v in values.items() if k in forms.EDITABLE[number]}
+    data = {**_filled(s, number, values), "edits": edits}
     record = FormRecord(ticket_id=s.ticket.id, form=number, data=jsonable(data), created_by_id=s.actor.member_id,
                         created_at=s.now)
     s.session.add(record)
@@ -138,14 +180,24 @@ class SubmitApprovalForm:
     action = "submit_approval_form"
 
 
+def signoff_round(s: Step) -> int:
+    """The how-many-th time the form goes to the petition-line leader (each 退回 counts one)."""
+    return 1 + sum(1 for e in queries.events_of(s.session, s.ticket.id) if e.action in SIGNOFF_REJECTIONS)
+
+
+SIGNOFF_REJECTIONS = ("reject_signoff", "reject_signoff_redo")
+
+
 def submit_approval_form(s: Step, c: SubmitApprovalForm) -> dict:
     record = _file_form(s, 4, c.values)
-    s.to_role(Role.PETITION_LEADER, "signoff_request", form=4, form_id=record.id)
-    return {"form_id": record.id}
+    s.to_role(Role.PETITION_LEADER, "signoff_request", form=4, form_id=record.id, round=signoff_round(s),
+              edited=_edited(4, c.values))
+    return {"form_id": record.id, "edited": _edited(4, c.values)}
 
 
 declare(SubmitApprovalForm, who=Role.OFFICE, sources={Status.APPROVAL_FORM}, target=Status.LEADER_SIGNOFF,
-        channels={H}, guard=no_guard, effect=submit_approval_form, queues={"signoff_request"}, settles=EVERY)
+        channels={H}, guard=check_filed_form, effect=submit_approval_form, queues={"signoff_request"}, settles=EVERY,
+        presses={"submit_approval_form": Press(flow="edit_form")})  # the office checks and edits 附件4 first
 
 
 @dataclass(frozen=True)
@@ -160,12 +212,14 @@ class SubmitFinalReply:
 def submit_final_reply(s: Step, c: SubmitFinalReply) -> dict:
     record = _file_form(s, 2, c.values)
     s.close_stages([Stage.FINAL_REPLY])
-    s.to_role(Role.PETITION_LEADER, "signoff_request", form=2, form_id=record.id)
-    return {"form_id": record.id}
+    s.to_role(Role.PETITION_LEADER, "signoff_request", form=2, form_id=record.id, round=signoff_round(s),
+              edited=_edited(2, c.values))
+    return {"form_id": record.id, "edited": _edited(2, c.values)}
 
 
 declare(SubmitFinalReply, who=Role.OFFICE, sources={Status.FINAL_REPLY}, target=Status.LEADER_SIGNOFF,
-        channels={P}, guard=no_guard, effect=submit_final_reply, queues={"signoff_request"}, settles=EVERY)
+        channels={P}, guard=check_filed_form, effect=submit_final_reply, queues={"signoff_request"}, settles=EVERY,
+        presses={"submit_final_reply": Press(flow="edit_form")})  # the office adjusts 附件2 first
 
 
 # --- the petition-line leader signs off -----------------------------------------------
@@ -209,7 +263,7 @@ class RejectSignoff:
 
 
 def reject_signoff(s: Step, c: RejectSignoff) -> dict:
-    s.to_office("signoff_rejected", leader=s.actor.name, comment=c.comment)
+    s.to_office("signoff_rejected", leader=s.actor.name, comment=c.comment, round=signoff_round(s))
     s.to_office("final_reply_due" if s.ticket.status == Status.FINAL_REPLY else "approval_form_due",
                 reviewer=s.actor.name)
     return {"comment": c.comment}
@@ -222,12 +276,64 @@ declare(RejectSignoff, who=Role.PETITION_LEADER, sources={Status.LEADER_SIGNOFF}
         presses={"reject_signoff": Press(("comment",), lambda t, v: RejectSignoff(t, v["comment"]))})
 
 
+@dataclass(frozen=True)
+class RejectSignoffRedo:
+    """The petition-line leader sends the reply back to the department for redo, not to the office for format."""
+
+    ticket_id: int
+    comment: str
+    action = "reject_signoff_redo"
+
+
+def reject_signoff_redo(s: Step, c: RejectSignoffRedo) -> dict:
+    rounds = signoff_round(s)
+    reasons = [text("signoff_redo_reason", leader=s.actor.name), c.comment.strip()]
+    reply_id = redo(s, reasons, by_leader=s.actor.name)
+    s.to_department("redo", reasons=reasons, redo_count=s.ticket.redo_count, leader=s.actor.name)
+    s.to_office("signoff_rejected", leader=s.actor.name, comment=c.comment, round=rounds, redo=True)
+    return {"reply_id": reply_id, "comment": c.comment, "redo_count": s.ticket.redo_count, "round": rounds}
+
+
+declare(RejectSignoffRedo, who=Role.PETITION_LEADER, sources={Status.LEADER_SIGNOFF}, target=Status.ACCEPTED,
+        channels={P, H}, sub=REPLY.move(ReplyState.APPROVED, ReplyState.DRAFT),
+        guard=check_signoff_rejection, effect=reject_signoff_redo, queues={"redo", "signoff_rejected"},
+        settles=EVERY,
+        presses={"reject_signoff_redo": Press(("comment",), lambda t, v: RejectSignoffRedo(t, v["comment"]))})
+
+
 # --- closed: mailed (petition) or answered on the platform (12345, 962200) ---------------
 
 
 @dataclass(frozen=True)
+class RecordCitySystem:
+    """规程 二(一)3 「审核通过后录入上海分系统」: a step of its own, with the system's reference number."""
+
+    ticket_id: int
+    reference: str
+    action = "record_city_system"
+
+
+def check_city_system(s: Step, c: RecordCitySystem) -> None:
+    require(c.reference, "city_system_ref")
+    if s.ticket.city_system_entered_at is not None:
+        raise invalid(text("refusal_already_done"))
+
+
+def record_city_system(s: Step, c: RecordCitySystem) -> dict:
+    s.ticket.city_system_ref, s.ticket.city_system_entered_at = c.reference.strip(), s.now
+    s.to_office("city_system_entered", reference=s.ticket.city_system_ref)
+    return {"reference": s.ticket.city_system_ref}
+
+
+declare(RecordCitySystem, who=Role.OFFICE, sources={Status.AWAITING_MAIL}, channels={P},
+        guard=check_city_system, effect=record_city_system, queues={"city_system_entered"}, settles={"mail_due"},
+        presses={"record_city_system": Press(("city_system_ref",),
+                                             lambda t, v: RecordCitySystem(t, v["city_system_ref"]))})
+
+
+@dataclass(frozen=True)
 class RecordMail:
-    """Entered into the city system and mailed by registered letter (挂号信)."""
+    """Mailed by registered letter (挂号信): the petition closes."""
 
     ticket_id: int
     letter_no: str
@@ -235,12 +341,17 @@ class RecordMail:
 
 
 def check_mail(s: Step, c: RecordMail) -> None:
+    """A petition closes only after its 受理告知书 was sent (规程 二(一)1) and the reply was entered into the
+    city system (规程 二(一)3 「录入上海分系统，并将答复件以挂号信形式寄出」)."""
+    lacking = [item for item, done in (("acceptance_notice", s.ticket.acceptance_notice_sent_at),
+                                       ("city_system_ref", s.ticket.city_system_entered_at)) if done is None]
+    if lacking:
+        raise missing(lacking, "ticket_field")
     require(c.letter_no, "letter_no")
 
 
 def record_mail(s: Step, c: RecordMail) -> dict:
     s.ticket.letter_no = c.letter_no.strip()
-    s.ticket.city_system_entered_at = s.now
     s.close_ticket()
     return {"letter_no": s.ticket.letter_no}
 

@@ -182,6 +182,7 @@ declare(RecordFirstContact, who=Role.OFFICE, sources={Status.RECEIVED, Status.DI
 class Dispatch:
     ticket_id: int
     department_id: int
+    opinion: str | None = None  # 附件4 「科室负责人或分管领导交办意见」: whoever dispatches gives it
     action = "dispatch"
 
 
@@ -206,7 +207,8 @@ def dispatch(s: Step, c: Dispatch) -> dict:
     if calming:  # 规程 二(二)3(2): 即接即电话安抚 — the call is due within hours of the hand-over
         row = s.open_stage(Stage.CALMING_CALL, s.now)
         s.to_department("calm_caller_now", due=s.due(row))
-    return {"department_id": c.department_id, "due": due}
+    return {"department_id": c.department_id, "due": due,
+            "opinion": (c.opinion or "").strip() or text("dispatch_opinion_default")}
 
 
 def needs_calming(s: Step) -> bool:

@@ -10,8 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot import forms
 from bot.domain import Channel, ProblemKind, ReplyStatus, ReplyTemplate, Role, Satisfaction, Stage, Status
-from bot.workflow.core import WITH_DEPARTMENT, EvidenceIn, Step, invalid, missing, utc
+from bot.workflow.core import WITH_DEPARTMENT, EvidenceIn, Refused, Step, invalid, missing, utc
 from bot.workflow.machines import PROBLEM, REPLY, ReplyState
 from bot.workflow.problems import NO_OPEN_REPORT, open_report
 from bot.workflow.registry import EVERY, Press, declare
@@ -23,7 +24,7 @@ from templates import labels, text
 REPLY_FIELDS = (
     "template", "contact_time", "contact_manner", "verified_by", "site_visit", "fact_finding", "fact_note",
     "demand_assessment", "demand_note", "basis", "points", "summary", "letter", "result", "result_other",
-    "acceptance", "satisfaction", "knowledge_ref",
+    "note", "acceptance", "satisfaction", "knowledge_ref",
 )
 
 CHOICE_FIELDS = {
@@ -33,7 +34,7 @@ CHOICE_FIELDS = {
     "demand_assessment": "demand_assessment",
     "result": "result",
     "acceptance": "acceptance",
-    "satisfaction": "satisfaction",
+    "satisfaction": "feedback",  # 附件1 市民反馈: the four of 附件4 and 其他
 }
 
 # The department's reply must carry these before it goes to the leader.
@@ -201,6 +202,20 @@ def check_submit(s: Step, c: SubmitReply) -> None:
     if lacking:
         raise missing(lacking, "reply_field")
     check_evidence(s, reply)
+    check_letter(s)
+
+
+def check_letter(s: Step) -> None:
+    """No placeholder, empty sentence or doubled punctuation leaves the bureau (规程 二(一)2 「填写…信访答复模板」,
+    二(二)2 「市民热线答复模板」): the letter is read back from its template and refused with what it lacks."""
+    problems, _ = forms.check_reply(s.session, s.ticket, s.calc, s.rules.flag("workflow", "reply_max_chars"), s.now)
+    if problems:
+        raise Refused("missing", text("refusal_letter", items=forms.problem_names(problems)), missing=problems)
+
+
+def style_notes(s: Step) -> list[str]:
+    """规程 三(二) 「注意语气语调，语言表达事实清楚、条理清晰，简明扼要」: codes of labels.style_note."""
+    return forms.check_reply(s.session, s.ticket, s.calc, s.rules.flag("workflow", "reply_max_chars"), s.now)[1]
 
 
 def submit_reply(s: Step, c: SubmitReply) -> dict:
@@ -239,7 +254,7 @@ def approve_reply(s: Step, c: ApproveReply) -> dict:
     row = s.open_stage(Stage.FINAL_REPLY, s.now)
     lacking = conformity_missing(s.ticket, reply)
     s.to_office("reply_for_review", reply_id=reply.id, leader=s.actor.name, missing=lacking,
-                final_reply_due=s.due(row))
+                final_reply_due=s.due(row), style=style_notes(s))
     s.to_department("reply_approved", leader=s.actor.name)
     report = dissatisfied_report(s, reply)
     return {"reply_id": reply.id, "comment": c.comment, "missing": lacking, "problem_report": report}

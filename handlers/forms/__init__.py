@@ -46,7 +46,18 @@ from handlers.common import (
     settle,
     stale,
 )
-from handlers.forms.view import FLAGS, STEP_LABELS, channel_of, choices, confirm, kind_of, show, show_private
+from handlers.forms import edit
+from handlers.forms.view import (
+    FLAGS,
+    STEP_LABELS,
+    channel_of,
+    choices,
+    confirm,
+    given_of,
+    kind_of,
+    show,
+    show_private,
+)
 from templates import label, text
 
 # forms that end by submitting: flow -> the action checked before it starts
@@ -94,7 +105,7 @@ async def start_intake(update: Update, context: Context, actor: Actor) -> None:
 
 
 def _first_unanswered(flow: str, channel: str | None, current) -> Step | None:
-    for step in chatforms.steps_for(flow, channel):
+    for step in chatforms.steps_for(flow, channel, None, lambda key: chatforms.reply_value(current, key)):
         if not step.optional and chatforms.reply_value(current, step.key) in (None, "", [], {}):
             return step
     return None
@@ -114,6 +125,9 @@ async def on_choice(update: Update, context: Context, actor: Actor, draft) -> No
         await stale(update, context)
         return
     await update.callback_query.answer()
+    if draft.flow == edit.FLOW:
+        await edit.on_value(update, context, actor, draft, value)
+        return
     step = chatforms.step(draft.flow, key)
     if step.key == "basis" and value.startswith("kb") and ident(value[2:]) is not None:
         await pick_basis(update, context, actor, draft, step, ident(value[2:]))
@@ -146,6 +160,12 @@ async def pick_basis(update: Update, context: Context, actor: Actor, draft, step
 
 
 async def on_text(update: Update, context: Context, actor: Actor, draft) -> None:
+    if draft.flow == edit.FLOW:
+        if draft.step == "preview":
+            await edit.preview(context, actor, draft, update.effective_user.id)
+        else:
+            await edit.on_value(update, context, actor, draft, update.effective_message.text)
+        return
     step = chatforms.step(draft.flow, draft.step) if draft.step not in ("preview", "confirm") else None
     if step is None or step.kind in ("choice", "flags", "evidence"):
         await show(update, context, actor, draft)
@@ -165,6 +185,8 @@ async def answer(update: Update, context: Context, actor: Actor, draft, step: St
             draft, await s.run(s.tickets.get, draft.ticket_id) if draft.ticket_id else None))):
         await forged(update, context, actor)
         return
+    if step.key == "source" and raw is not None:  # kept as printed on 附件1 and 附件4
+        value = label("ticket_source", raw)
     if step.key == "business_category" and raw is not None:
         value = s.rules.flag("lists", "business_categories")[int(raw)]
     if step.key == "tags" and raw is not None:
@@ -204,7 +226,8 @@ async def answer(update: Update, context: Context, actor: Actor, draft, step: St
 async def advance(update: Update, context: Context, actor: Actor, draft, step: Step) -> None:
     s = context.services
     ticket = await s.run(s.tickets.get, draft.ticket_id) if draft.ticket_id else None
-    following = chatforms.next_step(draft.flow, channel_of(draft, ticket), step.key, kind_of(draft, ticket))
+    following = chatforms.next_step(draft.flow, channel_of(draft, ticket), step.key, kind_of(draft, ticket),
+                                    await given_of(context, draft))
     if draft.data.get("editing") or following is None:
         end = {"reply": "preview", "intake": "confirm"}.get(draft.flow)
         if end is None:  # the return form ends by submitting
@@ -261,6 +284,9 @@ async def on_control(update: Update, context: Context, actor: Actor, draft) -> N
     if draft is None:
         await stale(update, context)
         return
+    if draft.flow == edit.FLOW:
+        await edit.on_control(update, context, actor, draft)
+        return
     verb = query.data.split(":", 1)[1]
     await query.answer()
     if verb == "cancel":
@@ -284,7 +310,8 @@ async def on_control(update: Update, context: Context, actor: Actor, draft) -> N
         await advance(update, context, actor, draft, step)
     elif verb == "edit":
         ticket = await s.run(s.tickets.get, draft.ticket_id) if draft.ticket_id else None
-        steps = chatforms.steps_for(draft.flow, channel_of(draft, ticket), kind_of(draft, ticket))
+        steps = chatforms.steps_for(draft.flow, channel_of(draft, ticket), kind_of(draft, ticket),
+                                    await given_of(context, draft)) + list(chatforms.EXTRA_STEPS.get(draft.flow, ()))
         buttons = [button("", f"fe:{s.key}", label(STEP_LABELS[draft.flow], s.key)[:30]) for s in steps]
         await say(context, update.effective_chat.id, text("form_step", n="…", total=len(steps),
                                                           field=label("button", "edit"), current=None),
@@ -393,4 +420,7 @@ async def on_flow_press(update: Update, context: Context) -> None:
         await forged(update, context, context.actor)
         return
     name, ticket_id = parsed
+    if PRESSES[name][1].flow == edit.FLOW:
+        await edit.start(update, context, context.actor, ticket_id)
+        return
     await start_return(update, context, context.actor, ticket_id, PRESSES[name][1].flow)

@@ -12,8 +12,10 @@ from telegram import Update
 from bot import chatforms
 from bot.chatforms import Step
 from bot.domain import TICKET_FLAGS
+from bot.forms import problem_names
 from bot.workflow import Actor
 from handlers.common import Context, button, in_rows, keyboard, say
+from handlers.forms import edit
 from templates import label, labels, text
 
 FLAGS = TICKET_FLAGS
@@ -43,6 +45,14 @@ def kind_of(draft, ticket) -> str | None:
     return ticket.kind if ticket is not None else draft.data.get("kind")
 
 
+async def given_of(context: Context, draft):
+    """The earlier answers of the form, for the steps asked only after one of them (Step.after)."""
+    if draft.flow == "reply":
+        current = await context.services.run(context.services.tickets.reply, draft.ticket_id)
+        return lambda key: chatforms.reply_value(current, key)
+    return draft.data.get
+
+
 async def show(update: Update, context: Context, actor: Actor, draft) -> None:
     await show_private(context, actor, draft, update.effective_user.id)
 
@@ -50,6 +60,9 @@ async def show(update: Update, context: Context, actor: Actor, draft) -> None:
 async def show_private(context: Context, actor: Actor, draft, chat_id: int) -> None:
     """Ask the draft's current step (or show the preview) in the member's private chat."""
     s = context.services
+    if draft.flow == edit.FLOW:
+        await edit.preview(context, actor, draft, chat_id)
+        return
     ticket = await s.run(s.tickets.get, draft.ticket_id) if draft.ticket_id else None
     if draft.step == "preview":
         await preview(context, actor, draft, chat_id)
@@ -59,9 +72,9 @@ async def show_private(context: Context, actor: Actor, draft, chat_id: int) -> N
         return
     step = chatforms.step(draft.flow, draft.step)
     channel = channel_of(draft, ticket)
-    n, total = chatforms.position(draft.flow, channel, step.key, kind_of(draft, ticket))
+    n, total = chatforms.position(draft.flow, channel, step.key, kind_of(draft, ticket), await given_of(context, draft))
     current = await _current(context, draft, step)
-    question = text("form_step", n=n, total=total, field=label(STEP_LABELS[draft.flow], step.key), current=current)
+    question = text("form_step", n=n or "…", total=total, field=label(STEP_LABELS[draft.flow], step.key), current=current)
     rows = []
     if step.kind == "choice":
         rows += in_rows([button("", f"f:{step.key}:{value}", shown) for value, shown in choices(context, step,
@@ -110,14 +123,21 @@ async def _current(context: Context, draft, step: Step) -> str | None:
 async def preview(context: Context, actor: Actor, draft, chat_id: int) -> None:
     s = context.services
     ticket = await s.run(s.tickets.get, draft.ticket_id)
-    current = await s.run(s.tickets.reply, draft.ticket_id)
     number = 2 if ticket.channel == "petition" else 3
     body = await s.run(s.documents.form_text, actor, draft.ticket_id, number, True)
-    missing = [s for s in chatforms.steps_for("reply", ticket.channel)
-               if not s.optional and chatforms.reply_value(current, s.key) in (None, "", [], {})]
+    given = await given_of(context, draft)
+    missing = [s for s in chatforms.steps_for("reply", ticket.channel, None, given)
+               if not s.optional and given(s.key) in (None, "", [], {})]
     lines = [body]
     if missing:
         lines.append(text("form_preview_missing", items="、".join(label("reply_step", s.key) for s in missing)))
+    else:
+        problems, notes = await s.run(s.documents.reply_check, draft.ticket_id)
+        if problems:  # what the submission would be refused for, said before the button is pressed
+            lines.append(text("refusal_letter", items=problem_names(problems)))
+            missing = problems
+        if notes:
+            lines.append(text("form_preview_style", items="；".join(label("style_note", n) for n in notes)))
     rows = [[button("submit", "fx:submit")] if not missing else None,
             [button("edit", "fx:edit"), button("cancel", "fx:cancel")]]
     await say(context, chat_id, "\n\n".join(lines), keyboard(*rows))
@@ -127,7 +147,7 @@ async def confirm(context: Context, draft, chat_id: int) -> None:
     d = draft.data
     s = context.services
     lines = [text("paste_parsed") if d.get("pasted") else ""]
-    for step in chatforms.steps_for("intake", d.get("channel"), d.get("kind")):
+    for step in chatforms.steps_for("intake", d.get("channel"), d.get("kind"), d.get):
         value = d.get(step.key)
         if step.key == "flags":
             shown = "、".join(label("flag", f) for f in value or []) or "—"

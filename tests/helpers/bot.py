@@ -15,6 +15,7 @@ async def register_12345(chat, kind_label="普通工单", external_no="202609290
     await chat.say("王芳", external_no)
     await chat.tap("王芳", chat.last_in("王芳"), "刚刚")  # 来电/来访时间
     await chat.tap("王芳", chat.last_in("王芳"), "刚刚")  # 局收到时间
+    await chat.tap("王芳", chat.last_in("王芳"), "来电")  # 工单来源
     await chat.say("王芳", "张三")
     await chat.say("王芳", PHONE)
     await chat.say("王芳", "岳阳街道" + HOUSE)

@@ -8,6 +8,8 @@ from bot.workflow import Accept, CreateTicket, Dispatch, RecordFirstContact, Sav
 from storage import queries
 from tests.helpers.clock import local
 
+PETITION_LETTER = {"facts": "其母亲低保申请两个月未获审批", "requests": "尽快审批",
+                   "judgement": "对您尽快审批的请求予以支持"}
 FULL_REPLY = {
     "contact_manner": "phone",
     "verified_by": "岳阳街道",
@@ -54,6 +56,8 @@ class Desk:
     def accepted_with_reply(self, ticket_id: int, handler: str = "李强", **reply) -> None:
         self.ok(handler, Accept(ticket_id))
         values = {**FULL_REPLY, "contact_time": self.now(), **reply}
+        if self.ticket(ticket_id).channel == "petition":  # 附件2 needs its sentences (规程 二(一)2)
+            values.setdefault("letter", PETITION_LETTER)
         self.ok(handler, SaveReply(ticket_id, values))
         self.ok(handler, SubmitReply(ticket_id))
 
