@@ -44,6 +44,8 @@ from storage.db import Database
 from templates import labels, text
 
 log = logging.getLogger(__name__)
+# The library's limiter logs every 429 it passes on as an exception; RetryingLimiter and the outbox decide.
+logging.getLogger("telegram.ext.AIORateLimiter").setLevel(logging.CRITICAL)
 
 OUTBOX_INTERVAL = timedelta(seconds=1)  # the database paces what goes out; this is only how often to look
 SCAN_INTERVAL = timedelta(minutes=1)  # the database says what is due; this is only how often to look

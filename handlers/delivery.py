@@ -130,7 +130,10 @@ class Deliverer:
             try:
                 await bot.edit_message_text(split_html(f"{body}\n\n{line}")[-1], chat_id=chat_id,
                                             message_id=message_id, reply_markup=None)
-            except TelegramError as err:
+            except (BadRequest, Forbidden) as err:  # gone, or already so: nothing left to close
                 log.info("could not close buttons of message %s in %s: %s", message_id, chat_id, err)
+            except TelegramError as err:  # Telegram's trouble past the retries: still open, closed next time
+                log.warning("buttons of message %s in %s still open: %s", message_id, chat_id, err)
+                continue
             closed.append(outbox_id)
         await s.run(s.outbox.close_buttons, closed)

@@ -258,3 +258,47 @@ async def test_five_hundred_tickets_for_ten_groups_draw_no_429(tmp_path, db):
               f"{pending(db)[0]} left, {time.monotonic() - started:.1f} s")
         assert pending(db)[0] == 0
         assert api.too_many == 0
+
+
+def test_a_webhook_update_is_stored_then_processed_and_a_forged_one_refused(tmp_path):
+    import hashlib
+    import json
+    import socket
+    import urllib.error
+    import urllib.request
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with LocalBotApi() as api:
+        url = f"sqlite:///{tmp_path}/hook.db"
+        db, config = prepare(url, api, tmp_path, ORGANISATION, GROUPS)
+        bots = Bots(api, url, config, tmp_path)
+        bots.env = {"HOTLINE_WEBHOOK_URL": "https://bot.example.org/hook", "HOTLINE_WEBHOOK_PORT": str(port)}
+        try:
+            bots.start("w")
+            assert wait_until(lambda: any(s.method == "setWebhook" for s in api.sent), 30), bots.logs()
+            hook = next(s for s in api.sent if s.method == "setWebhook")
+            secret = hashlib.sha256(api.token.encode()).hexdigest()[:32]
+            assert hook.params["secret_token"] == secret and hook.params["url"] == "https://bot.example.org/hook"
+            update = api.send_text(api.user(PEOPLE["王芳"], "王芳"), "/whoami")
+            api.take_updates()  # Telegram gives it to the webhook, not to getUpdates
+
+            def post(token: str) -> int:
+                request = urllib.request.Request(f"http://127.0.0.1:{port}/hook", data=json.dumps(update).encode(),
+                                                 headers={"Content-Type": "application/json",
+                                                          "X-Telegram-Bot-Api-Secret-Token": token})
+                try:
+                    with urllib.request.urlopen(request, timeout=10) as response:
+                        return response.status
+                except urllib.error.HTTPError as err:
+                    return err.code
+
+            assert post("forged") == 403
+            assert post(secret) == 200
+            assert post(secret) == 200  # Telegram sent it twice: stored once, answered once
+            assert wait_until(lambda: any("角色：局办公室" in s.text for s in delivered(api)), 30), bots.logs()
+            assert wait_until(lambda: pending(db)[1] == 0, 10)
+        finally:
+            bots.stop_all()
+        assert sum("角色：局办公室" in s.text for s in delivered(api)) == 1

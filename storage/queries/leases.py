@@ -23,7 +23,7 @@ def insert_ignoring(session: Session, model, rows: list[dict], key: str) -> None
 def take_lease(session: Session, name: str, holder: str, now: datetime, until: datetime) -> bool:
     """Hold (or renew) the lease until `until`: True when it is free, run out, or already ours."""
     insert_ignoring(session, Lease, [{"name": name, "holder": holder, "until": now}], "name")
-    result = session.execute(update(Lease).where(Lease.name == name, or_(Lease.holder == holder, Lease.until < now))
+    result = session.execute(update(Lease).where(Lease.name == name, or_(Lease.holder == holder, Lease.until <= now))
                              .values(holder=holder, until=until))
     return result.rowcount == 1
 

@@ -62,6 +62,7 @@ class Bots:
         self.api, self.url, self.config, self.folder, self.rules = api, database_url, config, folder, rules
         self.processes: dict[str, subprocess.Popen] = {}
         self.starts = 0
+        self.env: dict[str, str] = {}  # more of the environment, e.g. a webhook
 
     def start(self, instance: str) -> subprocess.Popen:
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(self.folder),
@@ -71,6 +72,7 @@ class Bots:
                "PYTHONPATH": str(ROOT)}
         if self.rules:
             env["HOTLINE_RULES"] = str(self.rules)
+        env.update(self.env)
         self.starts += 1
         log = open(self.folder / f"{instance}-{self.starts}.log", "w")  # noqa: SIM115 - the process owns it
         process = subprocess.Popen([sys.executable, "-m", "bot.cli", "run"], env=env, cwd=self.folder,
