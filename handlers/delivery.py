@@ -117,10 +117,12 @@ class Deliverer:
             log.warning("evidence %s of outbox %s not sent: %s", file_id, d.id, err)
 
     async def close_buttons(self, ticket_id: int, keep: tuple[int, int] | None = None,
-                            templates: set[str] | None = None) -> None:
-        """Old buttons of a ticket that moved on (or of the messages a decision settled) are taken away."""
+                            templates: set[str] | None = None, only: tuple[int, int] | None = None) -> None:
+        """Old buttons of a ticket that moved on (or of the messages a decision settled, or the one message
+        `only`) are taken away."""
         s, bot = self.services, self.application.bot
         rows = await s.run(s.outbox.open_buttons, ticket_id, keep, templates)
+        rows = [r for r in rows if only is None or (r.chat_id, r.message_id) == only]
         if not rows:
             return
         ticket = await s.run(s.tickets.get, ticket_id)
