@@ -191,7 +191,8 @@ def test_kill_9_mid_burst_loses_no_tap_and_doubles_none(tmp_path):
                 for card, data in presses[chunk * 10:(chunk + 1) * 10]:
                     taps.append(api.press(user, card, data)["callback_query"]["id"])
                 # killed in the middle: once the process has begun on this chunk, before it is through
-                wait_until(lambda n=len(taps): processed(db) > n - 10, 20)
+                begun = len(taps) - 10
+                wait_until(lambda n=begun: processed(db) > n, 20)
                 time.sleep(rng.uniform(0.0, 0.3))
                 bots.kill("k")
                 kills += 1
