@@ -250,7 +250,15 @@ async def after(update: Update, context: Context, outcome: Outcome, actor: Actor
             if outcome.refusal.code == "stale" and outcome.ticket_id and query.message and _still_shows(query):
                 # the step was taken (a press replayed after a crash): its card keeps no button for it
                 origin = (query.message.chat_id, query.message.message_id)
-                await context.sender.close_buttons(outcome.ticket_id, only=origin)
+                s = context.services
+                if await s.run(s.outbox.sent_message, *origin) is not None:
+                    await context.sender.close_buttons(outcome.ticket_id, only=origin)
+                else:  # not a queued message (a /ticket card): its buttons go
+                    try:
+                        await context.bot.edit_message_reply_markup(chat_id=origin[0], message_id=origin[1],
+                                                                    reply_markup=None)
+                    except TelegramError as err:
+                        log.info("could not close message %s in %s: %s", origin[1], origin[0], err)
         else:
             await say(context, update.effective_chat.id, outcome.refusal.message)
         return
