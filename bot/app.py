@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import hashlib
+import json
 import logging
 import os
 import signal
@@ -15,7 +18,7 @@ os.environ.setdefault("PTB_TIMEDELTA", "true")
 from sqlalchemy.exc import SQLAlchemyError
 from telegram import Bot, BotCommand, Update
 from telegram.constants import ChatType, ParseMode
-from telegram.error import InvalidToken, NetworkError, TelegramError
+from telegram.error import BadRequest, InvalidToken, NetworkError, RetryAfter, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -41,9 +44,20 @@ from storage.db import Database
 from templates import labels, text
 
 log = logging.getLogger(__name__)
+# The library's limiter logs every 429 it passes on as an exception; RetryingLimiter and the outbox decide.
+logging.getLogger("telegram.ext.AIORateLimiter").setLevel(logging.CRITICAL)
 
-OUTBOX_INTERVAL = timedelta(seconds=5)
+OUTBOX_INTERVAL = timedelta(seconds=1)  # the database paces what goes out; this is only how often to look
 SCAN_INTERVAL = timedelta(minutes=1)  # the database says what is due; this is only how often to look
+# The scheduler's duties run in one process at a time: the holder renews its lease at every scan, another
+# process takes over once it has not for this long.
+SCHEDULER_LEASE = 3 * SCAN_INTERVAL.total_seconds()
+# Polling Telegram and processing the inbox: one process at a time, renewed at every poll and every update.
+UPDATES_LEASE, POLL_SECONDS, STANDBY_SECONDS = 15.0, 5, 2.0
+RETRIES = 4  # an edit or a callback answer Telegram refused for a while (429, 5xx, a reset) is tried again
+# Idempotent calls, tried again after a 429 or a network fault; a send is not (the outbox retries it itself).
+RETRIED = {"editMessageText", "editMessageReplyMarkup", "editMessageCaption", "answerCallbackQuery",
+           "deleteMessage", "setMyCommands", "getFile", "getChat", "getMe", "setWebhook", "deleteWebhook"}
 # Ticket buttons that open a chat form of their own, by their press names.
 FLOW_PRESSES = rf"^t:({'|'.join(name for name, (_, press) in PRESSES.items() if press.flow)}):"
 COMMANDS = ("start", "help", "todo", "mine", "ticket", "search", "kb", "stats", "new", "form", "problems", "link",
@@ -116,15 +130,48 @@ async def deliver_job(context: Context) -> None:
 
 
 async def scan_job(context: Context) -> None:
-    """Warnings, daily rounds, digests: whatever the database says is due and not yet done."""
+    """Warnings, daily rounds, digests: whatever the database says is due and not yet done; in the one
+    process that holds the scheduler's lease."""
     s = context.services
+    if not await s.run(s.inbox.hold, "scheduler", SCHEDULER_LEASE):
+        return
     await s.run(s.clock.tick)
     await context.sender.flush()
 
 
+class RetryingLimiter(AIORateLimiter):
+    """The pace of the library, and a second chance: an edit or a callback answer that met a 429, a 5xx or a
+    reset is tried again (so a card is not left with buttons for a step already taken); an answer to a press
+    too old to answer is let go (the press itself still takes effect and edits its card)."""
+
+    async def process_request(self, callback, args, kwargs, endpoint, data, rate_limit_args):
+        for attempt in range(RETRIES + 1):
+            try:
+                return await super().process_request(callback, args, kwargs, endpoint, data, rate_limit_args)
+            except BadRequest as err:  # a NetworkError too, but never worth a second try
+                if endpoint == "answerCallbackQuery" and "query is too old" in str(err).lower():
+                    log.info("a press answered too late: %s", err)
+                    return True
+                raise
+            except RetryAfter as err:
+                if endpoint not in RETRIED or attempt == RETRIES:
+                    raise
+                delay = err.retry_after
+                await asyncio.sleep(delay if isinstance(delay, (int, float)) else delay.total_seconds())
+            except NetworkError:
+                if endpoint not in RETRIED or attempt == RETRIES:
+                    raise
+                await asyncio.sleep(0.2 * 2 ** attempt)
+        raise AssertionError("unreachable")
+
+
 async def on_error(update: object, context: Context) -> None:
-    """A fault of ours: logged, and the person told in one sentence instead of a spinner that never stops."""
-    log.error("update %s failed", getattr(update, "update_id", "?"), exc_info=context.error)
+    """A fault of ours: logged, and the person told in one sentence instead of a spinner that never stops.
+    Telegram's own trouble (a 429 or a network fault after the retries) is one line in the log."""
+    if isinstance(context.error, TelegramError):
+        log.warning("update %s: Telegram: %s", getattr(update, "update_id", "?"), context.error)
+    else:
+        log.error("update %s failed", getattr(update, "update_id", "?"), exc_info=context.error)
     if not isinstance(update, Update):
         return
     try:
@@ -166,15 +213,16 @@ async def on_start(app: Application) -> None:
 
 
 def build_application(services: Services, token: str, base_url: str | None = None, base_file_url: str | None = None,
-                      group_rate: float | None = None, jobs: bool = True) -> Application:
-    """`group_rate` (messages a minute into one group; 0: unpaced) defaults to the rules' delivery section."""
+                      group_rate: float | None = None, jobs: bool = True, private_pace: bool = True) -> Application:
+    """`group_rate` (messages a minute into one group; 0: unpaced) defaults to the rules' delivery section;
+    `private_pace` False: no pace per private chat (a script whose clock stands still)."""
     delivery = services.rules.delivery
     builder = (
         ApplicationBuilder()
         .token(token)
         .defaults(Defaults(tzinfo=services.rules.tz, parse_mode=ParseMode.HTML))
         .context_types(ContextTypes(context=HotlineContext))
-        .rate_limiter(AIORateLimiter(overall_max_rate=delivery.overall_per_second, overall_time_period=1,
+        .rate_limiter(RetryingLimiter(overall_max_rate=delivery.overall_per_second, overall_time_period=1,
                                      group_max_rate=delivery.group_per_minute if group_rate is None else group_rate,
                                      group_time_period=60, max_retries=0))
         .post_init(on_start)
@@ -185,6 +233,8 @@ def build_application(services: Services, token: str, base_url: str | None = Non
         builder = builder.job_queue(None)
     app = builder.build()
     app.bot_data["services"] = services
+    if not private_pace:
+        services.outbox.private_pace = False
     app.bot_data["deliverer"] = Deliverer(app)
     register(app)
     return app
@@ -228,14 +278,133 @@ def run_bot(settings, config) -> int:
         return fail(text("run_unreachable", detail=exc))
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    app.bot_data["services"].name_instance(settings.instance)
     try:
-        if settings.webhook_url:
-            app.run_webhook(listen="0.0.0.0", port=settings.webhook_port, webhook_url=settings.webhook_url,
-                            allowed_updates=Update.ALL_TYPES)
-        else:
-            app.run_polling(allowed_updates=Update.ALL_TYPES)
+        asyncio.run(serve(app, settings))
     except InvalidToken:
         return fail(text("run_bad_token"))
     except NetworkError as exc:
         return fail(text("run_unreachable", detail=exc))
     return 0
+
+
+# --- updates: stored before they are acknowledged, processed from the database ------------------------------
+
+
+async def serve(app: Application, settings) -> None:
+    """Poll Telegram (or serve the webhook), storing every update in the inbox before the next poll tells
+    Telegram it arrived; process the inbox in order; deliver the outbox. Until SIGINT or SIGTERM."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    arrived = asyncio.Event()
+    await app.initialize()
+    server = None
+    try:
+        if app.post_init:
+            await app.post_init(app)
+        await app.start()
+        if settings.webhook_url:
+            secret = hashlib.sha256(settings.token.encode()).hexdigest()[:32]
+            server = await webhook_server(app, settings.webhook_port, secret, arrived)
+            await app.bot.set_webhook(settings.webhook_url, allowed_updates=Update.ALL_TYPES, secret_token=secret)
+        else:
+            await app.bot.delete_webhook()
+        await updates_loop(app, stop, arrived, polling=not settings.webhook_url)
+    finally:
+        if server is not None:
+            server.close()
+        s = app.bot_data["services"]
+        with contextlib.suppress(Exception):
+            await s.run(s.inbox.release, "updates")
+            await s.run(s.inbox.release, "scheduler")
+        if app.running:
+            await app.stop()
+        await app.shutdown()
+
+
+async def _wait(event: asyncio.Event, seconds: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(event.wait(), seconds)
+
+
+async def updates_loop(app: Application, stop: asyncio.Event, arrived: asyncio.Event, polling: bool = True) -> None:
+    """The process holding the `updates` lease polls and processes; the others deliver and stand by."""
+    s, offset = app.bot_data["services"], None
+    while not stop.is_set():
+        if not await s.run(s.inbox.hold, "updates", UPDATES_LEASE):
+            offset = None
+            await _wait(stop, STANDBY_SECONDS)
+            continue
+        if polling:
+            try:
+                updates = await app.bot.get_updates(offset=offset, timeout=POLL_SECONDS,
+                                                    allowed_updates=Update.ALL_TYPES)
+            except TelegramError as err:
+                log.warning("getUpdates: %s", err)
+                await _wait(stop, 1.0)
+                continue
+            if updates:
+                await s.run(s.inbox.store, [(u.update_id, u.to_dict()) for u in updates])
+                offset = updates[-1].update_id + 1  # acknowledged by the next poll, once stored
+        await process_inbox(app, stop)
+        if not polling:
+            arrived.clear()
+            await _wait(arrived, 1.0)
+
+
+async def process_inbox(app: Application, stop: asyncio.Event | None = None) -> int:
+    """Process the stored updates in order, each marked done after its handlers ran (a repeated one after a
+    crash meets the workflow's compare-and-set: "already decided"). Returns how many were processed."""
+    s, count = app.bot_data["services"], 0
+    while stop is None or not stop.is_set():
+        batch = await s.run(s.inbox.pending)
+        if not batch:
+            break
+        for update_id, payload in batch:
+            if not await s.run(s.inbox.hold, "updates", UPDATES_LEASE):
+                return count  # another process has taken over
+            if not await s.run(s.inbox.attempt, update_id):
+                log.error("update %s set aside after repeated attempts", update_id)
+                continue
+            error = None
+            try:
+                await app.process_update(Update.de_json(payload, app.bot))
+            except Exception as err:  # noqa: BLE001 - the update is done, with its fault on record
+                log.exception("update %s", update_id)
+                error = f"{type(err).__name__}: {err}"
+            await s.run(s.inbox.done, update_id, error)
+            count += 1
+    return count
+
+
+async def webhook_server(app: Application, port: int, secret: str, arrived: asyncio.Event) -> asyncio.Server:
+    """Telegram's webhook, on any number of processes behind one URL: each update is stored in the inbox
+    before it is answered 200 (then Telegram forgets it); the process holding the lease processes it."""
+    s = app.bot_data["services"]
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        status = "400 Bad Request"
+        try:
+            head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
+            headers = {k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in head[1:] if line)}
+            body = await reader.readexactly(int(headers.get("content-length") or 0))
+            if headers.get("x-telegram-bot-api-secret-token") != secret:
+                status = "403 Forbidden"
+            else:
+                update = json.loads(body)
+                await s.run(s.inbox.store, [(int(update["update_id"]), update)])
+                arrived.set()
+                status = "200 OK"
+        except (ValueError, KeyError, asyncio.IncompleteReadError, asyncio.LimitOverrunError) as err:
+            log.warning("webhook: %s", err)
+        except Exception:  # the database: not answered 200, so Telegram sends it again
+            log.exception("webhook: the update could not be stored")
+            status = "503 Service Unavailable"
+        writer.write(f"HTTP/1.1 {status}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".encode())
+        with contextlib.suppress(ConnectionError):
+            await writer.drain()
+        writer.close()
+
+    return await asyncio.start_server(handle, "0.0.0.0", port)

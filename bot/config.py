@@ -53,6 +53,7 @@ class Settings(BaseSettings):
     file_max_unpacked_bytes: int = Field(default=FileLimits.max_unpacked_bytes, ge=1)
     file_max_members: int = Field(default=FileLimits.max_members, ge=1)
     file_max_rows: int = Field(default=FileLimits.max_rows, ge=1)
+    instance: str | None = None  # this process's name among several (default: host and process id)
 
     @property
     def token(self) -> str | None:

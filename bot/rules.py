@@ -165,6 +165,8 @@ class Delivery(Strict):
     group_per_minute: float = Field(ge=0)  # 0: no pacing per group
     overall_per_second: float = Field(gt=0)
     burst_merge_over: int = Field(ge=1)
+    private_per_second: float = Field(default=1, gt=0)
+    private_burst: int = Field(default=5, ge=1)
 
 
 class Lists(Strict):

@@ -30,7 +30,7 @@ class Sender(Protocol):
     async def flush(self, rounds: int = 20) -> int: ...
 
     async def close_buttons(self, ticket_id: int, keep: tuple[int, int] | None = None,
-                            templates: set[str] | None = None) -> None: ...
+                            templates: set[str] | None = None, only: tuple[int, int] | None = None) -> None: ...
 
 
 class HotlineContext(CallbackContext[ExtBot, dict, dict, dict]):
@@ -247,6 +247,18 @@ async def after(update: Update, context: Context, outcome: Outcome, actor: Actor
     if not outcome.ok:
         if query:
             await alert(update, outcome.refusal.message)
+            if outcome.refusal.code == "stale" and outcome.ticket_id and query.message and _still_shows(query):
+                # the step was taken (a press replayed after a crash): its card keeps no button for it
+                origin = (query.message.chat_id, query.message.message_id)
+                s = context.services
+                if await s.run(s.outbox.sent_message, *origin) is not None:
+                    await context.sender.close_buttons(outcome.ticket_id, only=origin)
+                else:  # not a queued message (a /ticket card): its buttons go
+                    try:
+                        await context.bot.edit_message_reply_markup(chat_id=origin[0], message_id=origin[1],
+                                                                    reply_markup=None)
+                    except TelegramError as err:
+                        log.info("could not close message %s in %s: %s", origin[1], origin[0], err)
         else:
             await say(context, update.effective_chat.id, outcome.refusal.message)
         return
@@ -276,6 +288,12 @@ async def settle(context: Context, outcome: Outcome, origin: tuple[int, int] | N
     settles = settled_by(outcome)
     if settles is None or settles:
         await context.sender.close_buttons(outcome.ticket_id, origin, settles)
+
+
+def _still_shows(query) -> bool:
+    """The pressed message, as the press saw it, had the pressed button."""
+    markup = query.message.reply_markup
+    return bool(markup) and any(b.callback_data == query.data for row in markup.inline_keyboard for b in row)
 
 
 async def mark_decided(context: Context, origin: tuple[int, int], outcome: Outcome, actor: Actor | None) -> None:

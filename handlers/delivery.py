@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import date
 
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
@@ -47,31 +48,13 @@ class Deliverer:
             await s.run(s.outbox.mark_failed, d.id, d.problem or "no chat")
             return False
         markup = buttons_for(d.template, d.ticket_id, d.context, bot.username)
+        done, message_id, steps = d.parts_sent, None, []
         try:
-            for number in d.forms:  # the form first, so the message with the buttons is the last one
-                path = await s.run(s.documents.form_file, d.ticket_id, number, d.audience == "member")
-                with open(path, "rb") as fh:
-                    await bot.send_document(d.chat_id, fh, filename=path.name)
-            for kind, file_id in d.evidence:  # what the decision is about, before the buttons to decide
-                send = {"photo": bot.send_photo, "voice": bot.send_voice, "audio": bot.send_audio,
-                        "video": bot.send_video}.get(kind, bot.send_document)
-                try:
-                    await send(d.chat_id, file_id)
-                except BadRequest as err:  # a file Telegram no longer has must not hold up the decision
-                    log.warning("evidence %s of outbox %s not sent: %s", file_id, d.id, err)
-            if d.summary:
-                path = await s.run(s.documents.summary_file, d.context["rows"])
-                with open(path, "rb") as fh:
-                    await bot.send_document(d.chat_id, fh, filename=path.name)
-            if d.chart:
-                start, end = (date.fromisoformat(d.context[k]) for k in ("from", "to"))
-                _, png = await s.run(s.clock.stats_message, start, end)
-                await bot.send_photo(d.chat_id, png)
-            parts = split_html(d.text)
-            message = None
-            for index, part in enumerate(parts):
-                message = await bot.send_message(d.chat_id, part,
-                                                 reply_markup=markup if index == len(parts) - 1 else None)
+            steps = self._steps(d, markup)
+            for step in steps[d.parts_sent:d.parts_sent + d.allowed]:
+                message_id = getattr(await step(), "message_id", None)
+                done += 1
+                await s.run(s.outbox.mark_part_sent, d.id, done, message_id)  # a retry goes on after it
         except RetryAfter as err:
             delay = err.retry_after if isinstance(err.retry_after, (int, float)) else err.retry_after.total_seconds()
             await s.run(s.outbox.mark_retry, d.id, float(delay), str(err))
@@ -87,14 +70,59 @@ class Deliverer:
             await s.run(s.outbox.mark_retry, d.id, ERROR_RETRY_SECONDS, f"{type(err).__name__}: {err}",
                         ERROR_ATTEMPTS)
             return False
-        await s.run(s.outbox.mark_sent, d.id, d.chat_id, message.message_id, markup is not None)
+        if done < len(steps):  # the chat's pace allowed only part of it now
+            await s.run(s.outbox.mark_paused, d.id)
+            return False
+        await s.run(s.outbox.mark_sent, d.id, d.chat_id, message_id, markup is not None)
         return True
 
+    def _steps(self, d: Delivery, markup) -> list[Callable[[], Awaitable]]:
+        """The Telegram messages of one outbox row, in order: forms, evidence, summary, chart, then the text
+        in parts, the last with the buttons."""
+        s, bot = self.services, self.application.bot
+        steps: list[Callable[[], Awaitable]] = []
+
+        async def document(path_of) -> None:
+            path = await path_of()
+            with open(path, "rb") as fh:
+                await bot.send_document(d.chat_id, fh, filename=path.name)
+
+        for number in d.forms:  # the form first, so the message with the buttons is the last one
+            steps.append(lambda n=number: document(lambda: s.run(s.documents.form_file, d.ticket_id, n,
+                                                                 d.audience == "member")))
+        for kind, file_id in d.evidence:  # what the decision is about, before the buttons to decide
+            steps.append(lambda k=kind, f=file_id: self._evidence(d, k, f))
+        if d.summary:
+            steps.append(lambda: document(lambda: s.run(s.documents.summary_file, d.context["rows"])))
+        if d.chart:
+            async def chart() -> None:
+                start, end = (date.fromisoformat(d.context[k]) for k in ("from", "to"))
+                _, png = await s.run(s.clock.stats_message, start, end)
+                await bot.send_photo(d.chat_id, png)
+            steps.append(chart)
+        parts = split_html(d.text)
+        last = len(parts) - 1
+        for index, part in enumerate(parts):
+            steps.append(lambda p=part, keys=markup if index == last else None: bot.send_message(
+                d.chat_id, p, reply_markup=keys))
+        return steps
+
+    async def _evidence(self, d: Delivery, kind: str, file_id: str) -> None:
+        bot = self.application.bot
+        send = {"photo": bot.send_photo, "voice": bot.send_voice, "audio": bot.send_audio,
+                "video": bot.send_video}.get(kind, bot.send_document)
+        try:
+            await send(d.chat_id, file_id)
+        except BadRequest as err:  # a file Telegram no longer has must not hold up the decision
+            log.warning("evidence %s of outbox %s not sent: %s", file_id, d.id, err)
+
     async def close_buttons(self, ticket_id: int, keep: tuple[int, int] | None = None,
-                            templates: set[str] | None = None) -> None:
-        """Old buttons of a ticket that moved on (or of the messages a decision settled) are taken away."""
+                            templates: set[str] | None = None, only: tuple[int, int] | None = None) -> None:
+        """Old buttons of a ticket that moved on (or of the messages a decision settled, or the one message
+        `only`) are taken away."""
         s, bot = self.services, self.application.bot
         rows = await s.run(s.outbox.open_buttons, ticket_id, keep, templates)
+        rows = [r for r in rows if only is None or (r.chat_id, r.message_id) == only]
         if not rows:
             return
         ticket = await s.run(s.tickets.get, ticket_id)
@@ -104,7 +132,10 @@ class Deliverer:
             try:
                 await bot.edit_message_text(split_html(f"{body}\n\n{line}")[-1], chat_id=chat_id,
                                             message_id=message_id, reply_markup=None)
-            except TelegramError as err:
+            except (BadRequest, Forbidden) as err:  # gone, or already so: nothing left to close
                 log.info("could not close buttons of message %s in %s: %s", message_id, chat_id, err)
+            except TelegramError as err:  # Telegram's trouble past the retries: still open, closed next time
+                log.warning("buttons of message %s in %s still open: %s", message_id, chat_id, err)
+                continue
             closed.append(outbox_id)
         await s.run(s.outbox.close_buttons, closed)

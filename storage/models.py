@@ -266,6 +266,7 @@ class Outbox(SQLModel, table=True):
         Index("ix_outbox_status_next", "status", "next_attempt_at"),
         Index("ix_outbox_chat_sent", "chat_id", "sent_at"),  # a group's pace: what went to it this minute
         Index("ix_outbox_chat_message", "chat_id", "telegram_message_id"),  # the message a button was pressed on
+        Index("ix_outbox_sent", "sent_at"),  # the overall pace: what went out this second
     )
     id: int | None = Field(default=None, primary_key=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
@@ -285,6 +286,34 @@ class Outbox(SQLModel, table=True):
     next_attempt_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     sent_at: datetime | None = _when()
     telegram_message_id: int | None = Field(default=None, sa_type=BigInteger)
+    error: str | None = None
+    # A process that is sending it holds it until claimed_until; past that (the process died) another takes it.
+    claimed_by: str | None = Field(default=None, max_length=64)
+    claimed_until: datetime | None = _when()
+    messages: int = 0  # the Telegram messages it becomes (forms, evidence, parts): planned when claimed, then sent
+    parts_sent: int = 0  # of those, delivered already: a retry goes on from there
+
+
+class Lease(SQLModel, table=True):
+    """A duty one process at a time does (polling, the scheduler): held until `until`, renewed by its holder,
+    taken over by another once it has run out."""
+
+    __tablename__ = "lease"
+    name: str = Field(primary_key=True, max_length=32)
+    holder: str = Field(max_length=64)
+    until: datetime = Field(sa_type=UTCDateTime)
+
+
+class InboxUpdate(SQLModel, table=True):
+    """An update from Telegram, stored before Telegram is told it arrived; done once processed."""
+
+    __tablename__ = "inbox"
+    __table_args__ = (Index("ix_inbox_pending", "done_at", "update_id"),)
+    update_id: int = Field(primary_key=True, sa_type=BigInteger, sa_column_kwargs={"autoincrement": False})
+    payload: dict = _json()
+    received_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    attempts: int = 0
+    done_at: datetime | None = _when()
     error: str | None = None
 
 

@@ -6,15 +6,22 @@ updates from any user, keeps the messages so edits can be checked, and can
 answer 429 with retry_after, 5xx, or 403 for a chat that removed the bot.
 It checks what Telegram checks and a bot most often gets wrong: text length,
 HTML entities, callback data length, editing a message to the same content.
+On option it enforces Telegram's limits (`Limits`: about 30 messages a second
+overall, 20 a minute into one group, about one a second into one private chat,
+each answered 429 with retry_after) and injects faults into a share of the
+sends, edits and answers (429, 502, a connection reset, a slow answer).
 """
 
 from __future__ import annotations
 
 import itertools
 import json
+import math
+import random
 import re
 import threading
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from email.parser import BytesParser
 from email.policy import HTTP
@@ -30,6 +37,24 @@ ALLOWED_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a",
                 "span", "blockquote", "tg-emoji"}
 STRING_KEYS = {"text", "caption", "parse_mode", "callback_query_id", "url", "file_id", "language_code",
                "description", "short_description", "name", "title", "inline_message_id", "secret_token"}
+
+
+SENDS = {"sendMessage", "sendDocument", "sendPhoto", "sendVoice", "sendAudio", "sendVideo"}
+FAULTY = SENDS | {"editMessageText", "editMessageReplyMarkup", "answerCallbackQuery"}
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Telegram's limits on sending, as its Bot FAQ gives them."""
+
+    overall_per_second: int = 30
+    group_per_minute: int = 20
+    private_per_second: float = 1
+    private_burst: int = 5  # a short burst, then about one a second
+
+
+class Reset(Exception):  # noqa: N818 - the connection is dropped, nothing is answered
+    """The connection is closed without an answer."""
 
 
 class ApiError(Exception):
@@ -110,7 +135,8 @@ def check_html(text: str) -> str:
 
 class LocalBotApi:
     def __init__(self, token: str = "123456:LOCAL-TEST-TOKEN", host: str = "127.0.0.1", port: int = 0,
-                 bot_username: str = "hotline_local_bot"):
+                 bot_username: str = "hotline_local_bot", limits: Limits | None = None, faults: float = 0.0,
+                 seed: int = 0, slow_seconds: float = 1.5, callback_ttl: float | None = None):
         self.token = token
         self.host = host
         self.bot = {"id": int(token.split(":")[0]), "is_bot": True, "first_name": "工单助手",
@@ -132,6 +158,14 @@ class LocalBotApi:
         self.commands: list[dict] = []
         self.callback_answers: dict[str, dict] = {}
         self.delivered_offset = 0
+        self.limits = limits  # None: no limits enforced
+        self.faults, self.slow_seconds, self._random = faults, slow_seconds, random.Random(seed)
+        self.too_many = 0  # 429s for sending over a limit
+        self.injected: dict[str, int] = {}  # faults injected, by kind
+        self._windows: dict[object, deque] = {}
+        self.callback_ttl = callback_ttl  # a press older than this can no longer be answered (Telegram: ~15 s)
+        self._pressed_at: dict[str, float] = {}
+        self.too_old: set[str] = set()  # presses answered too late
         self._server = ThreadingHTTPServer((host, port), self._handler_class())
         self._server.daemon_threads = True
         self._thread: threading.Thread | None = None
@@ -244,6 +278,7 @@ class LocalBotApi:
             message = message.result
         query = {"id": str(next(self._callback_ids)), "from": user, "chat_instance": "1", "data": data,
                  "message": self.messages.get((message["chat"]["id"], message["message_id"]), message)}
+        self._pressed_at[query["id"]] = time.monotonic()
         return self._push({"callback_query": query})
 
     def take_updates(self) -> list[dict]:
@@ -323,7 +358,12 @@ class LocalBotApi:
                     return
                 method = path[len(prefix):]
                 try:
-                    result = api._call(method, params)
+                    try:
+                        result = api._call(method, params)
+                    except Reset:
+                        self.close_connection = True
+                        self.connection.close()
+                        return
                     body, status = {"ok": True, "result": result}, 200
                 except ApiError as err:
                     body = {"ok": False, "error_code": err.code, "description": err.description}
@@ -370,6 +410,9 @@ class LocalBotApi:
             record.chat_type = self.chats[chat_id]["type"]
         try:
             self._maybe_fail(method)
+            self._maybe_fault(method)
+            if method in SENDS:
+                self._within_limits(chat_id)
             handler = getattr(self, f"_m_{method}", None)
             if handler is None:
                 raise ApiError(404, "Not Found: method not found")
@@ -389,6 +432,45 @@ class LocalBotApi:
                 if failure.remaining > 0 and (failure.methods is None or method in failure.methods):
                     failure.remaining -= 1
                     raise ApiError(failure.status, failure.description, failure.retry_after)
+
+    def _maybe_fault(self, method: str) -> None:
+        """A share of the sends, edits and answers meets a 429, a 502, a reset or a slow answer."""
+        if method not in FAULTY or not self.faults:
+            return
+        with self._lock:
+            if self._random.random() >= self.faults:
+                return
+            kind = self._random.choice(["429", "502", "reset", "slow"])
+            self.injected[kind] = self.injected.get(kind, 0) + 1
+        if kind == "429":
+            raise ApiError(429, "Too Many Requests: retry after 1", 1)
+        if kind == "502":
+            raise ApiError(502, "Bad Gateway")
+        if kind == "reset":
+            raise Reset
+        time.sleep(self.slow_seconds)
+
+    def _within_limits(self, chat_id) -> None:
+        """Telegram's limits, counted over sliding windows; over one: 429 with the seconds until it frees."""
+        if self.limits is None:
+            return
+        lim = self.limits
+        if isinstance(chat_id, int) and chat_id < 0:
+            chat_window = (chat_id, lim.group_per_minute, 60.0)
+        else:
+            chat_window = (chat_id, lim.private_burst, lim.private_burst / lim.private_per_second)
+        now = time.monotonic()
+        with self._lock:
+            for key, capacity, seconds in (("all", lim.overall_per_second, 1.0), chat_window):
+                window = self._windows.setdefault(key, deque())
+                while window and window[0] <= now - seconds:
+                    window.popleft()
+                if len(window) >= capacity:
+                    self.too_many += 1
+                    wait = max(1, math.ceil(window[0] + seconds - now))
+                    raise ApiError(429, f"Too Many Requests: retry after {wait}", wait)
+            for key in ("all", chat_window[0]):
+                self._windows[key].append(now)
 
     # -- methods --
 
@@ -559,10 +641,16 @@ class LocalBotApi:
         return message
 
     def _m_answerCallbackQuery(self, params):
+        query_id = params.get("callback_query_id")
+        if not query_id:
+            raise ApiError(400, "Bad Request: QUERY_ID_INVALID")
+        if self.callback_ttl is not None and time.monotonic() - self._pressed_at.get(query_id, 0) > self.callback_ttl:
+            self.too_old.add(query_id)
+            raise ApiError(400, "Bad Request: query is too old and response timeout expired or query ID is invalid")
         text = params.get("text") or ""
         if len(text) > 200:
             raise ApiError(400, "Bad Request: MESSAGE_TOO_LONG")
-        self.callback_answers[params["callback_query_id"]] = params
+        self.callback_answers[query_id] = params
         return True
 
     def _m_getFile(self, params):

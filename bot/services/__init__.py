@@ -26,10 +26,11 @@ from bot.services.clock import Clock
 from bot.services.documents import Documents
 from bot.services.drafts import Draft, Drafts
 from bot.services.evidence import Evidence, EvidenceFile, EvidenceStore
+from bot.services.inbox import Inbox
 from bot.services.intake import Intake, IntakeCard, failed_import_lines
 from bot.services.knowledge import Knowledge
 from bot.services.organisation import Organisation, Whoami
-from bot.services.outbox import Delivery, OpenButtons, Outbox, SentMessage
+from bot.services.outbox import Delivery, OpenButtons, Outbox, SentMessage, holder_name
 from bot.services.tickets import TicketDetail, Tickets
 from bot.services.workflow import WorkflowService
 from bot.workflow import Workflow
@@ -65,6 +66,11 @@ class Services:
         self.evidence = Evidence(*shared, store=EvidenceStore(evidence_dir or shared[-1] / "evidence"),
                                  limit_bytes=evidence_limit_mb * 1024 * 1024)
         self.intake.limits = self.knowledge.limits = file_limits or FileLimits()  # HOTLINE_FILE_MAX_*
+        self.inbox = Inbox(*shared)
+
+    def name_instance(self, instance: str | None) -> None:
+        """Claims and leases in this process's name (HOTLINE_INSTANCE: a restart resumes them at once)."""
+        self.outbox.holder = self.inbox.holder = holder_name(instance)
 
     async def run(self, fn: Callable[..., T], *args, **kw) -> T:
         """Call a service method on a worker thread."""

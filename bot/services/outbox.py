@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import os
+import socket
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import NamedTuple
@@ -44,6 +46,8 @@ class Delivery:
     chart: bool = False
     summary: bool = False
     evidence: list[tuple[str, str]] = field(default_factory=list)  # (kind, Telegram file id), shown first
+    allowed: int = 1 << 30  # Telegram messages it may send now (the chat's and the overall pace)
+    parts_sent: int = 0  # messages of it delivered before: not sent again
 
 
 @dataclass(frozen=True)
@@ -66,16 +70,39 @@ class OpenButtons(NamedTuple):
     text: str
 
 
+TEXT_PART = 4000  # about the characters of one Telegram message, to reserve the parts of a long text
+CLAIM_SECONDS = 60.0  # a claimed row another process may take once its sender has been silent this long
+
+
+def holder_name(instance: str | None = None) -> str:
+    """Who holds claims and leases: the configured instance name, else host and process."""
+    return (instance or f"{socket.gethostname()}:{os.getpid()}")[:64]
+
+
 class Outbox(Service):
+    holder = holder_name()
+    private_pace = True
+
     def pending(self, limit: int = 50) -> list[Delivery]:
-        """What may go out now: bursts merged, and no group over its messages per minute."""
+        """What may go out now, claimed for this process: bursts merged, and no chat and not Telegram as a
+        whole over its pace, counted from the database (what every process sent or is sending), before
+        anything is rendered. A row may get fewer messages now than it needs (`allowed`): the rest later."""
         now = self.now()
-        per_minute = self.rules.flag("delivery", "group_per_minute")
+        pace = self.rules.delivery
         out: list[Delivery] = []
-        planned: dict[int, int] = {}
         with self.db.session() as session:
             self._merge_bursts(session, now)
-            for row in queries.pending_outbox(session, now, limit * 4):
+            second = timedelta(seconds=1)
+            overall = int(pace.overall_per_second) - queries.messages_sent_since(session, now - second, now)[0]
+            for row in queries.claimable_outbox(session, now, limit * 4):
+                if overall <= 0 or len(out) >= limit:
+                    break
+                chat_id, problem = self._chat_of(session, row)
+                allowed = overall
+                if chat_id is not None:
+                    allowed = min(allowed, self._budget(session, row, chat_id, now))
+                    if allowed <= 0:
+                        continue
                 try:
                     delivery = self._prepare(session, row)
                 except SQLAlchemyError:
@@ -84,18 +111,34 @@ class Outbox(Service):
                     log.exception("outbox %s could not be prepared", row.id)
                     self._retry(session, row, ERROR_RETRY_SECONDS, f"{type(err).__name__}: {err}", ERROR_ATTEMPTS)
                     continue
-                chat_id = delivery.chat_id
-                if chat_id is not None and chat_id < 0:  # a group: Telegram allows about 20 a minute
-                    recent = queries.sent_to_chat_since(session, chat_id, now - timedelta(minutes=1))
-                    if len(recent) + planned.get(chat_id, 0) >= per_minute:
-                        oldest = recent[0] if recent else now
-                        row.next_attempt_at = max(now, oldest + timedelta(minutes=1))
-                        continue
-                    planned[chat_id] = planned.get(chat_id, 0) + 1
+                planned = (len(delivery.forms) + len(delivery.evidence) + delivery.summary + delivery.chart
+                           + -(-len(delivery.text) // TEXT_PART) - row.parts_sent)
+                allowed = max(1, min(allowed, planned))  # the messages reserved for it: the rest waits its turn
+                delivery.allowed, delivery.parts_sent = allowed, row.parts_sent
+                row.claimed_by, row.claimed_until = self.holder, now + timedelta(seconds=CLAIM_SECONDS)
+                row.messages = row.parts_sent + allowed
+                row.chat_id = chat_id if chat_id is not None else row.chat_id
+                session.flush()
+                overall -= allowed
                 out.append(delivery)
-                if len(out) >= limit:
-                    break
         return out
+
+    def _budget(self, session: Session, row: OutboxRow, chat_id: int, now: datetime) -> int:
+        """How many messages the chat may get now; none: the row waits until its window frees."""
+        pace = self.rules.delivery
+        if chat_id < 0:  # a group
+            per_minute = self.rules.flag("delivery", "group_per_minute")
+            if not per_minute:
+                return 1 << 30
+            capacity, window = int(per_minute), timedelta(minutes=1)
+        elif not self.private_pace:
+            return 1 << 30
+        else:
+            capacity, window = pace.private_burst, timedelta(seconds=pace.private_burst / pace.private_per_second)
+        used, oldest = queries.messages_sent_since(session, now - window, now, chat_id)
+        if used >= capacity:
+            row.next_attempt_at = max(now, (oldest or now) + window)
+        return capacity - used
 
     def _merge_bursts(self, session: Session, now: datetime) -> None:
         """More messages waiting for one group than it should get at once: one list message instead."""
@@ -117,7 +160,8 @@ class Outbox(Service):
                 r.status, r.error = "merged", f"merged into a list of {len(rows)}"
             session.flush()
 
-    def _prepare(self, session: Session, row: OutboxRow) -> Delivery:
+    def _chat_of(self, session: Session, row: OutboxRow) -> tuple[int | None, str | None]:
+        """Where the row goes, or why it cannot go anywhere."""
         chat_id, problem = None, None
         if row.chat_id is not None:
             chat_id = row.chat_id
@@ -131,6 +175,10 @@ class Outbox(Service):
             chats = queries.chats_of_department(session, department.id) if department else []
             chat_id = chats[0].chat_id if chats else None
             problem = None if chat_id else "no_group_bound"
+        return chat_id, problem
+
+    def _prepare(self, session: Session, row: OutboxRow) -> Delivery:
+        chat_id, problem = self._chat_of(session, row)
         text = render_outbox(session, row, self.calc)
         kind = KINDS[row.template]
         attached = kind.files(row.context) if row.ticket_id and kind.files else []
@@ -142,18 +190,36 @@ class Outbox(Service):
         return Delivery(row.id, chat_id, text, row.template, row.ticket_id, row.audience, dict(row.context),
                         attached, problem, chart=kind.chart, summary=kind.summary, evidence=evidence)
 
-    def mark_sent(self, outbox_id: int, chat_id: int, message_id: int, buttons: bool) -> None:
+    def mark_sent(self, outbox_id: int, chat_id: int, message_id: int | None, buttons: bool) -> None:
+        """Sent whole; message_id None: its last message went out before (then the row knows it)."""
         with self.db.session() as session:
             row = session.get(OutboxRow, outbox_id)
-            row.status, row.sent_at, row.chat_id, row.telegram_message_id = "sent", self.now(), chat_id, message_id
+            row.status, row.sent_at, row.chat_id = "sent", self.now(), chat_id
+            row.telegram_message_id = message_id if message_id is not None else row.telegram_message_id
             row.buttons_open = buttons
             row.attempts += 1
+            row.messages, row.claimed_by, row.claimed_until = row.parts_sent, None, None
+
+    def mark_part_sent(self, outbox_id: int, parts_sent: int, message_id: int | None = None) -> None:
+        """One more of the row's messages delivered: counted in the chat's pace, never sent again."""
+        with self.db.session() as session:
+            row = session.get(OutboxRow, outbox_id)
+            row.parts_sent, row.sent_at = parts_sent, self.now()
+            row.telegram_message_id = message_id if message_id is not None else row.telegram_message_id
+
+    def mark_paused(self, outbox_id: int) -> None:
+        """The row sent what its budget allowed; the rest when the chat's window frees."""
+        with self.db.session() as session:
+            row = session.get(OutboxRow, outbox_id)
+            row.claimed_by, row.claimed_until, row.messages = None, None, row.parts_sent
+            row.next_attempt_at = self.now()
 
     def mark_retry(self, outbox_id: int, after_seconds: float, error: str, max_attempts: int = MAX_ATTEMPTS) -> None:
         with self.db.session() as session:
             self._retry(session, session.get(OutboxRow, outbox_id), after_seconds, error, max_attempts)
 
     def _retry(self, session: Session, row: OutboxRow, after_seconds: float, error: str, max_attempts: int) -> None:
+        row.claimed_by, row.claimed_until, row.messages = None, None, row.parts_sent
         row.attempts += 1
         row.error = error[:500]
         if row.attempts >= max_attempts:
@@ -170,6 +236,7 @@ class Outbox(Service):
     def _fail(self, session: Session, row: OutboxRow, error: str) -> None:
         """A message that cannot be delivered is reported to the office, once per chat."""
         row.status, row.error = "failed", error[:500]
+        row.claimed_by, row.claimed_until, row.messages = None, None, row.parts_sent
         event = self._audit(session, None, "delivery_failed", row.ticket_id, outbox_id=row.id, error=error[:200],
                             chat_id=row.chat_id, audience=row.audience)
         if row.audience == Audience.OFFICE_GROUP and row.template == "delivery_failed":

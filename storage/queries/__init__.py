@@ -3,12 +3,22 @@
 `storage.queries.<name>` is each function, whichever module it lives in.
 """
 
+from storage.queries.inbox import (
+    pending_updates,
+    store_updates,
+    update_attempted,
+    update_done,
+)
 from storage.queries.knowledge import (
     knowledge_candidates,
     knowledge_current,
     knowledge_current_by_key,
     knowledge_size,
     knowledge_versions,
+)
+from storage.queries.leases import (
+    release_lease,
+    take_lease,
 )
 from storage.queries.organisation import (
     add_role,
@@ -30,6 +40,8 @@ from storage.queries.organisation import (
     remove_role,
 )
 from storage.queries.outbox import (
+    claimable_outbox,
+    messages_sent_since,
     open_buttons,
     outbox_by_message,
     outbox_of,
@@ -136,6 +148,7 @@ __all__ = [
     "bump_reminder",
     "chats_of_department",
     "claim",
+    "claimable_outbox",
     "config_member_named",
     "compare_and_set_status",
     "contents_received_between",
@@ -175,6 +188,7 @@ __all__ = [
     "members",
     "members_with_any_role",
     "members_with_role",
+    "messages_sent_since",
     "next_due",
     "next_internal_number",
     "office_department",
@@ -199,9 +213,11 @@ __all__ = [
     "pending_for_groups",
     "pending_join_request",
     "pending_outbox",
+    "pending_updates",
     "planned_visit",
     "problems",
     "recent_dispatched",
+    "release_lease",
     "remove_role",
     "repeat_candidates",
     "reply_days",
@@ -211,7 +227,9 @@ __all__ = [
     "spot_check_sample",
     "stage_timeliness",
     "stages_of",
+    "store_updates",
     "supervisions_in",
+    "take_lease",
     "ticket",
     "ticket_by_external",
     "ticket_by_number",
@@ -222,6 +240,8 @@ __all__ = [
     "unreplied",
     "tickets_where",
     "unacknowledged_alerts",
+    "update_attempted",
+    "update_done",
     "visited",
     "visits_due",
     "warnings_of",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlmodel import Session
 
 from storage.models import (
@@ -46,7 +46,34 @@ def sent_to_chat_since(session: Session, chat_id: int, since: datetime) -> list[
                                 .order_by(Outbox.sent_at)))
 
 
+def _unclaimed(now: datetime):
+    return or_(Outbox.claimed_until.is_(None), Outbox.claimed_until < now)
+
+
 def pending_for_groups(session: Session, now: datetime) -> list[Outbox]:
+    """Due group messages no process is sending, locked for this transaction (others skip them)."""
     return list(session.scalars(select(Outbox).where(
-        Outbox.status == "pending", Outbox.next_attempt_at <= now,
-        Outbox.audience.in_(["office_group", "department_group"])).order_by(Outbox.id)))
+        Outbox.status == "pending", Outbox.next_attempt_at <= now, _unclaimed(now),
+        Outbox.audience.in_(["office_group", "department_group"])).order_by(Outbox.id)
+        .with_for_update(skip_locked=True)))
+
+
+def claimable_outbox(session: Session, now: datetime, limit: int) -> list[Outbox]:
+    """Due rows no process is sending (or whose sender's claim ran out), locked for this transaction: on
+    PostgreSQL another process skips them (SKIP LOCKED); SQLite has one writer at a time (BEGIN IMMEDIATE)."""
+    return list(session.scalars(
+        select(Outbox).where(Outbox.status == "pending", Outbox.next_attempt_at <= now, _unclaimed(now))
+        .order_by(Outbox.urgent.desc(), Outbox.id).limit(limit).with_for_update(skip_locked=True)
+    ))
+
+
+def messages_sent_since(session: Session, since: datetime, now: datetime,
+                        chat_id: int | None = None) -> tuple[int, datetime | None]:
+    """Telegram messages that went out (to one chat, or to any) since a moment, with those that processes
+    are sending now; and when the oldest of them went (for when the window frees)."""
+    chat = [Outbox.chat_id == chat_id] if chat_id is not None else []
+    sent, oldest = session.execute(select(func.coalesce(func.sum(Outbox.parts_sent), 0), func.min(Outbox.sent_at))
+                                   .where(*chat, Outbox.sent_at >= since)).one()
+    sending = session.scalar(select(func.coalesce(func.sum(Outbox.messages - Outbox.parts_sent), 0)).where(
+        *chat, Outbox.status == "pending", Outbox.claimed_until > now))
+    return int(sent) + int(sending), oldest
