@@ -213,9 +213,10 @@ async def on_start(app: Application) -> None:
 
 
 def build_application(services: Services, token: str, base_url: str | None = None, base_file_url: str | None = None,
-                      group_rate: float | None = None, jobs: bool = True, private_pace: bool = True) -> Application:
+                      group_rate: float | None = None, jobs: bool = True, second_pace: bool = True) -> Application:
     """`group_rate` (messages a minute into one group; 0: unpaced) defaults to the rules' delivery section;
-    `private_pace` False: no pace per private chat (a script whose clock stands still)."""
+    `second_pace` False: no pace counted in seconds (overall, per private chat) — for a script whose clock
+    stands still, where every message would fall in the same second."""
     delivery = services.rules.delivery
     builder = (
         ApplicationBuilder()
@@ -233,8 +234,8 @@ def build_application(services: Services, token: str, base_url: str | None = Non
         builder = builder.job_queue(None)
     app = builder.build()
     app.bot_data["services"] = services
-    if not private_pace:
-        services.outbox.private_pace = False
+    if not second_pace:
+        services.outbox.second_pace = False
     app.bot_data["deliverer"] = Deliverer(app)
     register(app)
     return app

@@ -113,7 +113,7 @@ async def chat(db, org, clock, rules, calendar, tmp_path):
         for _, chat_id, code in GROUPS:
             queries.bind_chat(session, chat_id, org["departments"][code], code, None, clock())
     app = build_application(hotline, api.token, api.base_url, api.base_file_url, group_rate=0, jobs=False,
-                            private_pace=False)
+                            second_pace=False)
     await app.initialize()
     driver = Chat(api, app, PEOPLE, {name: chat_id for name, chat_id, _ in GROUPS})
     # everybody has opened a private chat with the bot, except where a test says otherwise

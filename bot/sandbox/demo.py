@@ -265,7 +265,7 @@ async def run_demo(out_dir: Path | None = None, echo=print) -> int:
     api = LocalBotApi().start()
     hotline = Services(db, rules, WorkCalendar(), clock, files_dir=out_dir / "forms")
     app = build_application(hotline, api.token, api.base_url, api.base_file_url, group_rate=0, jobs=False,
-                            private_pace=False)
+                            second_pace=False)
     await app.initialize()
     chat = Chat(api, app, bureau.people, {group.name: group.chat_id for group in bureau.groups}, clock)
     for name, user_id in bureau.people.items():
