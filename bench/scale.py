@@ -144,11 +144,13 @@ def build(db: Database, n: int, calc: DeadlineCalculator, now: datetime) -> dict
     rules = calc.rules
     with db.session() as session:
         chats = org(session)
+        # the organisation's own audit events (member_changed) come first: the tickets' follow
+        event_id = session.scalar(select(func.coalesce(func.max(TicketEvent.id), 0)))
     departments = list(chats)
     rng = random.Random(7)
     kinds = rules.kinds("12345")
     w = Writer(db)
-    stage_id = event_id = outbox_id = 0
+    stage_id = outbox_id = 0
     message_ids = dict.fromkeys(list(chats.values()) + [-1000], 0)
     rare = set(rng.sample(range(1, n + 1), 10))
     for tid in range(1, n + 1):
