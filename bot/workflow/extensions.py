@@ -100,7 +100,7 @@ def approve_extension(s: Step, c: ApproveExtension) -> dict:
     request.decision, request.decided_at, request.leader_id = "approved", s.now, s.actor.member_id
     request.new_due_at, request.comment = row.due_at, c.comment
     new_due = s.local(row.due_at)
-    hotline = {}
+    hotline: dict = {"over_overall": False}
     if extended.needs_hotline:  # SPEC §9.2: the bureau goes no further; the district hotline office decides
         s.session.add(HotlineExtension(ticket_id=s.ticket.id, extension_id=request.id, old_due_at=utc(overall.due_at),
                                        wanted_due_at=utc(extended.wanted.due_at), needed_at=s.now))
