@@ -24,13 +24,19 @@ def _chinese(word: str) -> bool:
     return any("\u4e00" <= ch <= "\u9fff" for ch in word)
 
 
-def word_counts(contents: list[str], weight: int = 1) -> Counter:
-    """word -> in how many tickets it appears (each content standing for `weight` tickets of a sample)."""
+def word_counts(contents: list[str | tuple], weight: int = 1) -> Counter:
+    """word -> in how many tickets it appears (each content standing for `weight` tickets of a sample).
+    A content given as (content, caller's name, address) is read without them: a topic is never a caller
+    (the figures go to groups, SPEC §7)."""
     import jieba
 
     jieba.setLogLevel(logging.WARNING)
     counts: Counter = Counter()
-    for content in contents:
+    for row in contents:
+        content, *callers = row if isinstance(row, tuple) else (row,)
+        for value in callers:
+            if content and value and value.strip():
+                content = content.replace(value.strip(), " ")
         counts.update({w for w in jieba.lcut(content or "") if len(w) >= 2 and w not in STOPWORDS and _chinese(w)})
     if weight != 1:
         for word in counts:

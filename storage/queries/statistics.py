@@ -161,17 +161,18 @@ def _stride(session: Session, start: datetime, end: datetime, sample: int) -> in
 
 
 def contents_received_between(session: Session, start: datetime, end: datetime,
-                              sample: int = CONTENT_SAMPLE) -> tuple[list[str], int]:
-    """Contents of the period's tickets, every n-th when there are more than `sample`; and n."""
+                              sample: int = CONTENT_SAMPLE) -> tuple[list[tuple], int]:
+    """(content, caller's name, address) of the period's tickets, every n-th when there are more than
+    `sample`; and n."""
     stride = _stride(session, start, end, sample)
-    query = select(Ticket.content).where(_received(start, end))
+    query = select(Ticket.content, Ticket.citizen_name, Ticket.address).where(_received(start, end))
     if stride > 1:
         query = query.where(Ticket.id % stride == 0)
-    return list(session.scalars(query)), stride
+    return [tuple(row) for row in session.execute(query)], stride
 
 
 def troubled_contents(session: Session, start: datetime, end: datetime, now: datetime,
-                      sample: int = CONTENT_SAMPLE) -> tuple[list[str], int]:
+                      sample: int = CONTENT_SAMPLE) -> tuple[list[tuple], int]:
     """Contents of the period's tickets that went wrong: overdue (a stage completed late or open past due),
     returned (退单), redone (重办) or rated 不满意 — the 难点 are read from these; looked for among every
     n-th ticket of the period (and n returned) when there are more than five times `sample`."""
@@ -180,13 +181,13 @@ def troubled_contents(session: Session, start: datetime, end: datetime, now: dat
                           or_(StageDeadline.completed_at > StageDeadline.due_at,
                               and_(StageDeadline.completed_at.is_(None), StageDeadline.due_at < now)))
     returned = exists().where(TicketReturn.ticket_id == Ticket.id, TicketReturn.decision == "approved")
-    query = (select(Ticket.content)
+    query = (select(Ticket.content, Ticket.citizen_name, Ticket.address)
              .where(_received(start, end),
                     or_(late, returned, Ticket.redo_count > 0, Ticket.satisfaction == "dissatisfied",
                         Ticket.status == "returned")))
     if stride > 1:
         query = query.where(Ticket.id % stride == 0)
-    return list(session.scalars(query)), stride
+    return [tuple(row) for row in session.execute(query)], stride
 
 
 def tickets_of_period(session: Session, start: datetime, end: datetime):
