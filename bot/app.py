@@ -27,13 +27,16 @@ from telegram.ext import (
     CommandHandler,
     ContextTypes,
     Defaults,
+    ExtBot,
     MessageHandler,
     TypeHandler,
     filters,
 )
+from telegram.request import HTTPXRequest
 
 from bot.config import load_configuration
 from bot.organisation import apply_config
+from bot.privacy import for_group, ticket_numbers
 from bot.services import Services
 from bot.workflow import PRESSES
 from handlers import evidence, forms, intake, lookup, org, problems, router, tickets
@@ -165,6 +168,31 @@ class RetryingLimiter(AIORateLimiter):
         raise AssertionError("unreachable")
 
 
+# What a message shows: its text or its caption.
+SHOWN = ("text", "caption")
+
+
+class GroupSafeBot(ExtBot):
+    """Every text, caption and edit bound for a group passes `bot.privacy.for_group` on its way out (SPEC §7,
+    办法 第二十三条: every group, the office's too): the citizens of the tickets it names masked, and any
+    phone, identity or house number — whichever handler, message kind or future feature wrote it."""
+
+    def __init__(self, *args, citizens=None, prefix: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self._citizens, self._prefix = citizens, prefix  # async (ticket numbers) -> [Citizen]
+
+    async def _do_post(self, endpoint, data, **kwargs):
+        chat = data.get("chat_id")
+        if isinstance(chat, int) and chat < 0 and any(isinstance(data.get(k), str) for k in SHOWN):
+            shown = " ".join(data[k] for k in SHOWN if isinstance(data.get(k), str))
+            numbers = ticket_numbers(shown, self._prefix)
+            people = await self._citizens(numbers) if numbers and self._citizens else []
+            for key in SHOWN:
+                if isinstance(data.get(key), str):
+                    data[key] = for_group(data[key], people)
+        return await super()._do_post(endpoint, data, **kwargs)
+
+
 async def on_error(update: object, context: Context) -> None:
     """A fault of ours: logged, and the person told in one sentence instead of a spinner that never stops.
     Telegram's own trouble (a 429 or a network fault after the retries) is one line in the log."""
@@ -218,18 +246,24 @@ def build_application(services: Services, token: str, base_url: str | None = Non
     `second_pace` False: no pace counted in seconds (overall, per private chat) — for a script whose clock
     stands still, where every message would fall in the same second."""
     delivery = services.rules.delivery
+    urls = {"base_url": base_url, "base_file_url": base_file_url or base_url.replace("/bot", "/file/bot")} \
+        if base_url else {}
+    bot = GroupSafeBot(
+        token, **urls,
+        defaults=Defaults(tzinfo=services.rules.tz, parse_mode=ParseMode.HTML),
+        rate_limiter=RetryingLimiter(overall_max_rate=delivery.overall_per_second, overall_time_period=1,
+                                     group_max_rate=delivery.group_per_minute if group_rate is None else group_rate,
+                                     group_time_period=60, max_retries=0),
+        request=HTTPXRequest(connection_pool_size=256), get_updates_request=HTTPXRequest(connection_pool_size=1),
+        citizens=lambda numbers: services.run(services.tickets.citizens, numbers),
+        prefix=services.rules.internal_number_prefix,
+    )
     builder = (
         ApplicationBuilder()
-        .token(token)
-        .defaults(Defaults(tzinfo=services.rules.tz, parse_mode=ParseMode.HTML))
+        .bot(bot)
         .context_types(ContextTypes(context=HotlineContext))
-        .rate_limiter(RetryingLimiter(overall_max_rate=delivery.overall_per_second, overall_time_period=1,
-                                     group_max_rate=delivery.group_per_minute if group_rate is None else group_rate,
-                                     group_time_period=60, max_retries=0))
         .post_init(on_start)
     )
-    if base_url:
-        builder = builder.base_url(base_url).base_file_url(base_file_url or base_url.replace("/bot", "/file/bot"))
     if not jobs:
         builder = builder.job_queue(None)
     app = builder.build()

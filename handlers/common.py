@@ -121,6 +121,16 @@ async def reply(update: Update, context: Context, message: str, markup: InlineKe
     return await say(context, update.effective_chat.id, message, markup)
 
 
+async def only_in_private(update: Update, context: Context) -> bool:
+    """A command whose answer shows citizens' details, typed in a group: answered 「请在私聊中查看」 with a
+    link to the private chat (SPEC §7); True when it was."""
+    if is_private(update):
+        return False
+    await reply(update, context, text("details_in_private"),
+                keyboard([url_button("open_chat", deep_link(context, "go"))]))
+    return True
+
+
 async def alert(update: Update, message: str) -> None:
     if update.callback_query:
         await update.callback_query.answer(message[:200], show_alert=True)

@@ -8,7 +8,6 @@ from telegram import Update
 
 from bot.domain import Role
 from bot.forms import FORMS
-from bot.privacy import scrub_text
 from bot.stats import period
 from bot.workflow import clean
 from handlers.common import (
@@ -20,6 +19,7 @@ from handlers.common import (
     ident,
     is_private,
     keyboard,
+    only_in_private,
     reply,
 )
 from templates import label, render, text
@@ -88,6 +88,8 @@ async def on_history(update: Update, context: Context) -> None:
 async def cmd_form(update: Update, context: Context) -> None:
     """/form 编号 附件号: the form as text and as a .docx; the forms there are are the core's (bot/forms.py)."""
     actor, s = context.actor, context.services
+    if await only_in_private(update, context):
+        return
     args = context.args or []
     if len(args) != 2 or ident(args[1]) not in FORMS:
         await reply(update, context, text("usage_form", first=min(FORMS), last=max(FORMS)))
@@ -107,26 +109,31 @@ async def cmd_form(update: Update, context: Context) -> None:
 
 
 async def cmd_mine(update: Update, context: Context) -> None:
+    if await only_in_private(update, context):
+        return
     s = context.services
     rows = await s.run(s.tickets.mine, context.actor)
     await reply(update, context, render("listing", groups={text("listing_mine"): rows}))
 
 
 async def cmd_todo(update: Update, context: Context) -> None:
+    if await only_in_private(update, context):
+        return
     s = context.services
     groups = await s.run(s.tickets.todo, context.actor)
     await reply(update, context, render("listing", groups=groups) if groups else text("nothing"))
 
 
 async def cmd_search(update: Update, context: Context) -> None:
+    if await only_in_private(update, context):
+        return
     words = [w for w in clean(context.args or []) if w.strip()]
     if not words:
         await reply(update, context, text("usage_search"))
         return
     s = context.services
     rows = await s.run(s.tickets.search, context.actor, words)
-    shown = " ".join(words) if is_private(update) else scrub_text(" ".join(words))  # a phone typed in a group
-    await reply(update, context, render("listing", groups={text("listing_search", words=shown): rows}))
+    await reply(update, context, render("listing", groups={text("listing_search", words=" ".join(words)): rows}))
 
 
 STATS_ROLES = (Role.OFFICE, Role.BUSINESS_LEADER, Role.PETITION_LEADER, Role.MAIN_LEADER, Role.ADMIN)

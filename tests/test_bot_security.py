@@ -97,9 +97,11 @@ async def test_html_injection_and_masking_in_every_group_message(chat):
     await chat.say("李强", "/ticket SJMZ-2026-000001", group="社会救助科群")
     in_group = chat.last_in("社会救助科群")
     assert "138****5678" in in_group.text and PHONE not in in_group.text
-    await chat.say("李强", "/form SJMZ-2026-000001 1", group="社会救助科群")
-    assert chat.last_in("社会救助科群").method == "sendDocument"
-    assert PHONE not in chat.api.in_chat(-1002)[-2].text
+    # commands whose answer is a citizen's details: only in private chat (SPEC §7)
+    for command in ("/form SJMZ-2026-000001 1", "/search 低保", "/todo", "/mine"):
+        answer = (await chat.say("李强", command, group="社会救助科群"))[-1]
+        assert answer.text == "涉及市民信息，请在私聊中查看。" and chat.buttons(answer) == ["打开私聊"], command
+    assert not any(s.method == "sendDocument" for s in chat.api.in_chat(-1002))
 
 
 async def test_full_details_only_to_those_allowed_and_audited(chat, db):

@@ -1,4 +1,4 @@
-from bot.privacy import mask_address, mask_name, mask_phone, scrub_text
+from bot.privacy import Citizen, for_group, mask_address, mask_name, mask_phone, scrub_text, ticket_numbers
 
 
 def test_phone():
@@ -33,3 +33,47 @@ def test_free_text_with_the_citizens_own_details():
     out = scrub_text("欧阳明月住九亭镇涞寅路88号，电话021-57812345", name="欧阳明月", address="九亭镇涞寅路88号",
                      phone="021-57812345")
     assert "欧阳明月" not in out and "88号" not in out and "57812345" not in out
+
+
+CALLER = Citizen("欧阳明月", "九亭镇涞寅路88号", "021-57812345")
+MOBILE_CALLER = Citizen("赵六", "中山街道中山中路1号", "13600003333")
+
+
+def test_phones_in_every_spelling_are_masked_in_a_group():
+    spellings = ["13812345678", "138-1234-5678", "138 1234 5678", "+86 138 1234 5678", "+8613812345678",
+                 "0086 138 1234 5678", "１３８１２３４５６７８", "tel13812345678", "(138)1234-5678"]
+    for phone in spellings:
+        out = for_group(f"请联系{phone}。")
+        assert "12345678" not in out.replace("-", "").replace(" ", "") and "5678" in out, (phone, out)
+    for landline in ["021-57812345", "(021)57812345", "（021）5781 2345", "021 5781 2345", "+86 21 5781 2345"]:
+        out = for_group(f"座机{landline}")
+        assert "5781" not in out.replace(" ", "") and out.endswith("2345"), (landline, out)
+
+
+def test_the_callers_own_details_in_any_spelling():
+    text = "欧阳明月住九亭镇涞寅路88号，电话021-57812345，也可打57812345或5781-2345；赵六，136 0000 3333"
+    out = for_group(text, [CALLER, MOBILE_CALLER])
+    for secret in ("欧阳明月", "涞寅路88号", "57812345", "5781-2345", "赵六", "136 0000 3333"):
+        assert secret not in out, (secret, out)
+    assert out.startswith("欧**月住九亭镇涞寅路…") and "赵*" in out
+
+
+def test_identity_numbers_with_their_check_digit_or_birth_date():
+    valid = "11010519491231002X"  # GB 11643's example: the check digit is X
+    for typed in (valid, "110105 19491231 002X", "310117198001011234", "310117800101123"):
+        out = for_group(f"身份证号{typed}，")
+        assert typed not in out and "*" in out, (typed, out)
+    assert for_group("订单号123456789012345678") == "订单号123456789012345678"  # no date, no check digit
+
+
+def test_house_numbers_but_not_dates_or_document_numbers():
+    out = for_group("住人民路100弄5号101室，3号楼2单元；10月3号来电；沪民发〔2026〕12号；第3号")
+    assert "100弄" not in out and "5号" not in out and "101室" not in out and "3号楼" not in out
+    assert "10月3号" in out and "〔2026〕12号" in out and "第3号" in out
+
+
+def test_numbers_of_ours_and_markup_stay_as_they_are():
+    text = ('<b>SJMZ-2026-000001</b> /ticket_SJMZ_2026_000001 挂号信XA123456789CN 编号SH-XF-2026-0931 '
+            '<a href="https://t.me/x_bot?start=r1">填写答复</a> ⏰ 10月19日（周一）16:00 共1,794件 12345 962200 300元')
+    assert for_group(text) == text
+    assert ticket_numbers(text, "SJMZ") == {"SJMZ-2026-000001"}

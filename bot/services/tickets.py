@@ -9,6 +9,7 @@ from sqlmodel import Session
 from bot.domain import LEADER_ROLES, WAITING_FOR, Role
 from bot.messages import MORE_ON_TICKET, NEXT_ON_TICKET
 from bot.priority import first_things_first, flags
+from bot.privacy import Citizen
 from bot.services.base import Service, may_see, may_see_full, snapshot
 from bot.workflow import BY_NAME, PRESSES, Actor, clean, make_command
 from storage import queries
@@ -42,6 +43,11 @@ class Tickets(Service):
     def find(self, number: str):
         with self.db.session() as session:
             return snapshot(queries.ticket_by_number(session, clean(number)))
+
+    def citizens(self, numbers) -> list[Citizen]:
+        """Whom a group message naming these tickets must not identify (at most 500 numbers read)."""
+        with self.db.session() as session:
+            return [Citizen(*row) for row in queries.callers(session, sorted(numbers)[:500])]
 
     def reply(self, ticket_id: int):
         """The current reply's columns as a frozen copy, or None."""

@@ -114,6 +114,7 @@ from storage.queries.statistics import (
 )
 from storage.queries.tickets import (
     attachments_of,
+    callers,
     compare_and_set_status,
     count,
     current_status,
@@ -134,6 +135,7 @@ from storage.queries.tickets import (
 )
 
 __all__ = [
+    "callers",
     "add_role",
     "assist_of",
     "assists_of",

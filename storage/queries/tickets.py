@@ -25,6 +25,14 @@ def ticket(session: Session, ticket_id: int) -> Ticket | None:
     return session.get(Ticket, ticket_id, populate_existing=True)
 
 
+def callers(session: Session, numbers: list[str]) -> list[tuple[str | None, str | None, str | None]]:
+    """(citizen name, address, phone) of the tickets with these internal numbers, through their unique index."""
+    if not numbers:
+        return []
+    return [tuple(r) for r in session.execute(select(Ticket.citizen_name, Ticket.address, Ticket.phone)
+                                              .where(Ticket.internal_no.in_(numbers)))]
+
+
 def ticket_by_number(session: Session, number: str) -> Ticket | None:
     """By internal number, or by external number in any channel."""
     number = number.strip()
