@@ -19,7 +19,6 @@ import io
 import logging
 import math
 import re
-from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -215,35 +214,52 @@ def snippet(body: str, terms: list[str]) -> str:
     return ("…" if start else "") + flat[start:end] + ("…" if end < len(flat) else "")
 
 
+_SIZES: dict[tuple, tuple[int, int]] = {}  # (newest entry id, category) -> (entries, words): kept until one is added
+
+
+def _size(session: Session, category: str | None) -> tuple[int, int]:
+    """The current entries and their words in all (BM25's n and average length), counted again only when an
+    entry or a version was added since (its id is then new)."""
+    key = (queries.knowledge_newest(session), category)
+    if key not in _SIZES:
+        if len(_SIZES) > 64:
+            _SIZES.clear()
+        _SIZES[key] = queries.knowledge_size(session, category)
+    return _SIZES[key]
+
+
 def search(session: Session, query: str, limit: int = 5, category: str | None = None) -> list[Hit]:
     terms = list(dict.fromkeys(words(query)))
     typed = [t.lower() for t in query.split() if t.strip()]
     if not terms and not typed:
         return []
     # only the entries that can score are read; the counts of all come from the database (BM25)
-    n, total = queries.knowledge_size(session, category)
+    n, total = _size(session, category)
     if not n:
         return []
-    entries = queries.knowledge_candidates(session, terms, typed, category)
-    documents = [Counter(e.tokens.split()) for e in entries]
+    candidates = queries.knowledge_candidates(session, terms, typed, category)
+    # each candidate's words as " w1 w2 … ": a term's frequency is a count of " term " (no parsing of every
+    # entry); only the best `limit` are then read whole and cut a snippet from
+    spaced = [f" {c.tokens} " for c in candidates]
+    tf = {term: [d.count(f" {term} ") for d in spaced] for term in terms}
+    df = {term: sum(1 for f in counts if f) for term, counts in tf.items()}
     average = total / n or 1
-    df = Counter(t for d in documents for t in set(d) if t in terms)
-    hits = []
-    for entry, counts in zip(entries, documents, strict=True):
-        length = sum(counts.values())
+    scored = []
+    for i, candidate in enumerate(candidates):
+        length = candidate.tokens.count(" ") + 1 if candidate.tokens else 0
         score = 0.0
         for term in terms:
-            tf = counts.get(term, 0)
-            if not tf:
-                continue
-            idf = math.log(1 + (n - df[term] + 0.5) / (df[term] + 0.5))
-            score += idf * tf * (K1 + 1) / (tf + K1 * (1 - B + B * length / average))
-        score += sum(1.0 for t in typed if t in entry.title.lower())
+            f = tf[term][i]
+            if f:
+                idf = math.log(1 + (n - df[term] + 0.5) / (df[term] + 0.5))
+                score += idf * f * (K1 + 1) / (f + K1 * (1 - B + B * length / average))
+        score += sum(1.0 for t in typed if t in candidate.title.lower())
         if score > 0:
-            hits.append(Hit(entry.id, entry.key, entry.version, entry.title, entry.source, entry.published,
-                            entry.category, round(score, 3), snippet(entry.body, typed + terms)))
-    hits.sort(key=lambda h: (-h.score, h.id))
-    return hits[:limit]
+            scored.append((-round(score, 3), candidate.id))
+    best = sorted(scored)[:limit]
+    entries = {e.id: e for e in queries.knowledge_entries(session, [entry_id for _, entry_id in best])}
+    return [Hit(e.id, e.key, e.version, e.title, e.source, e.published, e.category, -score,
+                snippet(e.body, typed + terms)) for score, e in ((score, entries[i]) for score, i in best)]
 
 
 def citation(hit_or_entry) -> str:

@@ -13,6 +13,8 @@ from storage.queries.knowledge import (
     knowledge_candidates,
     knowledge_current,
     knowledge_current_by_key,
+    knowledge_entries,
+    knowledge_newest,
     knowledge_size,
     knowledge_versions,
 )
@@ -169,6 +171,8 @@ __all__ = [
     "events_of",
     "extensions_between",
     "knowledge_candidates",
+    "knowledge_entries",
+    "knowledge_newest",
     "knowledge_current",
     "knowledge_current_by_key",
     "knowledge_size",

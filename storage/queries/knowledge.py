@@ -31,8 +31,8 @@ def knowledge_versions(session: Session, key: str):
 
 
 def knowledge_candidates(session: Session, terms: list[str], typed: list[str], category: str | None = None):
-    """The current entries that hold one of `terms` among their words, or whose title contains one of
-    `typed`: found through the trigram index (a word between spaces has trigrams however short it is),
+    """(id, title, words) of the current entries that hold one of `terms` among their words, or whose title
+    contains one of `typed`: found through the trigram index (a word between spaces has trigrams however short it is),
     never by reading every entry."""
     current = [KnowledgeEntry.current.is_(True)]
     if category:
@@ -50,7 +50,19 @@ def knowledge_candidates(session: Session, terms: list[str], typed: list[str], c
     conditions += [KnowledgeEntry.title.ilike(fulltext.like(t), escape="\\") for t in typed]
     if not conditions:
         return []
-    return list(session.scalars(select(KnowledgeEntry).where(*current, or_(*conditions)).order_by(KnowledgeEntry.id)))
+    query = (select(KnowledgeEntry.id, KnowledgeEntry.title, KnowledgeEntry.tokens)
+             .where(*current, or_(*conditions)).order_by(KnowledgeEntry.id))
+    return list(session.execute(query))
+
+
+def knowledge_entries(session: Session, ids: list[int]) -> list[KnowledgeEntry]:
+    """The entries with these ids, whole (the few a search shows)."""
+    return list(session.scalars(select(KnowledgeEntry).where(KnowledgeEntry.id.in_(ids)))) if ids else []
+
+
+def knowledge_newest(session: Session) -> int:
+    """The id of the newest entry or version (through the primary key)."""
+    return session.scalar(select(func.max(KnowledgeEntry.id))) or 0
 
 
 def knowledge_size(session: Session, category: str | None = None) -> tuple[int, int]:
