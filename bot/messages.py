@@ -103,7 +103,8 @@ KINDS: dict[str, MessageKind] = {k.name: k for k in (
     MessageKind("reply_for_approval", frozenset({MEMBER}),
                 (row(Button("approve", "approve_reply"), Button("reject", "reject_reply")),),
                 form_in_text=_reply_form, files=lambda context: [1],
-                evidence=lambda c: ("reply_evidence", c.get("reply_id"))),
+                # every round's: a redo starts from a copy of the reply, its evidence stays with the first
+                evidence=lambda c: ("reply_evidence", None)),
     MessageKind("reply_rejected", ANYWHERE, (row(WRITE_REPLY),)),
     MessageKind("reply_approved", frozenset({DEPARTMENT})),
     # review and closing
@@ -118,7 +119,8 @@ KINDS: dict[str, MessageKind] = {k.name: k for k in (
     MessageKind("signoff_request", frozenset({MEMBER}),
                 (row(Button("approve", "approve_signoff"), Button("reject_format", "reject_signoff"),
                      Button("reject_redo", "reject_signoff_redo")),),
-                form_in_text=_signed_form, files=lambda context: [int(context["form"])]),
+                form_in_text=_signed_form, files=lambda context: [int(context["form"])],
+                evidence=lambda c: ("reply_evidence", None)),
     MessageKind("signoff_rejected", frozenset({OFFICE})),
     MessageKind("mail_due", frozenset({OFFICE}), (row(Button("record_city_system", "record_city_system")),)),
     MessageKind("city_system_entered", frozenset({OFFICE}), (row(Button("record_mail", "record_mail")),)),
