@@ -107,3 +107,5 @@ async def test_the_evidence_follows_a_redone_reply_to_both_leaders(chat, desk):
     assert [m.method for m in to_signoff] == ["sendDocument", "sendPhoto", "sendMessage"]
     assert "附件4" in to_signoff[-1].text
     assert not [m for m in chat.api.in_chat(chat.groups["局办公室群"]["id"]) if m.method == "sendPhoto"]
+    await chat.say("王芳", "/ticket SJMZ-2026-000001")
+    assert "答复（第2轮）：实际解决\n📎 佐证材料（1）：\n· 照片1（未存档）" in chat.last_in("王芳").text

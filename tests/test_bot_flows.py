@@ -125,7 +125,7 @@ async def test_petition_pasted_to_mailed(chat):
     await chat.say("王芳", "/ticket SJMZ-2026-000001")
     detail = chat.last_in("王芳").text
     assert "已办结" in detail and "受理告知书：" in detail and "王芳 邮寄" in detail
-    assert "上海分系统编号：SH-XF-2026-0931；挂号信：XA123456789CN" in detail
+    assert "上海分系统编号：SH-XF-2026-0931；挂号信：XA123456789CN\n答复（第3轮）：实际解决" in detail
 
 
 async def test_962200_from_an_imported_file(chat):
