@@ -304,3 +304,18 @@ async def test_a_tagged_ticket_gets_its_tag_from_a_button(chat, db):
     with db.session() as session:
         ticket = queries.ticket_by_external(session, "12345", "2026092900999")
         assert ticket.kind == "tagged" and ticket.tags == ["一网通办找茬"]
+
+
+async def test_a_petition_taken_over_after_its_notice_does_not_ask_for_it_again(chat, desk):
+    from bot.workflow import Accept, Reassign, SendAcceptanceNotice
+
+    t = desk.new("petition", external_no="P-R")
+    desk.to_department(t)
+    desk.ok("李强", Accept(t))
+    desk.ok("王芳", SendAcceptanceNotice(t))
+    desk.ok("王芳", Reassign(t, desk.departments["yanglao"]))
+    desk.ok("周丽", Accept(t))
+    assert "acceptance_notice" not in desk.open_stages(t)  # no overdue warning of a notice already sent
+    await chat.app.bot_data["deliverer"].flush()
+    again = [m for m in chat.api.in_chat(chat.groups["局办公室群"]["id"]) if "已由 周丽 受理" in m.text][-1]
+    assert "受理告知书" not in again.text and chat.buttons(again) == []
