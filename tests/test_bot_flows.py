@@ -306,6 +306,45 @@ async def test_a_tagged_ticket_gets_its_tag_from_a_button(chat, db):
         assert ticket.kind == "tagged" and ticket.tags == ["一网通办找茬"]
 
 
+async def test_the_acceptance_notice_waits_with_its_buttons_until_recorded(chat, desk):
+    """规程 二(一)1: the 受理告知书 runs beside the reply; its buttons stay while the reply moves on, /todo lists it,
+    and at the mailing /ticket offers it first, then 录入上海分系统, then the registered letter (规程 二(一)3)."""
+    from bot.workflow import ApproveReply, ApproveSignoff, PassReview, SubmitFinalReply
+
+    t = desk.new("petition", external_no="P-N")
+    desk.to_department(t)
+    desk.accepted_with_reply(t)  # accepted, then the reply submitted: the status moved twice
+    await chat.app.bot_data["deliverer"].flush()
+    notice = next(m for m in chat.api.in_chat(chat.groups["局办公室群"]["id"]) if "前寄出受理告知书" in m.text)
+    assert chat.buttons(notice) == ["已寄出受理告知书", "已当面送达受理告知书"]
+    await chat.say("王芳", "/todo")
+    assert "受理告知书待寄出" in chat.last_in("王芳").text
+    desk.ok("陈刚", ApproveReply(t))
+    desk.ok("王芳", PassReview(t))
+    desk.ok("王芳", SubmitFinalReply(t))
+    desk.ok("孙伟", ApproveSignoff(t))
+    await chat.app.bot_data["deliverer"].flush()
+    assert chat.buttons(notice) == ["已寄出受理告知书", "已当面送达受理告知书"]
+    await chat.say("王芳", "/ticket SJMZ-2026-000001")
+    shown = chat.last_in("王芳")
+    assert chat.buttons(shown)[:2] == ["已寄出受理告知书", "已当面送达受理告知书"]
+    await chat.tap("王芳", shown, "已当面送达受理告知书")
+    assert chat.buttons(notice) == []
+    await chat.say("王芳", "/todo")
+    assert "受理告知书待寄出" not in chat.last_in("王芳").text
+    await chat.say("王芳", "/ticket SJMZ-2026-000001")
+    shown = chat.last_in("王芳")
+    assert chat.buttons(shown)[0] == "录入上海分系统" and "登记挂号信号码" not in chat.buttons(shown)
+    await chat.tap("王芳", shown, "录入上海分系统")
+    await chat.say("王芳", "SH-XF-0001")
+    await chat.say("王芳", "/ticket SJMZ-2026-000001")
+    shown = chat.last_in("王芳")
+    assert chat.buttons(shown)[0] == "登记挂号信号码" and "录入上海分系统" not in chat.buttons(shown)
+    await chat.tap("王芳", shown, "登记挂号信号码")
+    await chat.say("王芳", "XA000000001CN")
+    assert desk.status(t) == "closed"
+
+
 async def test_a_petition_taken_over_after_its_notice_does_not_ask_for_it_again(chat, desk):
     from bot.workflow import Accept, Reassign, SendAcceptanceNotice
 
