@@ -95,9 +95,14 @@ async def test_petition_pasted_to_mailed(chat):
     await chat.tap("王芳", final, "提交答复报审")
     edit = chat.last_in("王芳")  # the office adjusts the letter in private chat (规程 二(一)3 「完成格式调整」)
     assert "信访答复" in edit.text and "复查机关" in chat.buttons(edit)
+    await chat.tap("王芳", edit, "复查机关")
+    await chat.say("王芳", "上海市民政局")
+    edit = chat.last_in("王芳")
+    assert "向上海市民政局提出复查申请" in edit.text and "已修改：复查机关" in edit.text  # previewed
     await chat.tap("王芳", edit, "确认无误，报审")
     signoff = _last_with(chat, "孙伟", "同意")
-    assert "附件2" in signoff.text
+    assert "附件2" in signoff.text and "局办公室调整了：复查机关" in signoff.text
+    assert "向上海市民政局提出复查申请" in signoff.text
     # the petition-line leader sends it back to the department, not to the office: a counted redo
     await chat.tap("孙伟", signoff, "退回科室重办")
     await chat.say("孙伟", "请核实10月待遇的发放日期")
