@@ -190,6 +190,8 @@ async def test_department_asks_to_return_and_the_office_returns_it(chat):
     await chat.tap("陈刚", request, "同意退单")
     office = chat.last_in("局办公室群")
     assert "请按原渠道退回" in office.text
+    # what the office returns it with (规程 三(一) 「说明理由并提交相关证明」); the files only in private chat
+    assert "退单理由：属法院已受理的诉讼事项，依法不予受理\n证明材料 2 件（私聊 /ticket 查看佐证）" in office.text
     await chat.tap("王芳", office, "已按原渠道退回")
     assert "已按原渠道退回" in chat.last_in("社会救助科群").text
 
