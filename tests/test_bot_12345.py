@@ -56,6 +56,7 @@ async def test_12345_whole_path(chat, clock):
 
     review = chat.last_in("局办公室群")
     assert "答复待审核" in review.text and "要素齐全" in review.text
+    assert "📎 证明材料 1 件（私聊 /ticket 查看佐证）" in review.text  # the files themselves never go to a group
     assert "来电人张*" in review.text  # the reply, masked for the group
     await chat.tap("赵敏", review, "审核通过")
     form_due = chat.last_in("局办公室群")
