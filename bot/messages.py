@@ -87,7 +87,8 @@ KINDS: dict[str, MessageKind] = {k.name: k for k in (
                 (row(Button("acceptance_notice", "send_acceptance_notice", when=lambda c: bool(c.get("notice_due"))),
                      Button("hand_acceptance_notice", "hand_acceptance_notice",
                             when=lambda c: bool(c.get("notice_due")))),),
-                files=lambda c: [6] if c.get("notice_due") else []),  # the 受理告知书 to print
+                files=lambda c: [6] if c.get("notice_due") else [],  # the 受理告知书 to print
+                outlives_status=True),  # its buttons stay until the notice is recorded, whatever the reply does
     MessageKind("calm_caller_now", frozenset({DEPARTMENT}), (row(Button("record_calming_call", "record_calming_call")),),
                 outlives_status=True),
     # returns
@@ -103,7 +104,8 @@ KINDS: dict[str, MessageKind] = {k.name: k for k in (
     MessageKind("reply_for_approval", frozenset({MEMBER}),
                 (row(Button("approve", "approve_reply"), Button("reject", "reject_reply")),),
                 form_in_text=_reply_form, files=lambda context: [1],
-                evidence=lambda c: ("reply_evidence", c.get("reply_id"))),
+                # every round's: a redo starts from a copy of the reply, its evidence stays with the first
+                evidence=lambda c: ("reply_evidence", None)),
     MessageKind("reply_rejected", ANYWHERE, (row(WRITE_REPLY),)),
     MessageKind("reply_approved", frozenset({DEPARTMENT})),
     # review and closing
@@ -118,7 +120,8 @@ KINDS: dict[str, MessageKind] = {k.name: k for k in (
     MessageKind("signoff_request", frozenset({MEMBER}),
                 (row(Button("approve", "approve_signoff"), Button("reject_format", "reject_signoff"),
                      Button("reject_redo", "reject_signoff_redo")),),
-                form_in_text=_signed_form, files=lambda context: [int(context["form"])]),
+                form_in_text=_signed_form, files=lambda context: [int(context["form"])],
+                evidence=lambda c: ("reply_evidence", None)),
     MessageKind("signoff_rejected", frozenset({OFFICE})),
     MessageKind("mail_due", frozenset({OFFICE}), (row(Button("record_city_system", "record_city_system")),)),
     MessageKind("city_system_entered", frozenset({OFFICE}), (row(Button("record_mail", "record_mail")),)),
@@ -212,7 +215,9 @@ NEXT_ON_TICKET = {
     Status.APPROVAL_FORM: [("submit_approval_form", "approval_form_due")],
     Status.FINAL_REPLY: [("submit_final_reply", "final_reply_due")],
     Status.LEADER_SIGNOFF: [("approve_signoff", "signoff_request"), ("approve_immediate_answer", "immediate_for_approval")],
-    Status.AWAITING_MAIL: [("record_city_system", "mail_due"), ("record_mail", "city_system_entered")],
+    # a petition is mailed only once its 受理告知书 is recorded (规程 二(一)1) and the city system entered
+    Status.AWAITING_MAIL: [("send_acceptance_notice", "accepted"), ("record_city_system", "mail_due"),
+                           ("record_mail", "city_system_entered")],
     Status.PLATFORM_REPLY: [("record_platform_reply", "platform_reply_due")],
     Status.CLOSED: [("record_follow_up", "follow_up")],
 }

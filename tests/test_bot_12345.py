@@ -45,7 +45,8 @@ async def test_12345_whole_path(chat, clock):
     await chat.tap("李强", preview, "提交审批")
     assert "已提交业务分管领导审批" in chat.last_in("李强").text
 
-    approval = chat.last_in("陈刚")
+    form1, photo, approval = chat.api.in_chat(chat.people["陈刚"])[-3:]
+    assert form1.method == "sendDocument" and photo.method == "sendPhoto"  # 附件1 and the evidence, then the text
     assert "答复待审批" in approval.text and PHONE in approval.text  # the leader sees full details privately
     assert "求助类或投诉类办结报告" in approval.text  # and the reply to approve
     await chat.tap("陈刚", approval, "同意")
@@ -55,6 +56,7 @@ async def test_12345_whole_path(chat, clock):
 
     review = chat.last_in("局办公室群")
     assert "答复待审核" in review.text and "要素齐全" in review.text
+    assert "📎 证明材料 1 件（私聊 /ticket 查看佐证）" in review.text  # the files themselves never go to a group
     assert "来电人张*" in review.text  # the reply, masked for the group
     await chat.tap("赵敏", review, "审核通过")
     form_due = chat.last_in("局办公室群")
@@ -74,7 +76,8 @@ async def test_12345_whole_path(chat, clock):
     assert "☐实际解决 ☑解释说明" in edit.text and "交办意见：请社会救助科督促街道三日内完成审核" in edit.text
     assert "已修改：交办意见、是否解决" in edit.text
     await chat.tap("王芳", edit, "确认无误，报审")
-    document, signoff = chat.api.in_chat(chat.people["孙伟"])[-2:]
+    document, photo, signoff = chat.api.in_chat(chat.people["孙伟"])[-3:]
+    assert photo.method == "sendPhoto"  # the evidence of the reply, with the form to sign
     assert "附件4" in signoff.text and chat.buttons(signoff) == ["同意", "退回办公室调整", "退回科室重办"]
     assert "局办公室调整了：交办意见、是否解决" in signoff.text and "☑解释说明" in signoff.text
     assert document.method == "sendDocument" and document.result["document"]["file_name"].endswith("附件4.docx")

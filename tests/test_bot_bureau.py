@@ -231,14 +231,14 @@ async def test_office_reassigns_adds_an_assisting_department_and_urges(chat, des
     await chat.tap("王芳", chat.last_in("王芳"), "办理记录")
     history = chat.last_in("王芳")
     assert "🗂 <b>办理记录</b> SJMZ-2026-000001（共 11 步，第 1/2 页）" in history.text
-    assert "王芳\n　转交 → 区划地名科 · 待受理" in history.text
+    assert "09-29 10:00 王芳\n　转交 → 区划地名科 · 待受理" in history.text  # when, who, what
     assert "王芳\n　改派 → 社会救助科\n" in history.text
     assert "增加协办 → 养老服务科" in history.text
     assert "周丽\n　报送协办意见\n　“其母亲已享受养老服务补贴，每月300元”" in history.text
     assert chat.buttons(history) == ["下一页 ▶"]
     await chat.tap("王芳", history, "下一页 ▶")
     page = chat.current_text(history)
-    assert "第 2/2 页" in page and "郑华\n　催办（第 1 次）" in page and "王芳\n　催办（第 2 次）" in page
+    assert "第 2/2 页" in page and "郑华\n　催办（第 1 次）" in page and "09-29 14:01 王芳\n　催办（第 2 次）" in page
     assert chat.buttons(history) == ["◀ 上一页"]
     # in the group: who, when and what, but nothing anybody wrote
     await chat.say("李强", "/ticket SJMZ-2026-000001", group="社会救助科群")

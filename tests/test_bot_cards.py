@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from bot.workflow import Accept, ApproveReply
 from templates import labels, text
 from tests.helpers.bot import last_with, register_12345
+from tests.helpers.desk import FULL_REPLY
 
 
 async def test_the_card_keeps_who_accepted_after_later_decisions(chat):
@@ -77,3 +79,33 @@ async def test_evidence_telegram_no_longer_has_does_not_hold_up_the_decision(cha
     await chat.app.bot_data["deliverer"].flush()
     request = chat.last_in("陈刚")
     assert "理由：不属本科" in request.text and chat.buttons(request) == ["同意退单", "不同意退单", "改派其他科室"]
+
+
+async def test_the_evidence_follows_a_redone_reply_to_both_leaders(chat, desk):
+    """The business leader approving a redone reply (规程 三(二) 重办) and the petition-line leader signing off
+    (规程 二(二)2) get the reply's evidence with what they decide on, in private chat."""
+    from bot.workflow import EvidenceIn, FailReview, PassReview, SaveReply, SubmitApprovalForm, SubmitReply
+
+    t = desk.new("12345", "ordinary", external_no="E-2")
+    desk.to_department(t)
+    desk.ok("李强", Accept(t))
+    photo = chat.api._store_file("photo.jpg", b"\x89PNG")  # as Telegram keeps a photo the handler sent
+    desk.ok("李强", SaveReply(t, {**FULL_REPLY, "contact_time": desk.now()}, (EvidenceIn("photo", photo),)))
+    desk.ok("李强", SubmitReply(t))
+    desk.ok("陈刚", ApproveReply(t))
+    desk.ok("王芳", FailReview(t, ("未写明答复时间",)))  # the redo starts from a copy of the reply
+    desk.ok("李强", SubmitReply(t))
+    await chat.app.bot_data["deliverer"].flush()
+    to_leader = chat.api.in_chat(chat.people["陈刚"])[-3:]
+    assert [m.method for m in to_leader] == ["sendDocument", "sendPhoto", "sendMessage"]
+    assert "答复待审批" in to_leader[-1].text
+    desk.ok("陈刚", ApproveReply(t))
+    desk.ok("王芳", PassReview(t))
+    desk.ok("王芳", SubmitApprovalForm(t))
+    await chat.app.bot_data["deliverer"].flush()
+    to_signoff = chat.api.in_chat(chat.people["孙伟"])[-3:]
+    assert [m.method for m in to_signoff] == ["sendDocument", "sendPhoto", "sendMessage"]
+    assert "附件4" in to_signoff[-1].text
+    assert not [m for m in chat.api.in_chat(chat.groups["局办公室群"]["id"]) if m.method == "sendPhoto"]
+    await chat.say("王芳", "/ticket SJMZ-2026-000001")
+    assert "答复（第2轮）：实际解决\n📎 佐证材料（1）：\n· 照片1（未存档）" in chat.last_in("王芳").text

@@ -95,9 +95,14 @@ async def test_petition_pasted_to_mailed(chat):
     await chat.tap("王芳", final, "提交答复报审")
     edit = chat.last_in("王芳")  # the office adjusts the letter in private chat (规程 二(一)3 「完成格式调整」)
     assert "信访答复" in edit.text and "复查机关" in chat.buttons(edit)
+    await chat.tap("王芳", edit, "复查机关")
+    await chat.say("王芳", "上海市民政局")
+    edit = chat.last_in("王芳")
+    assert "向上海市民政局提出复查申请" in edit.text and "已修改：复查机关" in edit.text  # previewed
     await chat.tap("王芳", edit, "确认无误，报审")
     signoff = _last_with(chat, "孙伟", "同意")
-    assert "附件2" in signoff.text
+    assert "附件2" in signoff.text and "局办公室调整了：复查机关" in signoff.text
+    assert "向上海市民政局提出复查申请" in signoff.text
     # the petition-line leader sends it back to the department, not to the office: a counted redo
     await chat.tap("孙伟", signoff, "退回科室重办")
     await chat.say("孙伟", "请核实10月待遇的发放日期")
@@ -125,7 +130,7 @@ async def test_petition_pasted_to_mailed(chat):
     await chat.say("王芳", "/ticket SJMZ-2026-000001")
     detail = chat.last_in("王芳").text
     assert "已办结" in detail and "受理告知书：" in detail and "王芳 邮寄" in detail
-    assert "上海分系统编号：SH-XF-2026-0931；挂号信：XA123456789CN" in detail
+    assert "上海分系统编号：SH-XF-2026-0931；挂号信：XA123456789CN\n答复（第3轮）：实际解决" in detail
 
 
 async def test_962200_from_an_imported_file(chat):
@@ -185,6 +190,8 @@ async def test_department_asks_to_return_and_the_office_returns_it(chat):
     await chat.tap("陈刚", request, "同意退单")
     office = chat.last_in("局办公室群")
     assert "请按原渠道退回" in office.text
+    # what the office returns it with (规程 三(一) 「说明理由并提交相关证明」); the files only in private chat
+    assert "退单理由：属法院已受理的诉讼事项，依法不予受理\n证明材料 2 件（私聊 /ticket 查看佐证）" in office.text
     await chat.tap("王芳", office, "已按原渠道退回")
     assert "已按原渠道退回" in chat.last_in("社会救助科群").text
 
@@ -304,3 +311,57 @@ async def test_a_tagged_ticket_gets_its_tag_from_a_button(chat, db):
     with db.session() as session:
         ticket = queries.ticket_by_external(session, "12345", "2026092900999")
         assert ticket.kind == "tagged" and ticket.tags == ["一网通办找茬"]
+
+
+async def test_the_acceptance_notice_waits_with_its_buttons_until_recorded(chat, desk):
+    """规程 二(一)1: the 受理告知书 runs beside the reply; its buttons stay while the reply moves on, /todo lists it,
+    and at the mailing /ticket offers it first, then 录入上海分系统, then the registered letter (规程 二(一)3)."""
+    from bot.workflow import ApproveReply, ApproveSignoff, PassReview, SubmitFinalReply
+
+    t = desk.new("petition", external_no="P-N")
+    desk.to_department(t)
+    desk.accepted_with_reply(t)  # accepted, then the reply submitted: the status moved twice
+    await chat.app.bot_data["deliverer"].flush()
+    notice = next(m for m in chat.api.in_chat(chat.groups["局办公室群"]["id"]) if "前寄出受理告知书" in m.text)
+    assert chat.buttons(notice) == ["已寄出受理告知书", "已当面送达受理告知书"]
+    await chat.say("王芳", "/todo")
+    assert "受理告知书待寄出" in chat.last_in("王芳").text
+    desk.ok("陈刚", ApproveReply(t))
+    desk.ok("王芳", PassReview(t))
+    desk.ok("王芳", SubmitFinalReply(t))
+    desk.ok("孙伟", ApproveSignoff(t))
+    await chat.app.bot_data["deliverer"].flush()
+    assert chat.buttons(notice) == ["已寄出受理告知书", "已当面送达受理告知书"]
+    await chat.say("王芳", "/ticket SJMZ-2026-000001")
+    shown = chat.last_in("王芳")
+    assert chat.buttons(shown)[:2] == ["已寄出受理告知书", "已当面送达受理告知书"]
+    await chat.tap("王芳", shown, "已当面送达受理告知书")
+    assert chat.buttons(notice) == []
+    await chat.say("王芳", "/todo")
+    assert "受理告知书待寄出" not in chat.last_in("王芳").text
+    await chat.say("王芳", "/ticket SJMZ-2026-000001")
+    shown = chat.last_in("王芳")
+    assert chat.buttons(shown)[0] == "录入上海分系统" and "登记挂号信号码" not in chat.buttons(shown)
+    await chat.tap("王芳", shown, "录入上海分系统")
+    await chat.say("王芳", "SH-XF-0001")
+    await chat.say("王芳", "/ticket SJMZ-2026-000001")
+    shown = chat.last_in("王芳")
+    assert chat.buttons(shown)[0] == "登记挂号信号码" and "录入上海分系统" not in chat.buttons(shown)
+    await chat.tap("王芳", shown, "登记挂号信号码")
+    await chat.say("王芳", "XA000000001CN")
+    assert desk.status(t) == "closed"
+
+
+async def test_a_petition_taken_over_after_its_notice_does_not_ask_for_it_again(chat, desk):
+    from bot.workflow import Accept, Reassign, SendAcceptanceNotice
+
+    t = desk.new("petition", external_no="P-R")
+    desk.to_department(t)
+    desk.ok("李强", Accept(t))
+    desk.ok("王芳", SendAcceptanceNotice(t))
+    desk.ok("王芳", Reassign(t, desk.departments["yanglao"]))
+    desk.ok("周丽", Accept(t))
+    assert "acceptance_notice" not in desk.open_stages(t)  # no overdue warning of a notice already sent
+    await chat.app.bot_data["deliverer"].flush()
+    again = [m for m in chat.api.in_chat(chat.groups["局办公室群"]["id"]) if "已由 周丽 受理" in m.text][-1]
+    assert "受理告知书" not in again.text and chat.buttons(again) == []

@@ -162,6 +162,7 @@ async def test_evidence_kept_by_the_bureau_and_opened_after_telegram_lost_it(cha
     assert [(a.kind, a.file_size, a.sha256) for a in kept] == [
         ("photo", len(PHOTO), hashlib.sha256(PHOTO).hexdigest()),
         ("document", len(LETTER), hashlib.sha256(LETTER).hexdigest())]
+    assert kept[1].mime_type == "application/pdf" and kept[1].stored_path.endswith(".pdf")  # the type kept too
     store = tmp_path / "forms" / "evidence"
     for a in kept:
         assert (store / a.stored_path).read_bytes() in (PHOTO, LETTER)
@@ -260,15 +261,17 @@ async def test_city_urged_and_threat_first_everywhere(chat, db, clock):
     _registered(chat, db, "H-1", "2026-09-29T07:00", dispatch=False)  # registered first, nothing special
     _registered(chat, db, "H-2", "2026-09-29T08:00", dispatch=False, city_urged=True)  # 「请优先办理」
     _registered(chat, db, "H-3", "2026-09-29T08:30", kind="consultation", dispatch=False)
-    numbers = ["SJMZ_2026_000001", "SJMZ_2026_000002", "SJMZ_2026_000003"]
+    _registered(chat, db, "H-4", "2026-09-29T08:40", dispatch=False, major_threat=True)  # 重大扬言, registered last
+    numbers = ["SJMZ_2026_000001", "SJMZ_2026_000002", "SJMZ_2026_000003", "SJMZ_2026_000004"]
+    first = {"SJMZ_2026_000002", "SJMZ_2026_000004"}
     await chat.say("王芳", "/todo")
-    assert _order(chat.last_in("王芳").text, numbers)[0] == "SJMZ_2026_000002"  # all due 09-30; urged first
+    assert set(_order(chat.last_in("王芳").text, numbers)[:2]) == first  # all due 09-30; urged and threat first
     await chat.say("王芳", "/search 低保")
-    assert _order(chat.last_in("王芳").text, numbers)[0] == "SJMZ_2026_000002"
-    # Wed 09-30 08:30: the office's three hand-overs (1 working day from Tue) are all due today, 市级催办 first in
-    # the morning digest and in the warning
+    assert set(_order(chat.last_in("王芳").text, numbers)[:2]) == first
+    # Wed 09-30 08:30: the office's four hand-overs (1 working day from Tue) are all due today, 市级催办 and 扬言
+    # first in the morning digest and in the warning
     await tick(chat, clock, "2026-09-30T08:30")
-    expected = ["SJMZ_2026_000002", "SJMZ_2026_000001", "SJMZ_2026_000003"]
+    expected = ["SJMZ_2026_000002", "SJMZ_2026_000004", "SJMZ_2026_000001", "SJMZ_2026_000003"]
     digest = next(m.text for m in reversed(chat.api.in_chat(-1001)) if "今日工单提要" in m.text)
     assert _order(digest, numbers) == expected and "SJMZ_2026_000002 先行联系并转交 9月30日（周三） 市级催办" in digest
     warning = next(m.text for m in reversed(chat.api.in_chat(-1001)) if m.text.startswith("🟠"))

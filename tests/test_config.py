@@ -31,7 +31,8 @@ COMMANDS = {
 @pytest.fixture
 def home(tmp_path, monkeypatch):
     """A clean directory (no .env) and environment, with its own database."""
-    for name in ("BOT_TOKEN", "CONFIG", "RULES", "HOLIDAYS", "TELEGRAM_BASE_URL", "WEBHOOK_URL", "WEBHOOK_PORT"):
+    for name in ("BOT_TOKEN", "CONFIG", "RULES", "HOLIDAYS", "TELEGRAM_BASE_URL", "WEBHOOK_URL", "WEBHOOK_PORT",
+                 "EVIDENCE_DIR", "EVIDENCE_LIMIT_MB"):
         monkeypatch.delenv(f"HOTLINE_{name}", raising=False)
     monkeypatch.setenv("HOTLINE_DATABASE_URL", f"sqlite:///{tmp_path}/hotline.db")
     monkeypatch.chdir(tmp_path)
@@ -210,6 +211,17 @@ def test_settings_from_the_environment(home, monkeypatch):
     assert str(settings.config) == "examples/config.toml" and settings.webhook_port == 8088
     assert settings.webhook_url is None and settings.rules is None
     assert settings.database_url == f"sqlite:///{home}/hotline.db"
+    assert str(settings.evidence_dir) == "evidence" and settings.evidence_limit_mb == 20  # the defaults
+
+
+def test_the_evidence_store_and_its_limit_are_configurable(home, monkeypatch, capsys):
+    """The bureau's copy of the evidence where the bureau keeps its files; a local Bot API server allows more."""
+    monkeypatch.setenv("HOTLINE_EVIDENCE_DIR", "/srv/hotline/evidence")
+    monkeypatch.setenv("HOTLINE_EVIDENCE_LIMIT_MB", "2000")
+    settings = load_settings()
+    assert str(settings.evidence_dir) == "/srv/hotline/evidence" and settings.evidence_limit_mb == 2000
+    monkeypatch.setenv("HOTLINE_EVIDENCE_LIMIT_MB", "0")
+    assert "HOTLINE_EVIDENCE_LIMIT_MB" in refused(capsys, COMMANDS["run"])
 
 
 def test_settings_from_a_dotenv_file_under_the_environment(home, monkeypatch):

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session
 
-from bot.domain import LEADER_ROLES, WAITING_FOR, Role
+from bot.domain import LEADER_ROLES, WAITING_FOR, Role, Stage
 from bot.messages import MORE_ON_TICKET, NEXT_ON_TICKET
 from bot.priority import first_things_first, flags
 from bot.privacy import Citizen
@@ -177,6 +177,9 @@ class Tickets(Service):
                 proposed = queries.supervisions_in(session, "proposed")
                 if proposed:
                     out[text("todo_supervision_proposed")] = self._listing(session, proposed)
+                notices = queries.tickets_waiting_on(session, Stage.ACCEPTANCE_NOTICE.value)  # beside the reply's steps
+                if notices:
+                    out[text("todo_acceptance_notice")] = self._listing(session, notices)
             for role, department_id in actor.roles:
                 if role == Role.HANDLER:
                     created = [t for t in queries.supervisions_in(session, "created") if t.department_id == department_id]

@@ -313,10 +313,15 @@ class RecordCitySystem:
     action = "record_city_system"
 
 
-def check_city_system(s: Step, c: RecordCitySystem) -> None:
-    require(c.reference, "city_system_ref")
+def city_system_ready(s: Step) -> None:
+    """Entered once: asked before the number is typed, so /ticket offers the step that waits."""
     if s.ticket.city_system_entered_at is not None:
         raise invalid(text("refusal_already_done"))
+
+
+def check_city_system(s: Step, c: RecordCitySystem) -> None:
+    require(c.reference, "city_system_ref")
+    city_system_ready(s)
 
 
 def record_city_system(s: Step, c: RecordCitySystem) -> dict:
@@ -327,6 +332,7 @@ def record_city_system(s: Step, c: RecordCitySystem) -> dict:
 
 declare(RecordCitySystem, who=Role.OFFICE, sources={Status.AWAITING_MAIL}, channels={P},
         guard=check_city_system, effect=record_city_system, queues={"city_system_entered"}, settles={"mail_due"},
+        ready=city_system_ready,
         presses={"record_city_system": Press(("city_system_ref",),
                                              lambda t, v: RecordCitySystem(t, v["city_system_ref"]))})
 
@@ -340,13 +346,17 @@ class RecordMail:
     action = "record_mail"
 
 
-def check_mail(s: Step, c: RecordMail) -> None:
+def mail_ready(s: Step) -> None:
     """A petition closes only after its 受理告知书 was sent (规程 二(一)1) and the reply was entered into the
-    city system (规程 二(一)3 「录入上海分系统，并将答复件以挂号信形式寄出」)."""
+    city system (规程 二(一)3 「录入上海分系统，并将答复件以挂号信形式寄出」); asked before the number is typed."""
     lacking = [item for item, done in (("acceptance_notice", s.ticket.acceptance_notice_sent_at),
                                        ("city_system_ref", s.ticket.city_system_entered_at)) if done is None]
     if lacking:
         raise missing(lacking, "ticket_field")
+
+
+def check_mail(s: Step, c: RecordMail) -> None:
+    mail_ready(s)
     require(c.letter_no, "letter_no")
 
 
@@ -357,7 +367,7 @@ def record_mail(s: Step, c: RecordMail) -> dict:
 
 
 declare(RecordMail, who=Role.OFFICE, sources={Status.AWAITING_MAIL}, target=Status.CLOSED, channels={P},
-        guard=check_mail, effect=record_mail, queues={"closed"}, settles=EVERY,
+        guard=check_mail, effect=record_mail, queues={"closed"}, settles=EVERY, ready=mail_ready,
         presses={"record_mail": Press(("letter_no",), lambda t, v: RecordMail(t, v["letter_no"]))})
 
 

@@ -231,7 +231,8 @@ class Accept:
 def accept(s: Step, c: Accept) -> dict:
     s.ticket.handler_id = s.actor.member_id
     s.close_stages([Stage.ACCEPT])
-    row = s.open_stage(Stage.ACCEPTANCE_NOTICE, s.now)
+    # the petition's 受理告知书 (规程 二(一)1) once: a department that takes it over after 改派 does not reopen it
+    row = s.open_stage(Stage.ACCEPTANCE_NOTICE, s.now) if s.ticket.acceptance_notice_sent_at is None else None
     s.to_office("accepted", handler=s.actor.name, notice_due=s.due(row))
     return {"handler_id": s.actor.member_id}
 

@@ -254,7 +254,8 @@ def approve_reply(s: Step, c: ApproveReply) -> dict:
     row = s.open_stage(Stage.FINAL_REPLY, s.now)
     lacking = conformity_missing(s.ticket, reply)
     s.to_office("reply_for_review", reply_id=reply.id, leader=s.actor.name, missing=lacking,
-                final_reply_due=s.due(row), style=style_notes(s))
+                final_reply_due=s.due(row), style=style_notes(s),
+                evidence=len(queries.attachments_of(s.session, s.ticket.id, "reply_evidence")))  # 规程 三(三)2 佐证
     s.to_department("reply_approved", leader=s.actor.name)
     report = dissatisfied_report(s, reply)
     return {"reply_id": reply.id, "comment": c.comment, "missing": lacking, "problem_report": report}

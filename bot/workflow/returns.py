@@ -124,7 +124,10 @@ def approve_return(s: Step, c: ApproveReturn) -> dict:
     # gets the office's own day
     paths = queries.open_stages(s.session, s.ticket.id, [Stage.RETURN_PATH.value])
     row = paths[-1] if paths else s.open_stage(Stage.RETURN, s.now)
-    s.to_office("return_approved", leader=s.actor.name, return_id=request.id, return_due=s.due(row))
+    # 规程 三(一) 「说明理由并提交相关证明…交局办公室」: what the office returns it with (the files: 查看佐证)
+    proof = [a for a in queries.attachments_of(s.session, s.ticket.id, "return_evidence") if a.owner_id == request.id]
+    s.to_office("return_approved", leader=s.actor.name, return_id=request.id, return_due=s.due(row),
+                reason=request.reason, evidence=len(proof), comment=c.comment)
     s.to_department("return_decided", approved=True, leader=s.actor.name)
     return {"return_id": request.id, "comment": c.comment}
 

@@ -223,3 +223,10 @@ def extensions_waiting(session: Session, department_id: int | None) -> list[Tick
     asked = select(Extension.ticket_id).where(Extension.decision.is_(None))
     return list(session.scalars(select(Ticket).where(
         Ticket.department_id == department_id, Ticket.id.in_(asked), Ticket.closed_at.is_(None)).order_by(Ticket.id)))
+
+
+def tickets_waiting_on(session: Session, stage: str) -> list[Ticket]:
+    """Open tickets with this stage still open (a petition's 受理告知书 not yet recorded)."""
+    waiting = select(StageDeadline.ticket_id).where(StageDeadline.stage == stage, StageDeadline.open.is_(True))
+    return list(session.scalars(select(Ticket).where(Ticket.id.in_(waiting), Ticket.closed_at.is_(None))
+                                .order_by(Ticket.id)))
