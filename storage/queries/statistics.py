@@ -175,7 +175,8 @@ def troubled_contents(session: Session, start: datetime, end: datetime, now: dat
                       sample: int = CONTENT_SAMPLE) -> tuple[list[tuple], int]:
     """Contents of the period's tickets that went wrong: overdue (a stage completed late or open past due),
     returned (退单), redone (重办) or rated 不满意 — the 难点 are read from these; looked for among every
-    n-th ticket of the period (and n returned) when there are more than five times `sample`."""
+    n-th ticket of the period when there are more than five times `sample`, and at most about `sample` of
+    them kept (every k-th); n·k returned, the weight of each."""
     stride = _stride(session, start, end, sample * 5)
     late = exists().where(StageDeadline.ticket_id == Ticket.id, StageDeadline.cancelled_at.is_(None),
                           or_(StageDeadline.completed_at > StageDeadline.due_at,
@@ -187,7 +188,9 @@ def troubled_contents(session: Session, start: datetime, end: datetime, now: dat
                         Ticket.status == "returned")))
     if stride > 1:
         query = query.where(Ticket.id % stride == 0)
-    return [tuple(row) for row in session.execute(query)], stride
+    rows = [tuple(row) for row in session.execute(query)]
+    step = -(-len(rows) // sample)  # more went wrong than the sample holds: every step-th of them
+    return rows[::step] if step > 1 else rows, stride * max(step, 1)
 
 
 def tickets_of_period(session: Session, start: datetime, end: datetime):
