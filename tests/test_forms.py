@@ -109,6 +109,9 @@ def test_form4_keeps_the_seed_table_and_its_side_headers(db, workflow, org, tmp_
     assert "交办意见：请按规程时限办理，先行联系市民，核实情况后答复。\n签字：王芳" in text
     assert "陈刚" not in text.split("交办意见")[1].split("分管领导审核意见")[0]
     assert form_problems(4, data, document_lines(4, data)) == []  # every starred cell filled
+    # the ten choices of 事实认定 wrap between two choices, never inside 对政策解释不接受
+    assert table.cell(11, 2).text == ("☑属实 ☐部分属实 ☐不属实 ☐有政策信息 ☐无政策信息\n"
+                                      "☐对政策解释不接受 ☐采纳 ☐不予采纳 ☐部分采纳 ☐留作参考")
 
 
 def test_a_review_ticket_says_so_and_a_form_is_identified(db, workflow, org):

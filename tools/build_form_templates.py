@@ -287,12 +287,13 @@ def form4(out: Path) -> None:
                    c(checks % ("not_contacted_reason", "not_contacted_reason"))]},
         {"cells": [c(None), c("先行联系人"), c("{{ f.contacted_by }}"), c("联系时间"), c("{{ f.contacted_at }}")]},
         {"cells": [c(None), c("*现场查看"), c(checks % ("site_visit", "site_visit"), full)]},
-        {"cells": [c(None), c("*事实认定"), c(checks % ("fact_finding_code", "fact_finding"), full)]},
+        # the seed's ten choices of 事实认定 on two lines, each line ending between two choices
+        {"cells": [c(None), c("*事实认定"), c("{{ f.fact_finding_code | checks('fact_finding', 5) }}", full)]},
         {"cells": [c(None), c("*诉求认定"), c(checks % ("demand_assessment", "demand_assessment"), full)]},
         {"cells": [c(None), c("事实认定说明"), c("{{ f.fact_note }}", full)]},
         {"cells": [c(None), c("诉求认定说明"), c("{{ f.demand_note }}", full)]},
-        {"cells": [c(None), c("*办结汇报\n（办理依据、结果及结论）"), c("{{ f.summary }}", full)], "height": 1.2},
-        {"cells": [c(None), c("*答复市民要点\n（热线话务员在接电中回复市民的参考依据）"),
+        {"cells": [c(None), c("*办结汇报\n（办理依据、\n结果及结论）"), c("{{ f.summary }}", full)], "height": 1.2},
+        {"cells": [c(None), c("*答复市民要点\n（热线话务员\n在接电中回复\n市民的参考依据）"),
                    c("{{ f.points_text }}", full)], "height": 1.2},
         {"cells": [c(None), c("*市民答复时间"), c("{{ f.contact_time }}"), c("*答复方式"),
                    c(checks % ("contact_manner_code", "answer_manner"))]},
@@ -301,7 +302,7 @@ def form4(out: Path) -> None:
         {"cells": [c("^结\n^案"), c("分管领导审核意见"),
                    c("{{ f.signoff_comment }}\n>签字：{{ f.signoff_leader or '　　　　　' }}　　"
                      "日期：{{ f.signoff_date or '　　年　　月　　日' }}\n填报单位：{{ f.filed_by }}", full)],
-         "height": 1.5},
+         "height": 2.0},  # room to write an opinion by hand above the signature
     ]
     for row in rows:
         row.setdefault("height", 0.55)
