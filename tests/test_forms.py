@@ -114,6 +114,15 @@ def test_form4_keeps_the_seed_table_and_its_side_headers(db, workflow, org, tmp_
                                       "☐对政策解释不接受 ☐采纳 ☐不予采纳 ☐部分采纳 ☐留作参考")
 
 
+def test_no_table_row_of_a_shipped_form_is_cut_at_a_page_break():
+    for name in [f"form{n}" for n in FORMS] + ["summary"]:
+        with resources.as_file(resources.files("templates").joinpath(f"forms/{name}.docx")) as path:
+            document = Document(path)
+        for table in document.tables:
+            for row in table.rows:
+                assert row._tr.trPr is not None and row._tr.trPr.find(qn("w:cantSplit")) is not None, name
+
+
 def test_a_review_ticket_says_so_and_a_form_is_identified(db, workflow, org):
     desk = Desk(db, workflow, org)
     t = desk.new("12345", "review")
