@@ -39,9 +39,13 @@ def _at(moment) -> str:
     return f"{_day(moment)}{moment:%H:%M}" if moment else "—"
 
 
-def checks(value, group: str) -> str:
-    """☑属实 ☐部分属实 …: every choice of a group, the chosen one ticked."""
-    return " ".join(("☑" if code == value else "☐") + name for code, name in labels(group).items())
+def checks(value, group: str, per_line: int = 0) -> str:
+    """☑属实 ☐部分属实 …: every choice of a group, the chosen one ticked; per_line choices to a line, so a
+    long group wraps between two choices, never inside one (对政策解释不接受)."""
+    boxes = [("☑" if code == value else "☐") + name for code, name in labels(group).items()]
+    if per_line <= 0:
+        return " ".join(boxes)
+    return "\n".join(" ".join(boxes[i:i + per_line]) for i in range(0, len(boxes), per_line))
 
 
 for _env in (_html, _plain):

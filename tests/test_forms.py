@@ -109,6 +109,18 @@ def test_form4_keeps_the_seed_table_and_its_side_headers(db, workflow, org, tmp_
     assert "交办意见：请按规程时限办理，先行联系市民，核实情况后答复。\n签字：王芳" in text
     assert "陈刚" not in text.split("交办意见")[1].split("分管领导审核意见")[0]
     assert form_problems(4, data, document_lines(4, data)) == []  # every starred cell filled
+    # the ten choices of 事实认定 wrap between two choices, never inside 对政策解释不接受
+    assert table.cell(11, 2).text == ("☑属实 ☐部分属实 ☐不属实 ☐有政策信息 ☐无政策信息\n"
+                                      "☐对政策解释不接受 ☐采纳 ☐不予采纳 ☐部分采纳 ☐留作参考")
+
+
+def test_no_table_row_of_a_shipped_form_is_cut_at_a_page_break():
+    for name in [f"form{n}" for n in FORMS] + ["summary"]:
+        with resources.as_file(resources.files("templates").joinpath(f"forms/{name}.docx")) as path:
+            document = Document(path)
+        for table in document.tables:
+            for row in table.rows:
+                assert row._tr.trPr is not None and row._tr.trPr.find(qn("w:cantSplit")) is not None, name
 
 
 def test_a_review_ticket_says_so_and_a_form_is_identified(db, workflow, org):
@@ -272,6 +284,7 @@ def test_form4_dispatch_opinion_resolved_and_review_from_the_kind(db, workflow, 
     text = "\n".join(document_lines(4, data))
     assert "☐诉求过高 ☑未解决" in text and "是否回访复核单：是" in text and "工单来源：来电" in text
     assert "交办意见：请三日内核实并答复\n签字：王芳" in text
+    assert "（办理依据、结果及结论）：经查反映不属实，已电话说明。" in text  # a sentence, as the points are
     assert "分管领导审核意见：同意。\n签字：孙伟" in text  # approved without words: 「同意。」
     assert document.tables[0].cell(2, 4).text == "是"
 
@@ -363,5 +376,6 @@ def test_close_application_form_is_identified(db, workflow, org, tmp_path):
     assert f"编号：{data['internal_no']}" in text and "工单号：H-5" in text and "承办科室：社会救助科" in text
     assert "经核查，审批记录与科室所述一致，承办科室已履职到位，现申请结单。" in text
     assert "业务分管领导签字：陈刚" in text and "2026年9月29日" in text
+    assert "低保已审批，反映不属实。" in text and "调取审批记录。" in text  # sentences end with their full stop
     assert form_problems(5, data, document_lines(5, data)) == []
     assert document.tables[0].cell(0, 1).text == "H-5"

@@ -100,36 +100,50 @@ def line(document, text: str, align=None, indent_chars: float = 0, size: float |
 # --- tables ---------------------------------------------------------------
 
 
-def _grid(table, widths_cm: list[float]) -> None:
-    """Fixed layout and column widths Word and LibreOffice both honour (w:tblGrid and each w:tcW)."""
-    table.autofit = False
+# the elements that follow w:tblW and w:tblCellMar in w:tblPr (ECMA-376 sequence: Word wants them in order)
+AFTER_TBL_W = ("w:jc", "w:tblCellSpacing", "w:tblInd", "w:tblBorders", "w:shd", "w:tblLayout", "w:tblCellMar",
+               "w:tblLook", "w:tblCaption", "w:tblDescription")
+AFTER_TBL_CELL_MAR = ("w:tblLook", "w:tblCaption", "w:tblDescription")
+
+
+def _grid(table, widths_cm: list[float], pad_cm: float | None = None) -> None:
+    """Fixed layout and column widths Word and LibreOffice both honour (w:tblGrid and each w:tcW);
+    pad_cm: the cells' left and right margins, when narrower than Word's 0.19 cm."""
+    table.autofit = False  # w:tblLayout fixed
     tbl_pr = table._tbl.tblPr
-    layout = OxmlElement("w:tblLayout")
-    layout.set(qn("w:type"), "fixed")
-    tbl_pr.append(layout)
+    for old in tbl_pr.findall(qn("w:tblW")):
+        tbl_pr.remove(old)
     width = OxmlElement("w:tblW")
     width.set(qn("w:w"), str(int(sum(widths_cm) * 567)))
     width.set(qn("w:type"), "dxa")
-    for old in tbl_pr.findall(qn("w:tblW")):
-        tbl_pr.remove(old)
-    tbl_pr.append(width)
+    tbl_pr.insert_element_before(width, *AFTER_TBL_W)
+    if pad_cm is not None:
+        margins = OxmlElement("w:tblCellMar")
+        for side in ("w:left", "w:right"):
+            margin = OxmlElement(side)
+            margin.set(qn("w:w"), str(int(pad_cm * 567)))
+            margin.set(qn("w:type"), "dxa")
+            margins.append(margin)
+        tbl_pr.insert_element_before(margins, *AFTER_TBL_CELL_MAR)
     for col, w in zip(table.columns, widths_cm, strict=True):
         col.width = Cm(w)
         for cell in col.cells:
             cell.width = Cm(w)
 
 
-def table(document, widths_cm: list[float], rows: list[dict]):
+def table(document, widths_cm: list[float], rows: list[dict], pad_cm: float | None = None):
     """rows: {"cells": [(text, span), ...], "height": cm, "vmerge": {col: "start"|"cont"}, "top": bool}.
 
     A cell's text may hold several lines; a line starting with ">" is right-aligned (a signature)."""
     t = document.add_table(rows=len(rows), cols=len(widths_cm))
     t.style = "Table Grid"
     t.alignment = WD_TABLE_ALIGNMENT.CENTER
-    _grid(t, widths_cm)
+    _grid(t, widths_cm, pad_cm)
     starts: dict[int, object] = {}
     for r, spec in enumerate(rows):
         row = t.rows[r]
+        # a row is never cut at a page break: a signature or a value stays in one piece
+        row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
         if spec.get("height"):
             row.height = Cm(spec["height"])
             row.height_rule = WD_ROW_HEIGHT_RULE.AT_LEAST
@@ -171,9 +185,10 @@ def form1(out: Path) -> None:
     d = new_document(SONG, SIZE_XIAO4)
     title(d, "信访、市民热线处理表")
     line(d, "编号：{{ f.internal_no }}", align=WD_ALIGN_PARAGRAPH.RIGHT, size=SIZE_XIAO4, font=SONG, after=4)
-    table(d, [2.2, 5.0, 3.2, 5.2], [
+    # on one line each: an address of a street, a lane and a room, a 962200 工单号, 「流转时间：2026年9月29日 9:06」
+    table(d, [1.95, 7.2, 2.0, 4.45], [
         {"cells": [c("来访人"), c("{{ f.citizen }}"), c("电话"), c("{{ f.phone }}")], "height": 1.0},
-        {"cells": [c("联系地址"), c("{{ f.address }}"), c("来电/来访时间"), c("{{ f.received_at }}")],
+        {"cells": [c("联系地址"), c("{{ f.address }}"), c("来电/\n来访时间"), c("{{ f.received_at }}")],
          "height": 1.0},
         {"cells": [c("工单来源"), c("{{ f.source }}"), c("工单号"), c("{{ f.external_no }}")], "height": 1.0},
         {"cells": [c("承办科室：{{ f.department }}", 2), c("流转时间：{{ f.dispatched_at }}", 2)], "height": 1.0},
@@ -184,7 +199,7 @@ def form1(out: Path) -> None:
         {"cells": [c("分管领导签字：{{ f.leader }}\n\n>日期：{{ f.leader_date or '　　年　　月　　日' }}", 4)],
          "height": 2.6, "top": True},
         {"cells": [c("备注：{{ f.note }}", 4)], "height": 2.0, "top": True},
-    ])
+    ], pad_cm=0.12)
     d.save(out / "form1.docx")
 
 
@@ -250,21 +265,21 @@ def form3(out: Path) -> None:
 
 def form4(out: Path) -> None:
     """附件4 “12345”市民服务热线工单办理领导签批表 (规程 附件4), with its side headers 派单 / 处置 / 结案."""
-    d = new_document(SONG, SIZE_5, line=15)
+    d = new_document(SONG, SIZE_5, line=14)
     title(d, "“12345”市民服务热线工单办理领导签批表", size=SIZE_XIAO2, after=2)
     line(d, "“12345”市民服务热线管理办公室", align=WD_ALIGN_PARAGRAPH.CENTER, font=SONG, size=SIZE_XIAO4, after=2)
     line(d, "编号：{{ f.internal_no }}", align=WD_ALIGN_PARAGRAPH.RIGHT, font=SONG, size=SIZE_5, after=2)
-    side = 0.9
+    side = 0.7
     checks = "{{ f.%s | checks('%s') }}"
     full = 3  # the value spans columns 2-4
     rows = [
         {"cells": [c("工单编号", 2), c("{{ f.external_no }}"), c("转交日期"), c("{{ f.dispatched_date }}")]},
         {"cells": [c("工单类型", 2), c("{{ f.kind }}"), c("工单来源"), c("{{ f.source }}")]},
-        {"cells": [c("热线12345工单是否重复", 2), c("{{ f.repeat }}"), c("是否回访复核单"), c("{{ f.review }}")]},
+        {"cells": [c("热线12345工单\n是否重复", 2), c("{{ f.repeat }}"), c("是否回访复核单"), c("{{ f.review }}")]},
         {"cells": [c("联系人", 2), c("{{ f.citizen }}"), c("联系电话"), c("{{ f.phone }}")]},
         {"cells": [c("联系地址", 2), c("{{ f.address }}", full)]},
         {"cells": [c("内容描述：\n{{ f.content }}", 5)], "height": 1.5, "top": True},
-        {"cells": [c("^派\n^单"), c("建议派单部门（科室）"), c("部门名称：{{ f.department }}", full)]},
+        {"cells": [c("^派\n^单"), c("建议派单部门\n（科室）"), c("部门名称：{{ f.department }}", full)]},
         {"cells": [c(None), c("科室负责人或分管领导交办意见"),
                    c("{{ f.dispatch_opinion }}\n>签字：{{ f.dispatch_by or '　　　　　' }}　　"
                      "日期：{{ f.dispatch_date or '　　年　　月　　日' }}", full)], "height": 1.3},
@@ -272,25 +287,27 @@ def form4(out: Path) -> None:
                    c(checks % ("not_contacted_reason", "not_contacted_reason"))]},
         {"cells": [c(None), c("先行联系人"), c("{{ f.contacted_by }}"), c("联系时间"), c("{{ f.contacted_at }}")]},
         {"cells": [c(None), c("*现场查看"), c(checks % ("site_visit", "site_visit"), full)]},
-        {"cells": [c(None), c("*事实认定"), c(checks % ("fact_finding_code", "fact_finding"), full)]},
+        # the seed's ten choices of 事实认定 on two lines, each line ending between two choices
+        {"cells": [c(None), c("*事实认定"), c("{{ f.fact_finding_code | checks('fact_finding', 5) }}", full)]},
         {"cells": [c(None), c("*诉求认定"), c(checks % ("demand_assessment", "demand_assessment"), full)]},
         {"cells": [c(None), c("事实认定说明"), c("{{ f.fact_note }}", full)]},
         {"cells": [c(None), c("诉求认定说明"), c("{{ f.demand_note }}", full)]},
-        {"cells": [c(None), c("*办结汇报\n（办理依据、结果及结论）"), c("{{ f.summary }}", full)], "height": 1.2},
-        {"cells": [c(None), c("*答复市民要点\n（热线话务员在接电中回复市民的参考依据）"),
+        {"cells": [c(None), c("*办结汇报\n（办理依据、\n结果及结论）"), c("{{ f.summary }}", full)], "height": 1.2},
+        {"cells": [c(None), c("*答复市民要点\n（热线话务员\n在接电中回复\n市民的参考依据）"),
                    c("{{ f.points_text }}", full)], "height": 1.2},
         {"cells": [c(None), c("*市民答复时间"), c("{{ f.contact_time }}"), c("*答复方式"),
                    c(checks % ("contact_manner_code", "answer_manner"))]},
         {"cells": [c(None), c("*是否解决"), c(checks % ("resolved", "resolved"), full)]},
         {"cells": [c(None), c("*是否满意"), c(checks % ("satisfaction", "satisfaction"), full)]},
         {"cells": [c("^结\n^案"), c("分管领导审核意见"),
-                   c("{{ f.signoff_comment }}\n>签字：{{ f.signoff_leader or '　　　　　' }}\n"
-                     "填报单位：{{ f.filed_by }}\n>日期：{{ f.signoff_date or '　　年　　月　　日' }}", full)],
-         "height": 1.7},
+                   c("{{ f.signoff_comment }}\n>签字：{{ f.signoff_leader or '　　　　　' }}　　"
+                     "日期：{{ f.signoff_date or '　　年　　月　　日' }}\n填报单位：{{ f.filed_by }}", full)],
+         "height": 2.0},  # room to write an opinion by hand above the signature
     ]
     for row in rows:
-        row.setdefault("height", 0.6)
-    table(d, [side, 3.4, 4.1, 2.9, 4.3], rows)
+        row.setdefault("height", 0.55)
+    # on one line each: 是否回访复核单, 「2026年12月31日 16:30」, 「☐始终关机 ☐始终未接」
+    table(d, [side, 3.5, 4.2, 2.9, 4.3], rows, pad_cm=0.12)
     d.save(out / "form4.docx")
 
 
@@ -309,7 +326,7 @@ def form5(out: Path) -> None:
          "height": 0.9},
         {"cells": [c("不属实的事实与依据：\n{{ f.problem_reasons }}", 4)], "height": 3.0, "top": True},
         {"cells": [c("履职情况（开展工作过程）：\n{{ f.problem_work_done }}", 4)], "height": 3.0, "top": True},
-        {"cells": [c("业务分管领导签字"), c("{{ f.problem_leader }}"), c("日期"),
+        {"cells": [c("业务分管\n领导签字"), c("{{ f.problem_leader }}"), c("日期"),
                    c("{{ f.problem_signed or '　　年　　月　　日' }}")], "height": 1.4},
         {"cells": [c("局办公室意见：经核查，{% if f.problem_verification %}{{ f.problem_verification }}，{% endif %}"
                      "承办科室已履职到位，现申请结单。"
@@ -336,12 +353,12 @@ def form6(out: Path) -> None:
 
 def summary(out: Path) -> None:
     """The office's report on dissatisfied and unreplied tickets (规程 三(三)4)."""
-    d = new_document(SONG, SIZE_5)
+    d = new_document(SONG, SIZE_5, landscape=True)  # seven columns: 编号 and 工单号 on one line each
     title(d, "不满意及未回复工单核查情况报告", size=SIZE_XIAO2, after=4)
     line(d, "报送单位：上海市松江区民政局办公室　　报送：信访条线分管领导、局主要领导",
          font=SONG, size=SIZE_5)
     line(d, "报送日期：{{ today }}　　共{{ rows | length }}件", font=SONG, size=SIZE_5, after=6)
-    t = table(d, [2.4, 2.5, 2.2, 1.7, 1.6, 2.6, 2.6], [
+    t = table(d, [3.6, 3.9, 3.0, 1.6, 1.6, 5.3, 5.3], [
         {"cells": [c("编号"), c("工单号"), c("承办科室"), c("类型"), c("状态"), c("原因"), c("核查意见")]},
         {"cells": [c("{%tr for r in rows %}", 7)]},
         {"cells": [c("{{ r.internal_no }}"), c("{{ r.external_no }}"), c("{{ r.department }}"), c("{{ r.kind }}"),

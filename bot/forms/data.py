@@ -170,7 +170,7 @@ def _form_data(session: Session, ticket: Ticket, calc: DeadlineCalculator, priva
         "points_text": "\n".join(f"{i}. {p}。" for i, p in enumerate(points, 1)),
         # a single point is a clause of the sentence, several are numbered
         "points_inline": points[0] if len(points) == 1 else "；".join(f"{i}. {p}" for i, p in enumerate(points, 1)),
-        "summary": (get("summary", "") or "").strip(),
+        "summary": _sentence(get("summary", "")),  # 附件4 *办结汇报: a sentence, like the points below it
         "letter": {k: (v or "").strip().rstrip("。") for k, v in
                    {**dict.fromkeys(LETTER_KEYS, ""), **(get("letter", {}) or {})}.items()},
         "opinion": "\n".join(filter(None, [_sentence(get("summary", "")),
@@ -201,8 +201,8 @@ def _form_data(session: Session, ticket: Ticket, calc: DeadlineCalculator, priva
         "note": (get("note", "") or "").strip(),
         "history": history,
         "history_text": "\n".join(f"{h['internal_no']}（{h['received']}，{h['status']}）" for h in history) or "无",
-        "problem_reasons": problem.reasons if problem else "",
-        "problem_work_done": problem.work_done if problem else "",
+        "problem_reasons": _sentence(problem.reasons) if problem else "",  # 申请结单: sentences, as typed
+        "problem_work_done": _sentence(problem.work_done) if problem else "",
         "problem_author": _name(session, problem.author_id) if problem else "",
         "problem_leader": _name(session, problem.leader_id) if problem and problem.signed_at else "",
         "problem_signed": _fmt(calc, problem.signed_at, time=False) if problem else "",
