@@ -31,6 +31,7 @@ class Button:
     value: str | None = None  # a fixed choice: <data>:<id>:<value>
     id_key: str = "ticket_id"  # the context key whose value is the <id>
     per_row: int = 0  # `each` in rows of this many (0: one row)
+    items: str | None = None  # with `link`: one button per item of this context list, named by its internal_no
     when: Callable[[dict], bool] | None = None  # shown only when the message's context says so
 
 
@@ -198,7 +199,8 @@ KINDS: dict[str, MessageKind] = {k.name: k for k in (
                 merge=False),
     MessageKind("join_approved", frozenset({MEMBER})),
     MessageKind("no_recipient", frozenset({OFFICE})),
-    MessageKind("burst", GROUPS, merge=False),
+    # a list keeps a way to act: each ticket opens in private chat (/start t<id>) with the buttons of its step
+    MessageKind("burst", GROUPS, (row(Button("", link="t", items="items", per_row=2)),), merge=False),
     MessageKind("delivery_failed", frozenset({OFFICE}), merge=False),
 )}
 

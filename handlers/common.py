@@ -207,10 +207,18 @@ async def department_picker(update: Update, context: Context, ticket_id: int, he
 # --- buttons of the message kinds (bot/messages.py) ---------------------------
 
 
+MAX_ITEM_BUTTONS = 40  # a list message's buttons, one per ticket: enough to act, short enough to scroll
+
+
 def _buttons(spec: Button, context: dict, bot_username: str) -> list[list[InlineKeyboardButton]]:
     ident = context.get(spec.id_key)
     if spec.when is not None and not spec.when(context):
         return []
+    if spec.items:
+        links = [InlineKeyboardButton(i["internal_no"], url=f"https://t.me/{bot_username}?start={spec.link}{i['ticket_id']}")
+                 for i in context.get(spec.items, []) if i.get("ticket_id") and i.get("internal_no")]
+        links = list({b.url: b for b in links}.values())[:MAX_ITEM_BUTTONS]
+        return in_rows(links, spec.per_row or 2)
     if spec.press:
         return [[button(spec.label, f"t:{spec.press}:{ident}")]]
     if spec.link:

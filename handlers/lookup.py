@@ -34,14 +34,19 @@ def _number(raw: str) -> str:
 
 
 async def cmd_ticket(update: Update, context: Context) -> None:
-    actor, s = context.actor, context.services
     message = update.effective_message.text or ""
     command, _, rest = message.partition(" ")
     number = rest.strip() or (command.split("_", 1)[1].split("@")[0] if "_" in command else "")
     if not number:
         await reply(update, context, text("usage_ticket"))
         return
-    detail = await s.run(s.tickets.detail, actor, _number(number), is_private(update))
+    await show_ticket(update, context, _number(number))
+
+
+async def show_ticket(update: Update, context: Context, number: str) -> None:
+    """The ticket as the asker may see it here, with the buttons of the step that waits for them."""
+    actor, s = context.actor, context.services
+    detail = await s.run(s.tickets.detail, actor, number, is_private(update))
     if detail is None:
         await reply(update, context, text("not_found_ticket"))
         return

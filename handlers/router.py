@@ -7,7 +7,7 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.domain import Role
-from handlers import forms, intake, tickets
+from handlers import forms, intake, lookup, tickets
 from handlers.common import Context, button, ident, is_private, keyboard, reply
 from handlers.forms import start_intake, start_reply
 from handlers.forms.view import show
@@ -73,6 +73,10 @@ async def cmd_start(update: Update, context: Context) -> None:
         return
     if payload.startswith("r") and ident(payload[1:]) is not None:
         await start_reply(update, context, actor, ident(payload[1:]))
+        return
+    if payload.startswith("t") and ident(payload[1:]) is not None:  # a ticket of a list message (burst)
+        ticket = await s.run(s.tickets.get, ident(payload[1:]))
+        await lookup.show_ticket(update, context, ticket.internal_no if ticket else "")
         return
     if payload == "new" and actor.has_role(Role.OFFICE):
         await start_intake(update, context, actor)

@@ -162,6 +162,15 @@ async def test_a_burst_for_one_group_is_one_list(chat, clock, db, org):
     assert "8 条新消息" in messages[0].text and messages[0].text.count("新工单：/ticket_SJMZ_2026_") == 8
     await chat.say("李强", "/ticket_SJMZ_2026_000003")
     assert chat.buttons(chat.last_in("李强")) == ["受理", "申请退单", "办理记录"]  # the card's buttons, in private chat
+    # the list keeps a way to act: a button per ticket opens it in private chat with the buttons of its step
+    links = [b for row in messages[0].buttons for b in row]
+    assert [b["text"] for b in links] == [f"SJMZ-2026-{n:06d}" for n in range(1, 9)]
+    payload = links[4]["url"].rsplit("?start=", 1)[1]
+    await chat.say("李强", f"/start {payload}")
+    opened = chat.last_in("李强")
+    assert "SJMZ-2026-000005" in opened.text and chat.buttons(opened) == ["受理", "申请退单", "办理记录"]
+    await chat.say("周丽", f"/start {payload}")  # another department's handler: not theirs to see
+    assert "找不到该工单" in chat.last_in("周丽").text
 
 
 async def test_a_group_gets_at_most_its_rate(chat, clock, db, org, monkeypatch):
