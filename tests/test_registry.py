@@ -86,7 +86,7 @@ def test_every_button_presses_a_declared_action_and_every_template_is_a_kind_or_
         for row in kind.buttons:
             for button in row:
                 assert button.press is None or button.press in PRESSES, (kind.name, button.press)
-                assert button.each or button.label in button_labels, (kind.name, button.label)
+                assert button.each or button.items or button.label in button_labels, (kind.name, button.label)
     files = {p.stem for p in (ROOT / "templates" / "messages").glob("*.j2")}
     assert set(KINDS) <= files
     assert files - set(KINDS) == VIEWS
