@@ -71,6 +71,8 @@ class OpenButtons(NamedTuple):
 
 
 TEXT_PART = 4000  # about the characters of one Telegram message, to reserve the parts of a long text
+BURST_ITEMS = 100  # a list message names at most this many (a phone screen's worth, in a few parts)
+MERGEABLE = sorted(name for name, kind in KINDS.items() if kind.merge)
 CLAIM_SECONDS = 60.0  # a claimed row another process may take once its sender has been silent this long
 
 
@@ -142,16 +144,14 @@ class Outbox(Service):
         return capacity - used
 
     def _merge_bursts(self, session: Session, now: datetime) -> None:
-        """More messages waiting for one group than it should get at once: one list message instead."""
+        """More messages waiting for one group than it should get at once: one list message instead, of at
+        most `BURST_ITEMS` of the oldest (the rest make the next list, a call later): counted in the database,
+        never read whole."""
         over = self.rules.flag("delivery", "burst_merge_over")
-        groups: dict[tuple, list[OutboxRow]] = {}
-        for row in queries.pending_for_groups(session, now):
-            if not KINDS[row.template].merge or row.urgent:
+        for audience, department_id, n in queries.pending_group_counts(session, now, MERGEABLE):
+            if n <= over:
                 continue
-            groups.setdefault((row.audience, row.department_id), []).append(row)
-        for (audience, department_id), rows in groups.items():
-            if len(rows) <= over:
-                continue
+            rows = queries.pending_for_group(session, now, MERGEABLE, audience, department_id, BURST_ITEMS)
             items = [{"template": r.template, "ticket_id": r.ticket_id,
                       "internal_no": r.context.get("internal_no")} for r in rows]
             event = self._audit(session, None, "burst_merged", None, audience=audience,

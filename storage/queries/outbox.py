@@ -50,12 +50,25 @@ def _unclaimed(now: datetime):
     return or_(Outbox.claimed_until.is_(None), Outbox.claimed_until < now)
 
 
-def pending_for_groups(session: Session, now: datetime) -> list[Outbox]:
-    """Due group messages no process is sending, locked for this transaction (others skip them)."""
-    return list(session.scalars(select(Outbox).where(
-        Outbox.status == "pending", Outbox.next_attempt_at <= now, _unclaimed(now),
-        Outbox.audience.in_(["office_group", "department_group"])).order_by(Outbox.id)
-        .with_for_update(skip_locked=True)))
+def _mergeable(now: datetime, templates: list[str]) -> list:
+    return [Outbox.status == "pending", Outbox.next_attempt_at <= now, _unclaimed(now),
+            Outbox.audience.in_(["office_group", "department_group"]), Outbox.template.in_(templates),
+            Outbox.urgent.is_(False)]
+
+
+def pending_group_counts(session: Session, now: datetime, templates: list[str]) -> list[tuple]:
+    """(audience, department_id, how many) of the due group messages of these kinds no process is sending."""
+    return [tuple(r) for r in session.execute(
+        select(Outbox.audience, Outbox.department_id, func.count())
+        .where(*_mergeable(now, templates)).group_by(Outbox.audience, Outbox.department_id))]
+
+
+def pending_for_group(session: Session, now: datetime, templates: list[str], audience: str,
+                      department_id: int | None, limit: int) -> list[Outbox]:
+    """The oldest `limit` of them for one group, locked for this transaction (others skip them)."""
+    group = Outbox.department_id.is_(None) if department_id is None else Outbox.department_id == department_id
+    return list(session.scalars(select(Outbox).where(*_mergeable(now, templates), Outbox.audience == audience, group)
+                                .order_by(Outbox.id).limit(limit).with_for_update(skip_locked=True)))
 
 
 def claimable_outbox(session: Session, now: datetime, limit: int) -> list[Outbox]:
