@@ -176,7 +176,8 @@ class TicketEvent(SQLModel, table=True):
     """Append-only audit log: every change and every view of full details."""
 
     __tablename__ = "ticket_event"
-    __table_args__ = (Index("ix_ticket_event_ticket_at", "ticket_id", "at"),)
+    __table_args__ = (Index("ix_ticket_event_ticket_at", "ticket_id", "at"),
+                      Index("ix_ticket_event_action_at", "action", "at"))  # one action in a period
     id: int | None = Field(default=None, primary_key=True)
     ticket_id: int | None = _fk("ticket.id")
     actor_id: int | None = _fk("member.id")
