@@ -232,7 +232,7 @@ MORE_ON_TICKET = (  # the steps of the side machines first: whoever they wait fo
                   "hand_back", "request_repeat_closure", "mark_emergency", "mark_major_threat")
 
 # Templates under templates/messages that are views, not queued messages.
-VIEWS = frozenset({"_rounds", "_ticket", "history", "kb_results", "listing", "stats", "ticket_detail"})
+VIEWS = frozenset({"_findings", "_rounds", "_ticket", "history", "kb_results", "listing", "stats", "ticket_detail"})
 
 
 def kind(name: str) -> MessageKind:

@@ -119,11 +119,12 @@ def render_outbox(session: Session, row: Outbox, calc: DeadlineCalculator) -> st
     context = row.context
     if not private and ticket is not None:  # what people typed (reasons, comments) may name the citizen
         context = scrub_all(context, ticket.citizen_name, ticket.address, ticket.phone)
-    form = None
+    form, data = None, None
     kind = KINDS[row.template]
     if ticket is not None and kind.form_in_text is not None:  # the reply or form under decision
         number = kind.form_in_text(ticket.channel, row.context)
-        form = forms.render_text(number, forms.form_data(session, ticket, calc, private, row.created_at))
+        data = forms.form_data(session, ticket, calc, private, row.created_at)
+        form = forms.render_text(number, data)
     extra = {}
     if ticket is not None and kind.rounds:
         extra["earlier"], extra["earlier_more"] = earlier_rounds(session, ticket, row.event_id, private)
@@ -137,4 +138,4 @@ def render_outbox(session: Session, row: Outbox, calc: DeadlineCalculator) -> st
         extra["stats"] = stats.render_text(result)
     if row.template == "problem_summary":
         extra["rows"] = context["rows"]
-    return render(row.template, m=context, t=view, form=form, **extra)
+    return render(row.template, m=context, t=view, form=form, data=data, **extra)

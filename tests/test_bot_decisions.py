@@ -3,7 +3,9 @@ finding and the result in words, and the evidence itself (规程 三(二), 三(�
 
 from __future__ import annotations
 
+from bot.workflow import ApproveReply, PassReview, SubmitFinalReply
 from tests.helpers.bot import last_with
+from tests.helpers.desk import PETITION_LETTER
 
 PHONE = "13812345678"  # the caller's (tests/helpers/desk.py), quoted by the office in its 重办 reasons
 
@@ -77,3 +79,27 @@ async def test_a_long_history_is_cut_for_a_phone(chat, desk):
     assert "第1次意见" not in text and "第2次意见" in text and "第5次意见" in text
     line = next(line for line in text.splitlines() if "第5次意见" in line)
     assert line.startswith("第1轮 陈刚 退回：") and len(line.split("：", 1)[1]) == 60 and line.endswith("…")
+
+
+async def test_the_leaders_read_the_fact_finding_and_the_result_in_words(chat, desk):
+    """附件2 and 附件3 put them into sentences, only the .docx ticks them: the business leader and the
+    petition-line leader get them as short lines."""
+    h = desk.new("12345", "ordinary", external_no="E-WORDS")
+    desk.to_department(h)
+    desk.accepted_with_reply(h, fact_finding="partly_true", demand_assessment="other", result="other",
+                             result_other="已协调街道上门核查", satisfaction="acknowledged")
+    await flush(chat)
+    approval = last_with(chat, "陈刚", "同意")
+    assert ("事实认定：部分属实　诉求认定：其他\n处理结果：已协调街道上门核查　市民满意度：认可"
+            in approval.text)
+
+    p = desk.new("petition", external_no="P-WORDS")
+    desk.to_department(p)
+    desk.accepted_with_reply(p, letter=PETITION_LETTER)
+    desk.ok("陈刚", ApproveReply(p))
+    desk.ok("王芳", PassReview(p))
+    desk.ok("王芳", SubmitFinalReply(p))
+    await flush(chat)
+    signoff = last_with(chat, "孙伟", "同意")
+    assert "附件2" in signoff.text
+    assert "事实认定：属实　诉求认定：诉求合理\n处理结果：实际解决　市民满意度：满意" in signoff.text
