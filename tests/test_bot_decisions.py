@@ -4,7 +4,8 @@ finding and the result in words, and the evidence itself (规程 三(二), 三(�
 from __future__ import annotations
 
 from bot.workflow import ApproveReply, PassReview, SubmitFinalReply
-from tests.helpers.bot import last_with
+from storage import queries
+from tests.helpers.bot import last_with, register_12345
 from tests.helpers.desk import PETITION_LETTER
 
 PHONE = "13812345678"  # the caller's (tests/helpers/desk.py), quoted by the office in its 重办 reasons
@@ -103,3 +104,37 @@ async def test_the_leaders_read_the_fact_finding_and_the_result_in_words(chat, d
     signoff = last_with(chat, "孙伟", "同意")
     assert "附件2" in signoff.text
     assert "事实认定：属实　诉求认定：诉求合理\n处理结果：实际解决　市民满意度：满意" in signoff.text
+
+
+PHOTO = b"\x89PNG\r\n\x1a\n" + b"the court's notice, photographed" * 40
+LETTER = b"%PDF-1.4 the court's letter of acceptance"
+
+
+async def test_the_leader_gets_the_bureaus_copy_of_evidence_telegram_no_longer_has(chat, db):
+    """规程 三(一) 「提交相关证明」: the business leader decides on the proof itself. The handler's photo and letter
+    are kept by the bureau when they arrive; Telegram loses both before the request goes out (a deleted chat, an
+    expired id): the leader gets them from the bureau's store, as 查看佐证 would send them."""
+    card = await register_12345(chat)
+    await chat.tap("王芳", card, "已联")
+    await chat.tap("王芳", chat.last_in("王芳"), "⭐社会救助科")
+    await chat.tap("李强", chat.last_in("社会救助科群"), "申请退单")
+    await chat.say("李强", "属法院已受理的诉讼事项，依法不予受理")
+    photo = chat.api.send_photo(chat.user("李强"), data=PHOTO)["message"]["photo"][-1]["file_id"]
+    letter = chat.api.send_document(chat.user("李强"), "受理通知书.pdf", LETTER,
+                                    mime_type="application/pdf")["message"]["document"]["file_id"]
+    await chat.deliver()
+    assert "已收到文件（共 2 件）" in chat.last_in("李强").text
+    chat.api.forget_file(photo)
+    chat.api.forget_file(letter)
+    await chat.tap("李强", last_with(chat, "李强", "完成"), "完成")
+    with db.session() as session:
+        assert [a.file_id for a in queries.attachments_of(session, 1) if a.stored_path] == [photo, letter]
+
+    to_leader = chat.api.in_chat(chat.people["陈刚"])[-3:]
+    assert [m.method for m in to_leader] == ["sendPhoto", "sendDocument", "sendMessage"]
+    assert all(m.error is None for m in to_leader)
+    photo, letter = to_leader[0].result["photo"][-1], to_leader[1].result["document"]
+    assert chat.api.files[photo["file_id"]][1] == PHOTO and chat.api.files[letter["file_id"]][1] == LETTER
+    assert letter["file_name"] == "受理通知书.pdf"
+    assert "证明材料 2 件（见上）" in to_leader[-1].text
+    assert chat.buttons(to_leader[-1]) == ["同意退单", "不同意退单", "改派其他科室"]
