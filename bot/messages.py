@@ -50,6 +50,7 @@ class MessageKind:
     # context -> (attachment purpose, the id of the request, reply or report it belongs to)
     evidence: Callable[[dict], tuple[str, int | None]] | None = None
     outlives_status: bool = False  # its buttons stay when the ticket's status moves (only its action settles them)
+    rounds: bool = False  # 前几轮意见: who sent the reply back before, and their words (bot/views.py earlier_rounds)
 
 
 def _reply_form(channel: str, context: dict) -> int:
@@ -106,14 +107,14 @@ KINDS: dict[str, MessageKind] = {k.name: k for k in (
                 (row(Button("approve", "approve_reply"), Button("reject", "reject_reply")),),
                 form_in_text=_reply_form, files=lambda context: [1],
                 # every round's: a redo starts from a copy of the reply, its evidence stays with the first
-                evidence=lambda c: ("reply_evidence", None)),
+                evidence=lambda c: ("reply_evidence", None), rounds=True),
     MessageKind("reply_rejected", ANYWHERE, (row(WRITE_REPLY),)),
     MessageKind("reply_approved", frozenset({DEPARTMENT})),
     # review and closing
     MessageKind("reply_for_review", frozenset({OFFICE}),
                 (row(Button("pass_review", "pass_review"), Button("fail_review", "fail_review")),
                  row(Button("fail_review_style", "fail_review_style", when=lambda c: bool(c.get("style"))))),
-                form_in_text=_reply_form),
+                form_in_text=_reply_form, rounds=True),
     MessageKind("redo", ANYWHERE, (row(WRITE_REPLY),)),
     MessageKind("approval_form_due", frozenset({OFFICE}),
                 (row(Button("approval_form", "submit_approval_form")),)),
@@ -122,7 +123,7 @@ KINDS: dict[str, MessageKind] = {k.name: k for k in (
                 (row(Button("approve", "approve_signoff"), Button("reject_format", "reject_signoff"),
                      Button("reject_redo", "reject_signoff_redo")),),
                 form_in_text=_signed_form, files=lambda context: [int(context["form"])],
-                evidence=lambda c: ("reply_evidence", None)),
+                evidence=lambda c: ("reply_evidence", None), rounds=True),
     MessageKind("signoff_rejected", frozenset({OFFICE})),
     MessageKind("mail_due", frozenset({OFFICE}), (row(Button("record_city_system", "record_city_system")),)),
     MessageKind("city_system_entered", frozenset({OFFICE}), (row(Button("record_mail", "record_mail")),)),
@@ -233,7 +234,7 @@ MORE_ON_TICKET = (  # the steps of the side machines first: whoever they wait fo
                   "hand_back", "request_repeat_closure", "mark_emergency", "mark_major_threat")
 
 # Templates under templates/messages that are views, not queued messages.
-VIEWS = frozenset({"_ticket", "history", "kb_results", "listing", "stats", "ticket_detail"})
+VIEWS = frozenset({"_findings", "_rounds", "_ticket", "history", "kb_results", "listing", "stats", "ticket_detail"})
 
 
 def kind(name: str) -> MessageKind:

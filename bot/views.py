@@ -8,13 +8,18 @@ from sqlmodel import Session
 
 from bot import forms
 from bot.deadlines import DeadlineCalculator
-from bot.domain import Audience
+from bot.domain import Audience, Role
 from bot.messages import KINDS
 from bot.priority import is_threat
 from bot.privacy import mask_address, mask_name, mask_phone, scrub_all, scrub_text
+from bot.workflow import SENT_BACK
 from storage import queries
 from storage.models import Department, Member, Outbox, Ticket
-from templates import render
+from templates import label, render
+
+# 前几轮意见 as a phone shows it: the latest so many send-backs, each cut to so many characters (the rest of
+# them, and the whole words, in 办理记录)
+ROUNDS_SHOWN, ROUND_CHARS = 4, 60
 
 
 def ticket_view(session: Session, ticket: Ticket, calc: DeadlineCalculator, private: bool) -> dict:
@@ -79,6 +84,33 @@ def ticket_view(session: Session, ticket: Ticket, calc: DeadlineCalculator, priv
     }
 
 
+def earlier_rounds(session: Session, ticket: Ticket, before_event_id: int | None, private: bool
+                   ) -> tuple[list[dict], int]:
+    """Who sent the reply back before the message's own event, and their words (SENT_BACK), newest last: the
+    latest ROUNDS_SHOWN of them and how many earlier ones are left out. The round is the reply's (a 重办 starts
+    the next); the office's 重办 is the office's, not one person's; for a group the words are scrubbed."""
+    shown, round_ = [], 1
+    for event in queries.events_named(session, ticket.id, ("submit_reply", *SENT_BACK), before_event_id):
+        payload = event.payload or {}
+        if event.action == "submit_reply":
+            round_ = payload.get("round") or round_
+            continue
+        if event.action == "fail_review":
+            who = label("role", Role.OFFICE)
+            reasons = [str(r) for r in payload.get("reasons") or []]
+            words = reasons[0] if len(reasons) == 1 else " ".join(f"{n}. {r}" for n, r in enumerate(reasons, 1))
+        else:
+            member = session.get(Member, event.actor_id) if event.actor_id else None
+            who, words = (member.name if member else ""), str(payload.get("comment") or "")
+        if not private:
+            words = scrub_text(words, ticket.citizen_name, ticket.address, ticket.phone)
+        words = " ".join(words.split())
+        if len(words) > ROUND_CHARS:
+            words = words[:ROUND_CHARS - 1] + "…"
+        shown.append({"round": round_, "who": who, "action": event.action, "words": words})
+    return shown[-ROUNDS_SHOWN:], max(0, len(shown) - ROUNDS_SHOWN)
+
+
 def render_outbox(session: Session, row: Outbox, calc: DeadlineCalculator) -> str:
     """The text of a queued message, with the ticket shown as its audience may see it."""
     private = row.audience == Audience.MEMBER
@@ -87,12 +119,15 @@ def render_outbox(session: Session, row: Outbox, calc: DeadlineCalculator) -> st
     context = row.context
     if not private and ticket is not None:  # what people typed (reasons, comments) may name the citizen
         context = scrub_all(context, ticket.citizen_name, ticket.address, ticket.phone)
-    form = None
-    form_in_text = KINDS[row.template].form_in_text
-    if ticket is not None and form_in_text is not None:  # the reply or form under decision
-        number = form_in_text(ticket.channel, row.context)
-        form = forms.render_text(number, forms.form_data(session, ticket, calc, private, row.created_at))
+    form, data = None, None
+    kind = KINDS[row.template]
+    if ticket is not None and kind.form_in_text is not None:  # the reply or form under decision
+        number = kind.form_in_text(ticket.channel, row.context)
+        data = forms.form_data(session, ticket, calc, private, row.created_at)
+        form = forms.render_text(number, data)
     extra = {}
+    if ticket is not None and kind.rounds:
+        extra["earlier"], extra["earlier_more"] = earlier_rounds(session, ticket, row.event_id, private)
     if row.template == "weekly_stats":
         from datetime import date
 
@@ -103,4 +138,4 @@ def render_outbox(session: Session, row: Outbox, calc: DeadlineCalculator) -> st
         extra["stats"] = stats.render_text(result)
     if row.template == "problem_summary":
         extra["rows"] = context["rows"]
-    return render(row.template, m=context, t=view, form=form, **extra)
+    return render(row.template, m=context, t=view, form=form, data=data, **extra)

@@ -16,7 +16,7 @@ from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.messages import BUTTON_SETS, KINDS, Button
-from bot.services import IntakeCard, Services
+from bot.services import EvidenceFile, IntakeCard, Services
 from bot.workflow import BY_NAME, PRESSES, Actor, EvidenceIn, Outcome
 from bot.workflow.registry import EVERY
 from templates import label, labels, text
@@ -365,6 +365,26 @@ def media_size(message: Message) -> int | None:
     media = (message.photo[-1] if message.photo else None) or message.voice or message.audio or message.video \
         or message.document
     return getattr(media, "file_size", None)
+
+
+async def send_media(bot: ExtBot, chat_id: int, kind: str, media: bytes | str, caption: str | None = None,
+                     filename: str | None = None) -> Message:
+    """A file as what it is (photo, voice, audio, video, else a document): its bytes, or Telegram's file id."""
+    if kind == "photo":
+        return await bot.send_photo(chat_id, media, caption=caption)
+    if kind == "voice":
+        return await bot.send_voice(chat_id, media, caption=caption)
+    if kind == "audio":
+        return await bot.send_audio(chat_id, media, caption=caption, filename=filename)
+    if kind == "video":
+        return await bot.send_video(chat_id, media, caption=caption, filename=filename)
+    return await bot.send_document(chat_id, media, caption=caption, filename=filename)
+
+
+async def send_evidence(bot: ExtBot, chat_id: int, f: EvidenceFile, caption: str | None = None) -> Message:
+    """One piece of evidence: the bureau's copy where it has one (so it opens after Telegram's copy, or the chat,
+    is gone), else by Telegram's file id. Raises BadRequest when neither will do."""
+    return await send_media(bot, chat_id, f.kind, f.data if f.data is not None else f.file_id, caption, f.name)
 
 
 async def keep_evidence(update: Update, context: Context, item: EvidenceIn) -> EvidenceIn | None:

@@ -16,7 +16,7 @@ from telegram.ext import Application
 
 from bot.services import Delivery, Services
 from bot.services.outbox import ERROR_ATTEMPTS, ERROR_RETRY_SECONDS
-from handlers.common import buttons_for, split_html
+from handlers.common import buttons_for, send_evidence, send_media, split_html
 from templates import label, text
 
 log = logging.getLogger(__name__)
@@ -90,8 +90,8 @@ class Deliverer:
         for number in d.forms:  # the form first, so the message with the buttons is the last one
             steps.append(lambda n=number: document(lambda: s.run(s.documents.form_file, d.ticket_id, n,
                                                                  d.audience == "member")))
-        for kind, file_id in d.evidence:  # what the decision is about, before the buttons to decide
-            steps.append(lambda k=kind, f=file_id: self._evidence(d, k, f))
+        for kind, file_id, attachment_id in d.evidence:  # what the decision is about, before the buttons to decide
+            steps.append(lambda k=kind, f=file_id, a=attachment_id: self._evidence(d, k, f, a))
         if d.summary:
             steps.append(lambda: document(lambda: s.run(s.documents.summary_file, d.context["rows"])))
         if d.chart:
@@ -107,13 +107,22 @@ class Deliverer:
                 d.chat_id, p, reply_markup=keys))
         return steps
 
-    async def _evidence(self, d: Delivery, kind: str, file_id: str) -> None:
-        bot = self.application.bot
-        send = {"photo": bot.send_photo, "voice": bot.send_voice, "audio": bot.send_audio,
-                "video": bot.send_video}.get(kind, bot.send_document)
+    async def _evidence(self, d: Delivery, kind: str, file_id: str, attachment_id: int) -> None:
+        """By Telegram's file id (nothing to upload); when Telegram no longer has the file, the bureau's own copy,
+        as 查看佐证 sends it; when neither is there, the decision goes on without it."""
+        s, bot = self.services, self.application.bot
         try:
-            await send(d.chat_id, file_id)
-        except BadRequest as err:  # a file Telegram no longer has must not hold up the decision
+            await send_media(bot, d.chat_id, kind, file_id)
+            return
+        except BadRequest as err:
+            log.info("evidence %s of outbox %s gone from Telegram (%s): the bureau's copy", file_id, d.id, err)
+        kept = await s.run(s.evidence.kept, d.ticket_id, attachment_id)
+        if kept is None or kept.data is None:
+            log.warning("evidence %s of outbox %s not sent: neither on Telegram nor kept", file_id, d.id)
+            return
+        try:
+            await send_evidence(bot, d.chat_id, kept)
+        except BadRequest as err:  # a file that cannot be sent must not hold up the decision
             log.warning("evidence %s of outbox %s not sent: %s", file_id, d.id, err)
 
     async def close_buttons(self, ticket_id: int, keep: tuple[int, int] | None = None,

@@ -8,7 +8,7 @@ import logging
 from telegram import Update
 from telegram.error import BadRequest
 
-from handlers.common import Context, ask_or_link, forged, ident, say
+from handlers.common import Context, ask_or_link, forged, ident, say, send_evidence
 from templates import label, text
 
 log = logging.getLogger(__name__)
@@ -32,18 +32,8 @@ async def on_show_evidence(update: Update, context: Context) -> None:
                            size=_size(f.size), sha256=f.sha256 or "—")
             if f.data is None:
                 caption += text("evidence_not_kept")
-            media, kind = (f.data if f.data is not None else f.file_id), f.kind
             try:
-                if kind == "photo":
-                    await bot.send_photo(chat_id, media, caption=caption)
-                elif kind == "voice":
-                    await bot.send_voice(chat_id, media, caption=caption)
-                elif kind == "audio":
-                    await bot.send_audio(chat_id, media, caption=caption, filename=f.name)
-                elif kind == "video":
-                    await bot.send_video(chat_id, media, caption=caption, filename=f.name)
-                else:
-                    await bot.send_document(chat_id, media, caption=caption, filename=f.name)
+                await send_evidence(bot, chat_id, f, caption)
             except BadRequest as err:  # neither kept nor still on Telegram
                 log.warning("evidence %s of ticket %s not sent: %s", f.name, ticket_id, err)
                 await say(context, chat_id, caption + text("evidence_gone"))

@@ -18,6 +18,7 @@ from bot.evidence import display_name
 from bot.services.base import Service, may_see_full
 from bot.workflow import Actor, EvidenceIn
 from storage import queries
+from storage.models import Attachment
 
 # The suffix a stored file gets when its name says nothing (a Telegram photo has no file name).
 _SUFFIX = {"photo": ".jpg", "voice": ".ogg", "audio": ".mp3", "video": ".mp4", "document": ".bin"}
@@ -96,5 +97,15 @@ class Evidence(Service):
                 return None
             rows = queries.attachments_of(session, ticket_id)
             self._audit(session, actor, "view_evidence", ticket_id, attachments=[a.id for a in rows])
-            return [EvidenceFile(a.kind, display_name(a), a.purpose, a.file_id, a.file_size, a.sha256,
-                                 self.store.get(a.stored_path, a.sha256) if a.stored_path else None) for a in rows]
+            return [self._file(a) for a in rows]
+
+    def kept(self, ticket_id: int, attachment_id: int) -> EvidenceFile | None:
+        """One piece of the ticket's evidence with the bureau's copy, for a decision message whose file Telegram
+        no longer has (the outbox sends evidence only to the decider's private chat); None: not the ticket's."""
+        with self.db.session() as session:
+            row = session.get(Attachment, attachment_id)
+            return self._file(row) if row is not None and row.ticket_id == ticket_id else None
+
+    def _file(self, a: Attachment) -> EvidenceFile:
+        return EvidenceFile(a.kind, display_name(a), a.purpose, a.file_id, a.file_size, a.sha256,
+                            self.store.get(a.stored_path, a.sha256) if a.stored_path else None)

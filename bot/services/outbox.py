@@ -45,7 +45,8 @@ class Delivery:
     problem: str | None = None
     chart: bool = False
     summary: bool = False
-    evidence: list[tuple[str, str]] = field(default_factory=list)  # (kind, Telegram file id), shown first
+    # (kind, Telegram file id, attachment id), shown first; the bureau's copy when Telegram no longer has it
+    evidence: list[tuple[str, str, int]] = field(default_factory=list)
     allowed: int = 1 << 30  # Telegram messages it may send now (the chat's and the overall pace)
     parts_sent: int = 0  # messages of it delivered before: not sent again
 
@@ -186,7 +187,7 @@ class Outbox(Service):
         evidence = []
         if kind.evidence and row.ticket_id and row.audience == Audience.MEMBER:  # never into a group
             purpose, owner = kind.evidence(row.context)
-            evidence = [(a.kind, a.file_id) for a in queries.attachments_of(session, row.ticket_id, purpose)
+            evidence = [(a.kind, a.file_id, a.id) for a in queries.attachments_of(session, row.ticket_id, purpose)
                         if owner is None or a.owner_id == owner]
         return Delivery(row.id, chat_id, text, row.template, row.ticket_id, row.audience, dict(row.context),
                         attached, problem, chart=kind.chart, summary=kind.summary, evidence=evidence)

@@ -20,6 +20,7 @@ messages it settles; `engine.Workflow` runs any of them by the command's type.
 """
 
 from bot.workflow.closing import (
+    SENT_BACK,
     ApproveSignoff,
     FailReview,
     PassReview,
@@ -106,7 +107,7 @@ from bot.workflow.urge import Urge
 __all__ = [
     "AddAssist", "AddAssistPart", "DismissSupervision", "Reassign", "ReassignOnReturn", "Urge",
     "AFTER_ACCEPTANCE", "AnswerAtOnce", "ApproveImmediateAnswer", "BY_NAME", "CHOICE_FIELDS", "CONFORMITY_ITEMS", "OPEN_WITH_DEPARTMENT", "PRESSES",
-    "REGISTRY", "REPLY_FIELDS", "REPLY_REQUIRED", "WITH_DEPARTMENT", "Accept", "AcknowledgeEmergency", "Action",
+    "REGISTRY", "REPLY_FIELDS", "REPLY_REQUIRED", "SENT_BACK", "WITH_DEPARTMENT", "Accept", "AcknowledgeEmergency", "Action",
     "Actor", "ApplyHotlineExtension", "ApproveExtension", "ApproveReply", "ApproveReturn", "ApproveSignoff",
     "AskReturn", "CompleteReturn", "CreateSupervision", "CreateTicket", "Dispatch", "DraftImmediateAnswer",
     "EvidenceIn", "FailReview", "GrantHotlineExtension", "HandBack", "LinkTickets",

@@ -186,6 +186,9 @@ def signoff_round(s: Step) -> int:
 
 
 SIGNOFF_REJECTIONS = ("reject_signoff", "reject_signoff_redo")
+# Every decision that sends the reply back, by the business leader (退回), the office (重办, 规程 三(二)) or the
+# petition-line leader: what each wrote is shown with every later approval and review of the ticket.
+SENT_BACK = ("reject_reply", "fail_review", *SIGNOFF_REJECTIONS)
 
 
 def submit_approval_form(s: Step, c: SubmitApprovalForm) -> dict:

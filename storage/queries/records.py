@@ -193,6 +193,15 @@ def history(session: Session, ticket_id: int, actions: Sequence[str], offset: in
     return list(rows), total
 
 
+def events_named(session: Session, ticket_id: int, actions: Sequence[str], before_id: int | None = None
+                 ) -> list[TicketEvent]:
+    """The ticket's events of these actions, oldest first; with before_id only those recorded before that event."""
+    query = select(TicketEvent).where(TicketEvent.ticket_id == ticket_id, TicketEvent.action.in_(list(actions)))
+    if before_id is not None:
+        query = query.where(TicketEvent.id < before_id)
+    return list(session.scalars(query.order_by(TicketEvent.id)))
+
+
 def count_events(session: Session, ticket_id: int, action: str) -> int:
     return session.scalar(select(func.count()).select_from(TicketEvent).where(
         TicketEvent.ticket_id == ticket_id, TicketEvent.action == action)) or 0
