@@ -291,7 +291,8 @@ def main() -> None:
     parser.add_argument("--pg-schema", help="PostgreSQL: build in this (new, emptied) schema")
     parser.add_argument("--presses", type=int, default=40)
     parser.add_argument("--stats-only", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--reuse", action="store_true", help="measure the database built before")
+    parser.add_argument("--reuse", action="store_true", help="measure the database built before (migrated first)")
+    parser.add_argument("--build-only", action="store_true", help="build the database and stop")
     args = parser.parse_args()
     if args.stats_only:
         stats_only(args)
@@ -301,10 +302,12 @@ def main() -> None:
     calc = DeadlineCalculator(rules, calendar)
     now = datetime.fromisoformat(NOW).replace(tzinfo=rules.tz)
     db = open_db(args, fresh=not args.reuse)
+    db.upgrade()
     if not args.reuse:
-        db.upgrade()
         seconds, _ = timed(lambda: build(db, args.tickets, calc, now))
         print(f"built {args.tickets} tickets in {seconds:.0f} s", flush=True)
+    if args.build_only:
+        return
     with db.session() as session:
         n_open = session.scalar(select(func.count()).select_from(StageDeadline).where(StageDeadline.open.is_(True)))
         print(f"{session.scalar(select(func.count()).select_from(Ticket))} tickets, {n_open} open stages, "

@@ -93,6 +93,7 @@ class Outbox(Service):
         now = self.now()
         pace = self.rules.delivery
         out: list[Delivery] = []
+        budgets: dict[int, list] = {}  # chat -> [messages it may still get, when its window frees]: read once
         with self.db.session() as session:
             self._merge_bursts(session, now)
             second = timedelta(seconds=1)
@@ -104,9 +105,13 @@ class Outbox(Service):
                 chat_id, problem = self._chat_of(session, row)
                 allowed = overall
                 if chat_id is not None:
-                    allowed = min(allowed, self._budget(session, row, chat_id, now))
-                    if allowed <= 0:
+                    if chat_id not in budgets:
+                        budgets[chat_id] = self._budget(session, chat_id, now)
+                    left, frees = budgets[chat_id]
+                    if left <= 0:
+                        row.next_attempt_at = max(now, frees)  # waits until its chat's window frees
                         continue
+                    allowed = min(allowed, left)
                 try:
                     delivery = self._prepare(session, row)
                 except SQLAlchemyError:
@@ -124,25 +129,26 @@ class Outbox(Service):
                 row.chat_id = chat_id if chat_id is not None else row.chat_id
                 session.flush()
                 overall -= allowed
+                if chat_id is not None:
+                    budgets[chat_id][0] -= allowed
                 out.append(delivery)
         return out
 
-    def _budget(self, session: Session, row: OutboxRow, chat_id: int, now: datetime) -> int:
-        """How many messages the chat may get now; none: the row waits until its window frees."""
+    def _budget(self, session: Session, chat_id: int, now: datetime) -> list:
+        """[how many messages the chat may get now, when its window frees]."""
         pace = self.rules.delivery
+        unpaced = [1 << 30, now]
         if chat_id < 0:  # a group
             per_minute = self.rules.flag("delivery", "group_per_minute")
             if not per_minute:
-                return 1 << 30
+                return unpaced
             capacity, window = int(per_minute), timedelta(minutes=1)
         elif not self.second_pace:
-            return 1 << 30
+            return unpaced
         else:
             capacity, window = pace.private_burst, timedelta(seconds=pace.private_burst / pace.private_per_second)
         used, oldest = queries.messages_sent_since(session, now - window, now, chat_id)
-        if used >= capacity:
-            row.next_attempt_at = max(now, (oldest or now) + window)
-        return capacity - used
+        return [capacity - used, (oldest or now) + window]
 
     def _merge_bursts(self, session: Session, now: datetime) -> None:
         """More messages waiting for one group than it should get at once: one list message instead, of at

@@ -120,13 +120,14 @@ def open_supervision(session: Session, ticket_id: int):
 
 
 def overdue_replies_without_supervision(session: Session, now: datetime, limit: int = 100) -> list[Ticket]:
-    """Tickets whose department reply is overdue (no approved extension keeps it open) and not yet supervised."""
-    supervised = exists().where(Supervision.ticket_id == Ticket.id)
+    """Tickets whose department reply is overdue (no approved extension keeps it open) and not yet supervised,
+    the longest overdue first: read from the open stages by due time (their index), never from every ticket."""
+    supervised = exists().where(Supervision.ticket_id == StageDeadline.ticket_id)
     return list(session.scalars(
         select(Ticket).join(StageDeadline, StageDeadline.ticket_id == Ticket.id)
-        .where(StageDeadline.open.is_(True), StageDeadline.stage == "reply", StageDeadline.due_at < now,
+        .where(StageDeadline.open.is_(True), StageDeadline.due_at < now, StageDeadline.stage == "reply",
                ~supervised)
-        .order_by(Ticket.id).limit(limit)))
+        .order_by(StageDeadline.due_at, StageDeadline.id).limit(limit)))
 
 
 def planned_visit(session: Session, ticket_id: int) -> Visit | None:
