@@ -12,7 +12,16 @@ from docx import Document
 from docx.oxml.ns import qn
 from docx.shared import Mm
 
-from bot.forms import FORMS, document_lines, form_data, form_problems, render_docx, render_text, style_notes
+from bot.forms import (
+    FORMS,
+    document_lines,
+    form_data,
+    form_problems,
+    render_docx,
+    render_text,
+    style_notes,
+    with_edits,
+)
 from bot.workflow import (
     Accept,
     ApproveReply,
@@ -298,6 +307,20 @@ def test_form1_other_result_other_feedback_and_note(db, workflow, org, tmp_path)
     text = "\n".join(document_lines(1, data))
     assert "☑其他（已转街道跟进）" in text and "☐未评价 ☑其他" in text and "备注：市民要求书面答复" in text
 
+
+
+@pytest.mark.parametrize("channel, source", [("12345", "12345市民服务热线"), ("962200", "962200社区服务热线"),
+                                             ("petition", "信访")])
+def test_a_ticket_without_a_recorded_source_prints_its_channel_as_the_source(db, workflow, org, channel, source):
+    desk = Desk(db, workflow, org)
+    t = replied(desk, channel)  # pasted or imported without 工单来源: Desk records none
+    assert desk.ticket(t).source is None
+    data = data_of(desk, t)
+    assert f"工单来源：{source}　工单号：" in "\n".join(document_lines(1, data))
+    assert f"工单来源：{source}" in "\n".join(document_lines(4, data))
+    # nor when the office clears it on 附件4
+    assert f"工单来源：{source}" in "\n".join(document_lines(4, with_edits(data, {"source": " "})))
+    assert data_of(desk, t, private=False)["source"] == source  # the masked copy for a group too
 
 # --- the petition-line leader's 退回: to the office or to the department ------------------------------
 

@@ -87,6 +87,10 @@ def with_edits(data: dict, edits: dict) -> dict:
             data["letter"][key.split(".", 1)[1]] = (value or "").strip().rstrip("。")
         else:
             data[key] = value
+    # 附件1 / 附件4 工单来源 is never blank on a printed form: intake may not have recorded it (a pasted or imported
+    # ticket), or the office may have cleared it; the channel the ticket came through is then its source
+    if not (data.get("source") or "").strip() and data.get("channel"):
+        data["source"] = data["channel"]
     if "points_text" in edits:
         data["points_inline"] = "；".join(line.strip() for line in edits["points_text"].splitlines() if line.strip())
     return data
