@@ -402,3 +402,26 @@ def test_close_application_form_is_identified(db, workflow, org, tmp_path):
     assert "低保已审批，反映不属实。" in text and "调取审批记录。" in text  # sentences end with their full stop
     assert form_problems(5, data, document_lines(5, data)) == []
     assert document.tables[0].cell(0, 1).text == "H-5"
+
+
+def test_a_repeat_found_not_factual_without_a_reply_prints_its_report_on_form1(db, workflow, org, tmp_path):
+    """规程 三(三)5 and 附件1: the department's 不属实 report is its opinion when no reply was filed."""
+    from bot.workflow import RequestRepeatClosure, SignProblemReport, SubmitProblemReport
+
+    desk = Desk(db, workflow, org)
+    t = desk.new("12345", "ordinary", external_no="H-6", repeat=True)
+    desk.to_department(t)
+    desk.ok("李强", Accept(t))
+    desk.ok("王芳", RequestRepeatClosure(t))
+    before = "\n".join(document_lines(1, data_of(desk, t)))
+    assert "☑" not in before.split("处理结果")[1].split("市民反馈")[0]  # nothing is said before the report
+    desk.ok("李强", SubmitProblemReport(t, "低保已于9月审批通过，反映不属实", "调取审批记录，电话告知市民", (PHOTO,)))
+    desk.ok("陈刚", SignProblemReport(t))
+    data = data_of(desk, t)
+    assert_print_ready(render_docx(1, data, tmp_path / "f1.docx"))
+    lines = document_lines(1, data)
+    text = "\n".join(lines)
+    assert "（可附页）\n低保已于9月审批通过，反映不属实。\n调取审批记录，电话告知市民。" in text
+    assert "☐参考备案 ☑不属实 ☐诉求过高" in text
+    assert "分管领导签字：陈刚" in text and "日期：2026年9月29日" in text
+    assert form_problems(1, data, lines) == []

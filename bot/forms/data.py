@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlmodel import Session
 
 from bot.deadlines import DeadlineCalculator
+from bot.domain import ProblemKind
 from bot.evidence import evidence_rows
 from bot.privacy import mask_address, mask_name, mask_phone, scrub_all, scrub_text
 from storage import queries
@@ -124,6 +125,23 @@ def _form_data(session: Session, ticket: Ticket, calc: DeadlineCalculator, priva
     # 市民反馈 (附件1) and 是否满意 (附件4): the latest 回访 wins over what the reply recorded (规程 三(三)4).
     satisfaction = ticket.satisfaction or get("satisfaction")
     signed_at = form.signed_at if form and form.signed_at else None
+    opinion = "\n".join(filter(None, [_sentence(get("summary", "")),
+                                      *([f"{points[0]}。"] if len(points) == 1 else
+                                        [f"{i}. {p}。" for i, p in enumerate(points, 1)])]))
+    leader, leader_date = "", ""
+    if get("leader_decided_at"):
+        leader, leader_date = _name(session, get("leader_id")), _fmt(calc, get("leader_decided_at"), time=False)
+    result = get("result")
+    # 规程 三(三)5: a repeat found 不属实 and no reply to say so — the department's report (why not factual, the
+    # work done), signed by its leader, is its opinion on 附件1, and 不属实 its result
+    not_factual = (problem if problem is not None and problem.kind == ProblemKind.REPEAT_NOT_FACTUAL
+                   and problem.submitted_at else None)
+    if not_factual is not None and not opinion:
+        opinion = "\n".join(filter(None, [_sentence(not_factual.reasons), _sentence(not_factual.work_done)]))
+        if not_factual.signed_at and not leader:
+            leader, leader_date = _name(session, not_factual.leader_id), _fmt(calc, not_factual.signed_at, time=False)
+    if not_factual is not None and result is None:
+        result = "not_true"
     return {
         "internal_no": ticket.internal_no,
         "external_no": ticket.external_no,
@@ -177,12 +195,10 @@ def _form_data(session: Session, ticket: Ticket, calc: DeadlineCalculator, priva
         "summary": _sentence(get("summary", "")),  # 附件4 *办结汇报: a sentence, like the points below it
         "letter": {k: (v or "").strip().rstrip("。") for k, v in
                    {**dict.fromkeys(LETTER_KEYS, ""), **(get("letter", {}) or {})}.items()},
-        "opinion": "\n".join(filter(None, [_sentence(get("summary", "")),
-                                            *([f"{points[0]}。"] if len(points) == 1 else
-                                              [f"{i}. {p}。" for i, p in enumerate(points, 1)])])),
-        "result": get("result"),
+        "opinion": opinion,
+        "result": result,
         "result_other": get("result_other", ""),
-        "resolved": RESOLVED.get(get("result")),
+        "resolved": RESOLVED.get(result),
         "acceptance": label("acceptance", get("acceptance"), "") if get("acceptance") else "",
         "satisfaction": satisfaction,
         "feedback_note": "",
@@ -194,8 +210,8 @@ def _form_data(session: Session, ticket: Ticket, calc: DeadlineCalculator, priva
         if ticket.acceptance_notice_manner else "",
         "notice_by": _name(session, ticket.acceptance_notice_by_id),
         "city_system_ref": ticket.city_system_ref or "",
-        "leader": _name(session, get("leader_id")) if get("leader_decided_at") else "",
-        "leader_date": _fmt(calc, get("leader_decided_at"), time=False),
+        "leader": leader,  # 附件1 分管领导签字: of the reply, or of the 不属实 report above
+        "leader_date": leader_date,
         "signoff_leader": _name(session, form.signed_by_id) if signed_at else "",
         "signoff_date": _fmt(calc, signed_at, time=False),
         # 附件4 分管领导审核意见: the leader's words, or 「同意。」 when the leader approved without any
