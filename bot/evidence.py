@@ -23,6 +23,7 @@ def size_text(size: int | None) -> str:
 
 
 def evidence_rows(rows: list[Attachment]) -> list[dict]:
-    return [{"name": display_name(a), "kind": a.kind, "purpose": a.purpose, "size": a.file_size,
+    return [{"name": display_name(a), "kind": a.kind, "kind_name": label("attachment_kind", a.kind, a.kind),
+             "purpose": a.purpose, "size": a.file_size, "size_text": size_text(a.file_size),
              "sha256": a.sha256 or "", "sha_short": (a.sha256 or "")[:SHA_SHOWN], "kept": a.stored_path is not None}
             for a in rows]

@@ -425,3 +425,56 @@ def test_a_repeat_found_not_factual_without_a_reply_prints_its_report_on_form1(d
     assert "☐参考备案 ☑不属实 ☐诉求过高" in text
     assert "分管领导签字：陈刚" in text and "日期：2026年9月29日" in text
     assert form_problems(1, data, lines) == []
+
+
+# --- the evidence the bureau keeps, on 申请结单 and in the 核查 report ------------------------------------------
+
+KEPT = EvidenceIn(kind="document", file_id="BQACAgUAAxkBAAIC", file_name="低保审批记录.pdf", mime_type="application/pdf",
+                  file_size=155_648, sha256="9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+                  stored_path="9f/9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08.pdf")
+
+
+def test_the_close_application_lists_the_evidence_and_the_office_report_counts_it(db, workflow, org, rules,
+                                                                                   calendar, clock, tmp_path):
+    """规程 三(三)5 「提供材料证明履职到位」 on 申请结单; 三(三)4 the office's 核查 of each ticket, with its 佐证."""
+    from bot.services import Services
+    from bot.workflow import (
+        RecordFollowUp,
+        RecordPlatformReply,
+        RequestRepeatClosure,
+        SignProblemReport,
+        SubmitProblemReport,
+        VerifyProblemReport,
+    )
+
+    desk = Desk(db, workflow, org)
+    repeat = desk.new("12345", "ordinary", external_no="H-7", repeat=True)
+    desk.to_department(repeat)
+    desk.ok("李强", Accept(repeat))
+    desk.ok("王芳", RequestRepeatClosure(repeat))
+    desk.ok("李强", SubmitProblemReport(repeat, "低保已审批，反映不属实", "调取审批记录", (PHOTO, KEPT)))
+    desk.ok("陈刚", SignProblemReport(repeat))
+    desk.ok("王芳", VerifyProblemReport(repeat, "审批记录与科室所述一致。"))
+    data = data_of(desk, repeat)
+    lines = document_lines(5, data)
+    photo = data["evidence"][0]["name"]  # a photo has no file name: 照片<n>, as 查看佐证 names it
+    assert photo.startswith("照片")
+    assert (f"佐证材料（2件）：\n1. 照片　{photo}　—　未存局存档　2026年9月29日\n"  # Telegram's copy only: no hash
+            "2. 文件　低保审批记录.pdf　152 KB　SHA-256 9f86d081884c7d65　2026年9月29日") in lines
+    assert form_problems(5, data, lines) == []
+    assert_print_ready(render_docx(5, data, tmp_path / "f5.docx"))
+
+    unhappy = closed_12345(desk)  # dissatisfied at the district's follow-up, reported without more evidence
+    desk.ok("王芳", RecordPlatformReply(unhappy))
+    desk.ok("王芳", RecordFollowUp(unhappy, "district", "dissatisfied"))
+    desk.ok("李强", SubmitProblemReport(unhappy, "市民希望当场办理", "电话两次说明申请流程", (KEPT,)))
+    services = Services(db, rules, calendar, clock, files_dir=tmp_path / "forms")
+    report = Document(services.documents.summary_file(services.documents.problem_rows()))
+    table = report.tables[0]
+    column = [cell.text for cell in table.columns[5].cells]
+    assert column[0] == "佐证"
+    by_number = {row.cells[0].text: row.cells[5].text for row in table.rows[1:]}
+    assert by_number == {desk.ticket(repeat).internal_no: "2件", desk.ticket(unhappy).internal_no: "1件"}
+    # a report queued before the count was kept prints no count rather than a wrong one
+    old = [{k: v for k, v in row.items() if k != "evidence"} for row in services.documents.problem_rows()]
+    assert Document(services.documents.summary_file(old)).tables[0].rows[1].cells[5].text == ""

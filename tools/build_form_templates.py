@@ -320,12 +320,18 @@ def form5(out: Path) -> None:
         {"cells": [c("工单号"), c("{{ f.external_no }}"), c("渠道"), c("{{ f.channel }}")], "height": 0.9},
         {"cells": [c("联系人"), c("{{ f.citizen }}"), c("联系电话"), c("{{ f.phone }}")], "height": 0.9},
         {"cells": [c("联系地址"), c("{{ f.address }}", 3)], "height": 0.9},
-        {"cells": [c("内容描述：\n{{ f.content }}", 4)], "height": 2.4, "top": True},
+        {"cells": [c("内容描述：\n{{ f.content }}", 4)], "height": 2.0, "top": True},
         {"cells": [c("历次反映：\n{{ f.history_text }}", 4)], "height": 1.8, "top": True},
         {"cells": [c("承办科室"), c("{{ f.department }}"), c("承办人"), c("{{ f.problem_author }}")],
          "height": 0.9},
-        {"cells": [c("不属实的事实与依据：\n{{ f.problem_reasons }}", 4)], "height": 3.0, "top": True},
-        {"cells": [c("履职情况（开展工作过程）：\n{{ f.problem_work_done }}", 4)], "height": 3.0, "top": True},
+        {"cells": [c("不属实的事实与依据：\n{{ f.problem_reasons }}", 4)], "height": 2.6, "top": True},
+        {"cells": [c("履职情况（开展工作过程）：\n{{ f.problem_work_done }}", 4)], "height": 2.6, "top": True},
+        # 规程 三(三)5 「提供材料证明履职到位」: what the bureau keeps, one file a line, its SHA-256 to match the copy
+        {"cells": [c("佐证材料（{{ f.evidence | length }}件）：{% if not f.evidence %}无{% endif %}\n"
+                     "{%p for e in f.evidence %}\n"
+                     "{{ loop.index }}. {{ e.kind_name }}　{{ e.name }}　{{ e.size_text }}　"
+                     "{% if e.kept %}SHA-256 {{ e.sha_short }}{% else %}未存局存档{% endif %}　{{ e.date }}\n"
+                     "{%p endfor %}", 4)], "height": 1.6, "top": True},
         {"cells": [c("业务分管\n领导签字"), c("{{ f.problem_leader }}"), c("日期"),
                    c("{{ f.problem_signed or '　　年　　月　　日' }}")], "height": 1.4},
         {"cells": [c("局办公室意见：经核查，{% if f.problem_verification %}{{ f.problem_verification }}，{% endif %}"
@@ -353,17 +359,18 @@ def form6(out: Path) -> None:
 
 def summary(out: Path) -> None:
     """The office's report on dissatisfied and unreplied tickets (规程 三(三)4)."""
-    d = new_document(SONG, SIZE_5, landscape=True)  # seven columns: 编号 and 工单号 on one line each
+    d = new_document(SONG, SIZE_5, landscape=True)  # eight columns: 编号 and 工单号 on one line each
     title(d, "不满意及未回复工单核查情况报告", size=SIZE_XIAO2, after=4)
     line(d, "报送单位：上海市松江区民政局办公室　　报送：信访条线分管领导、局主要领导",
          font=SONG, size=SIZE_5)
     line(d, "报送日期：{{ today }}　　共{{ rows | length }}件", font=SONG, size=SIZE_5, after=6)
-    t = table(d, [3.6, 3.9, 3.0, 1.6, 1.6, 5.3, 5.3], [
-        {"cells": [c("编号"), c("工单号"), c("承办科室"), c("类型"), c("状态"), c("原因"), c("核查意见")]},
-        {"cells": [c("{%tr for r in rows %}", 7)]},
+    # 佐证: how many files of evidence the bureau keeps for the ticket (规程 三(三)1 「提供…证明」)
+    t = table(d, [3.6, 3.9, 3.0, 1.6, 1.6, 1.4, 4.6, 4.6], [
+        {"cells": [c("编号"), c("工单号"), c("承办科室"), c("类型"), c("状态"), c("佐证"), c("原因"), c("核查意见")]},
+        {"cells": [c("{%tr for r in rows %}", 8)]},
         {"cells": [c("{{ r.internal_no }}"), c("{{ r.external_no }}"), c("{{ r.department }}"), c("{{ r.kind }}"),
-                   c("{{ r.status }}"), c("{{ r.reasons }}"), c("{{ r.verification }}")]},
-        {"cells": [c("{%tr endfor %}", 7)]},
+                   c("{{ r.status }}"), c("{% if r.evidence is not none %}{{ r.evidence }}件{% endif %}"), c("{{ r.reasons }}"), c("{{ r.verification }}")]},
+        {"cells": [c("{%tr endfor %}", 8)]},
     ])
     # the header row repeats on every page
     tr_pr = t.rows[0]._tr.get_or_add_trPr()

@@ -106,6 +106,7 @@ def _form_data(session: Session, ticket: Ticket, calc: DeadlineCalculator, priva
     form = queries.latest_form(session, ticket.id)
     accepted = next((e for e in reversed(events) if e.action == "accept"), None)
     problem = queries.latest_problem(session, ticket.id)  # this ticket's, through its index, not every report
+    attachments = queries.attachments_of(session, ticket.id)
     history = []
     for link in queries.links_of(session, ticket.id):
         other = queries.ticket(session, link.related_ticket_id if link.ticket_id == ticket.id else link.ticket_id)
@@ -154,7 +155,9 @@ def _form_data(session: Session, ticket: Ticket, calc: DeadlineCalculator, priva
         "content": ticket.content if private else scrub_text(ticket.content, ticket.citizen_name, ticket.address,
                                                              ticket.phone),
         "received_at": _fmt(calc, ticket.called_at or ticket.received_at),  # 附件1 来电/来访时间 (SPEC §9.1)
-        "evidence": evidence_rows(queries.attachments_of(session, ticket.id)),  # names and SHA-256 of the 佐证
+        # the 佐证 the bureau keeps (规程 三(三)2、5): kind, name, size, SHA-256, the day it came
+        "evidence": [{**row, "date": _fmt(calc, a.uploaded_at, time=False)}
+                     for row, a in zip(evidence_rows(attachments), attachments, strict=True)],
         "repeat": label("yes_no", str(ticket.repeat).lower()),
         # 附件4 是否回访复核单: a 复核工单 is one by its kind (规程 二(二)3).
         "review": label("yes_no", str(ticket.review or ticket.kind == "review").lower()),
