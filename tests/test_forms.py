@@ -478,3 +478,27 @@ def test_the_close_application_lists_the_evidence_and_the_office_report_counts_i
     # a report queued before the count was kept prints no count rather than a wrong one
     old = [{k: v for k, v in row.items() if k != "evidence"} for row in services.documents.problem_rows()]
     assert Document(services.documents.summary_file(old)).tables[0].rows[1].cells[5].text == ""
+
+
+@pytest.mark.parametrize("date", ["2026年1月5日", "2026年9月29日", "2026年12月31日"])
+def test_the_bureau_signs_centred_over_the_date_four_characters_from_the_right(db, workflow, org, tmp_path, date):
+    """GB/T 9704-2012 7.3.5.1: 成文日期 右空四字, 发文机关署名 centred over it — on the petition's letters."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+
+    def chars(text):  # in characters of 三号: Arabic digits half as wide, and 0.2 where they meet 年月日 (autospace,
+        # LibreOffice's; Word's is about 0.25, which leaves the name off by less than a millimetre)
+        changes = sum(1 for a, b in zip(text, text[1:], strict=False) if a.isascii() != b.isascii())
+        return sum(0.5 if ch.isascii() else 1 for ch in text) + 0.2 * changes
+
+    desk = Desk(db, workflow, org)
+    data = data_of(desk, replied(desk, "petition", letter=PETITION_LETTER))
+    for number, key in ((2, "today"), (6, "notice_date")):
+        document = Document(render_docx(number, {**data, key: date}, tmp_path / f"{number}.docx"))
+        name, day = [p for p in document.paragraphs if p.text.strip()][-2:]
+        assert (name.text, day.text) == ("上海市松江区民政局", date)
+        assert name.alignment == day.alignment == WD_ALIGN_PARAGRAPH.RIGHT
+        em = document.styles["Normal"].font.size.pt  # 三号, 16 pt
+        assert day.paragraph_format.right_indent.pt == 4 * em  # 右空四字
+        centre = {p.text: p.paragraph_format.right_indent.pt / em + chars(p.text) / 2 for p in (name, day)}
+        assert centre[name.text] == pytest.approx(centre[date]), number
+        assert document_lines(number, {**data, key: date})[-2:] == ["上海市松江区民政局", date]

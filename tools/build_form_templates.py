@@ -97,6 +97,29 @@ def line(document, text: str, align=None, indent_chars: float = 0, size: float |
     return para
 
 
+# the space Word and LibreOffice put between Chinese and digits (autoSpaceDN, on by default and ignored when
+# switched off by LibreOffice): in characters, at each change; LibreOffice's 0.2, Word's about a quarter
+AUTOSPACE = 0.2
+
+
+def signoff(document, name: str, date: str) -> None:
+    """发文机关署名 over 成文日期 (GB/T 9704-2012 7.3.5.1): the date 右空四字, the name centred over the date.
+
+    The date's width depends on its digits (「2026年1月5日」 to 「2026年12月31日」: Arabic digits half a
+    character wide, and a little space wherever digits meet 年月日), and a paragraph cannot be centred on the
+    next one: the name is written once per width, each with the right indent that puts its centre over the
+    date's, and jinja keeps the one that fits the date (`date`, an expression giving form_date text:
+    7 characters and 2 to 4 digits, five changes between digits and characters).
+    """
+    widths = {2: "<= 9", 3: "== 10", 4: ">= 11"}  # month and day digits -> the length of the date's text
+    for n, (digits, test) in enumerate(widths.items()):
+        line(document, f"{{%p {'if' if n == 0 else 'elif'} ({date}) | length {test} %}}")
+        date_chars = 2 + 3 + digits / 2 + 5 * AUTOSPACE  # the year, 年月日, the month and day, the spaces
+        line(document, name, align=WD_ALIGN_PARAGRAPH.RIGHT, right_chars=4 + (date_chars - len(name)) / 2)
+    line(document, "{%p endif %}")
+    line(document, f"{{{{ {date} }}}}", align=WD_ALIGN_PARAGRAPH.RIGHT, right_chars=4)
+
+
 # --- tables ---------------------------------------------------------------
 
 
@@ -221,8 +244,7 @@ def form2(out: Path) -> None:
             "提出复查申请。如逾期不提出复查申请，本意见即为最终意见。", indent_chars=2)
     line(d, "")
     line(d, "")
-    line(d, "上海市松江区民政局", align=WD_ALIGN_PARAGRAPH.RIGHT, right_chars=4)
-    line(d, "{{ f.today }}", align=WD_ALIGN_PARAGRAPH.RIGHT, right_chars=4)
+    signoff(d, "上海市松江区民政局", "f.today")
     d.save(out / "form2.docx")
 
 
@@ -352,8 +374,7 @@ def form6(out: Path) -> None:
     line(d, "特此告知。", indent_chars=2)
     line(d, "")
     line(d, "")
-    line(d, "上海市松江区民政局", align=WD_ALIGN_PARAGRAPH.RIGHT, right_chars=4)
-    line(d, "{{ f.notice_date }}", align=WD_ALIGN_PARAGRAPH.RIGHT, right_chars=4)
+    signoff(d, "上海市松江区民政局", "f.notice_date")
     d.save(out / "form6.docx")
 
 
