@@ -198,24 +198,51 @@ def test_satisfaction_comes_from_the_latest_follow_up(db, workflow, org):
     assert "☐满意 ☑不满意" in text
 
 
-def test_a_changed_sentence_in_the_office_template_shows(db, workflow, org, tmp_path):
-    desk = Desk(db, workflow, org)
-    t = replied(desk, "petition", letter=PETITION_LETTER)
-    override = tmp_path / "templates"
-    override.mkdir()
+def office_copy_of_form2(directory):
+    """The office's copy of 附件2 in DIRECTORY, with one sentence changed in Word."""
+    directory.mkdir()
     with resources.as_file(resources.files("templates").joinpath("forms/form2.docx")) as shipped:
-        shutil.copy(shipped, override / "form2.docx")
-    document = Document(override / "form2.docx")
+        shutil.copy(shipped, directory / "form2.docx")
+    document = Document(directory / "form2.docx")
     for para in document.paragraphs:
         for run in para.runs:
             run.text = run.text.replace("经研究，现答复如下：", "经我局研究，现将处理意见答复如下：")
-    document.save(override / "form2.docx")
+    document.save(directory / "form2.docx")
+    return directory
+
+
+def test_a_changed_sentence_in_the_office_template_shows(db, workflow, org, tmp_path):
+    desk = Desk(db, workflow, org)
+    t = replied(desk, "petition", letter=PETITION_LETTER)
+    override = office_copy_of_form2(tmp_path / "templates")
     data = data_of(desk, t)
     assert "经我局研究，现将处理意见答复如下：" in render_text(2, data, override)
     assert "经我局研究" not in render_text(2, data)  # the shipped template is untouched
     printed = Document(render_docx(2, data, tmp_path / "out.docx", override))
     assert any("经我局研究" in p.text for p in printed.paragraphs)
 
+
+
+def test_the_office_templates_named_by_the_environment_are_the_next_forms(db, workflow, org, tmp_path, monkeypatch):
+    """HOTLINE_FORM_TEMPLATES, read by Settings, through the services `hotline-bot run` builds from them."""
+    from bot import forms
+    from bot.app import services_from
+    from bot.config import load_configuration, load_settings
+
+    desk = Desk(db, workflow, org)
+    t = replied(desk, "petition", letter=PETITION_LETTER)
+    for name in ("HOTLINE_CONFIG", "HOTLINE_RULES", "HOTLINE_HOLIDAYS"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HOTLINE_FORM_TEMPLATES", str(office_copy_of_form2(tmp_path / "office")))
+    settings = load_settings(env_file=None)
+    try:
+        services = services_from(settings, load_configuration(settings), db)
+        printed = Document(services.documents.form_file(t, 2, True))
+        assert any("经我局研究，现将处理意见答复如下：" in p.text for p in printed.paragraphs)
+        assert "经我局研究" in services.documents.form_text(desk.actors["王芳"], t, 2, True)
+        assert "经我局研究" not in "".join(p.text for p in Document(services.documents.form_file(t, 1, True)).paragraphs)
+    finally:
+        forms.set_template_dir(None)  # the directory is the process's: leave the shipped forms to the other tests
 
 def test_masked_form_for_a_group(db, workflow, org):
     desk = Desk(db, workflow, org)
