@@ -282,6 +282,14 @@ async def probe(settings) -> None:
         await bot.get_me()
 
 
+def services_from(settings, config, db: Database) -> Services:
+    """The services `hotline-bot run` works with, as the settings and the configuration name them: the office's
+    Word templates (HOTLINE_FORM_TEMPLATES), the evidence store and its limit, the limits of files sent in."""
+    return Services(db, config.rules, config.calendar, form_templates=settings.form_templates,
+                    evidence_dir=settings.evidence_dir, evidence_limit_mb=settings.evidence_limit_mb,
+                    file_limits=settings.file_limits)
+
+
 def run_bot(settings, config) -> int:
     """`hotline-bot run`: upgrade the database, load the organisation, poll (or serve a webhook).
 
@@ -299,9 +307,7 @@ def run_bot(settings, config) -> int:
             apply_config(session, config.organisation)
     except SQLAlchemyError as exc:
         return fail(text("cli_db_error", detail=str(exc).splitlines()[0]))
-    services = Services(db, config.rules, config.calendar, form_templates=settings.form_templates,
-                        evidence_dir=settings.evidence_dir, evidence_limit_mb=settings.evidence_limit_mb,
-                        file_limits=settings.file_limits)
+    services = services_from(settings, config, db)
     if settings.config is not None:
         services.organisation.read_file = lambda: load_configuration(settings).organisation
     app = build_application(services, settings.token, settings.base_url, settings.base_file_url)

@@ -8,6 +8,7 @@ import logging
 from telegram import Update
 from telegram.error import BadRequest
 
+from bot.evidence import size_text
 from handlers.common import Context, ask_or_link, forged, ident, say, send_evidence
 from templates import label, text
 
@@ -29,7 +30,7 @@ async def on_show_evidence(update: Update, context: Context) -> None:
         await say(context, chat_id, text("evidence_heading", count=len(files)))
         for n, f in enumerate(files, 1):
             caption = text("evidence_caption", n=n, name=f.name, purpose=label("evidence_purpose", f.purpose, f.purpose),
-                           size=_size(f.size), sha256=f.sha256 or "—")
+                           size=size_text(f.size), sha256=f.sha256 or "—")
             if f.data is None:
                 caption += text("evidence_not_kept")
             try:
@@ -39,9 +40,3 @@ async def on_show_evidence(update: Update, context: Context) -> None:
                 await say(context, chat_id, caption + text("evidence_gone"))
 
     await ask_or_link(update, context, send)
-
-
-def _size(size: int | None) -> str:
-    if size is None:
-        return "—"
-    return f"{size / 1024 / 1024:.1f} MB" if size >= 1024 * 1024 else f"{max(1, round(size / 1024))} KB"

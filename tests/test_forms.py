@@ -12,7 +12,16 @@ from docx import Document
 from docx.oxml.ns import qn
 from docx.shared import Mm
 
-from bot.forms import FORMS, document_lines, form_data, form_problems, render_docx, render_text, style_notes
+from bot.forms import (
+    FORMS,
+    document_lines,
+    form_data,
+    form_problems,
+    render_docx,
+    render_text,
+    style_notes,
+    with_edits,
+)
 from bot.workflow import (
     Accept,
     ApproveReply,
@@ -189,24 +198,51 @@ def test_satisfaction_comes_from_the_latest_follow_up(db, workflow, org):
     assert "☐满意 ☑不满意" in text
 
 
-def test_a_changed_sentence_in_the_office_template_shows(db, workflow, org, tmp_path):
-    desk = Desk(db, workflow, org)
-    t = replied(desk, "petition", letter=PETITION_LETTER)
-    override = tmp_path / "templates"
-    override.mkdir()
+def office_copy_of_form2(directory):
+    """The office's copy of 附件2 in DIRECTORY, with one sentence changed in Word."""
+    directory.mkdir()
     with resources.as_file(resources.files("templates").joinpath("forms/form2.docx")) as shipped:
-        shutil.copy(shipped, override / "form2.docx")
-    document = Document(override / "form2.docx")
+        shutil.copy(shipped, directory / "form2.docx")
+    document = Document(directory / "form2.docx")
     for para in document.paragraphs:
         for run in para.runs:
             run.text = run.text.replace("经研究，现答复如下：", "经我局研究，现将处理意见答复如下：")
-    document.save(override / "form2.docx")
+    document.save(directory / "form2.docx")
+    return directory
+
+
+def test_a_changed_sentence_in_the_office_template_shows(db, workflow, org, tmp_path):
+    desk = Desk(db, workflow, org)
+    t = replied(desk, "petition", letter=PETITION_LETTER)
+    override = office_copy_of_form2(tmp_path / "templates")
     data = data_of(desk, t)
     assert "经我局研究，现将处理意见答复如下：" in render_text(2, data, override)
     assert "经我局研究" not in render_text(2, data)  # the shipped template is untouched
     printed = Document(render_docx(2, data, tmp_path / "out.docx", override))
     assert any("经我局研究" in p.text for p in printed.paragraphs)
 
+
+
+def test_the_office_templates_named_by_the_environment_are_the_next_forms(db, workflow, org, tmp_path, monkeypatch):
+    """HOTLINE_FORM_TEMPLATES, read by Settings, through the services `hotline-bot run` builds from them."""
+    from bot import forms
+    from bot.app import services_from
+    from bot.config import load_configuration, load_settings
+
+    desk = Desk(db, workflow, org)
+    t = replied(desk, "petition", letter=PETITION_LETTER)
+    for name in ("HOTLINE_CONFIG", "HOTLINE_RULES", "HOTLINE_HOLIDAYS"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HOTLINE_FORM_TEMPLATES", str(office_copy_of_form2(tmp_path / "office")))
+    settings = load_settings(env_file=None)
+    try:
+        services = services_from(settings, load_configuration(settings), db)
+        printed = Document(services.documents.form_file(t, 2, True))
+        assert any("经我局研究，现将处理意见答复如下：" in p.text for p in printed.paragraphs)
+        assert "经我局研究" in services.documents.form_text(desk.actors["王芳"], t, 2, True)
+        assert "经我局研究" not in "".join(p.text for p in Document(services.documents.form_file(t, 1, True)).paragraphs)
+    finally:
+        forms.set_template_dir(None)  # the directory is the process's: leave the shipped forms to the other tests
 
 def test_masked_form_for_a_group(db, workflow, org):
     desk = Desk(db, workflow, org)
@@ -299,6 +335,20 @@ def test_form1_other_result_other_feedback_and_note(db, workflow, org, tmp_path)
     assert "☑其他（已转街道跟进）" in text and "☐未评价 ☑其他" in text and "备注：市民要求书面答复" in text
 
 
+
+@pytest.mark.parametrize("channel, source", [("12345", "12345市民服务热线"), ("962200", "962200社区服务热线"),
+                                             ("petition", "信访")])
+def test_a_ticket_without_a_recorded_source_prints_its_channel_as_the_source(db, workflow, org, channel, source):
+    desk = Desk(db, workflow, org)
+    t = replied(desk, channel)  # pasted or imported without 工单来源: Desk records none
+    assert desk.ticket(t).source is None
+    data = data_of(desk, t)
+    assert f"工单来源：{source}　工单号：" in "\n".join(document_lines(1, data))
+    assert f"工单来源：{source}" in "\n".join(document_lines(4, data))
+    # nor when the office clears it on 附件4
+    assert f"工单来源：{source}" in "\n".join(document_lines(4, with_edits(data, {"source": " "})))
+    assert data_of(desk, t, private=False)["source"] == source  # the masked copy for a group too
+
 # --- the petition-line leader's 退回: to the office or to the department ------------------------------
 
 
@@ -379,3 +429,103 @@ def test_close_application_form_is_identified(db, workflow, org, tmp_path):
     assert "低保已审批，反映不属实。" in text and "调取审批记录。" in text  # sentences end with their full stop
     assert form_problems(5, data, document_lines(5, data)) == []
     assert document.tables[0].cell(0, 1).text == "H-5"
+
+
+def test_a_repeat_found_not_factual_without_a_reply_prints_its_report_on_form1(db, workflow, org, tmp_path):
+    """规程 三(三)5 and 附件1: the department's 不属实 report is its opinion when no reply was filed."""
+    from bot.workflow import RequestRepeatClosure, SignProblemReport, SubmitProblemReport
+
+    desk = Desk(db, workflow, org)
+    t = desk.new("12345", "ordinary", external_no="H-6", repeat=True)
+    desk.to_department(t)
+    desk.ok("李强", Accept(t))
+    desk.ok("王芳", RequestRepeatClosure(t))
+    before = "\n".join(document_lines(1, data_of(desk, t)))
+    assert "☑" not in before.split("处理结果")[1].split("市民反馈")[0]  # nothing is said before the report
+    desk.ok("李强", SubmitProblemReport(t, "低保已于9月审批通过，反映不属实", "调取审批记录，电话告知市民", (PHOTO,)))
+    desk.ok("陈刚", SignProblemReport(t))
+    data = data_of(desk, t)
+    assert_print_ready(render_docx(1, data, tmp_path / "f1.docx"))
+    lines = document_lines(1, data)
+    text = "\n".join(lines)
+    assert "（可附页）\n低保已于9月审批通过，反映不属实。\n调取审批记录，电话告知市民。" in text
+    assert "☐参考备案 ☑不属实 ☐诉求过高" in text
+    assert "分管领导签字：陈刚" in text and "日期：2026年9月29日" in text
+    assert form_problems(1, data, lines) == []
+
+
+# --- the evidence the bureau keeps, on 申请结单 and in the 核查 report ------------------------------------------
+
+KEPT = EvidenceIn(kind="document", file_id="BQACAgUAAxkBAAIC", file_name="低保审批记录.pdf", mime_type="application/pdf",
+                  file_size=155_648, sha256="9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+                  stored_path="9f/9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08.pdf")
+
+
+def test_the_close_application_lists_the_evidence_and_the_office_report_counts_it(db, workflow, org, rules,
+                                                                                   calendar, clock, tmp_path):
+    """规程 三(三)5 「提供材料证明履职到位」 on 申请结单; 三(三)4 the office's 核查 of each ticket, with its 佐证."""
+    from bot.services import Services
+    from bot.workflow import (
+        RecordFollowUp,
+        RecordPlatformReply,
+        RequestRepeatClosure,
+        SignProblemReport,
+        SubmitProblemReport,
+        VerifyProblemReport,
+    )
+
+    desk = Desk(db, workflow, org)
+    repeat = desk.new("12345", "ordinary", external_no="H-7", repeat=True)
+    desk.to_department(repeat)
+    desk.ok("李强", Accept(repeat))
+    desk.ok("王芳", RequestRepeatClosure(repeat))
+    desk.ok("李强", SubmitProblemReport(repeat, "低保已审批，反映不属实", "调取审批记录", (PHOTO, KEPT)))
+    desk.ok("陈刚", SignProblemReport(repeat))
+    desk.ok("王芳", VerifyProblemReport(repeat, "审批记录与科室所述一致。"))
+    data = data_of(desk, repeat)
+    lines = document_lines(5, data)
+    photo = data["evidence"][0]["name"]  # a photo has no file name: 照片<n>, as 查看佐证 names it
+    assert photo.startswith("照片")
+    assert (f"佐证材料（2件）：\n1. 照片　{photo}　—　未存局存档　2026年9月29日\n"  # Telegram's copy only: no hash
+            "2. 文件　低保审批记录.pdf　152 KB　SHA-256 9f86d081884c7d65　2026年9月29日") in lines
+    assert form_problems(5, data, lines) == []
+    assert_print_ready(render_docx(5, data, tmp_path / "f5.docx"))
+
+    unhappy = closed_12345(desk)  # dissatisfied at the district's follow-up, reported without more evidence
+    desk.ok("王芳", RecordPlatformReply(unhappy))
+    desk.ok("王芳", RecordFollowUp(unhappy, "district", "dissatisfied"))
+    desk.ok("李强", SubmitProblemReport(unhappy, "市民希望当场办理", "电话两次说明申请流程", (KEPT,)))
+    services = Services(db, rules, calendar, clock, files_dir=tmp_path / "forms")
+    report = Document(services.documents.summary_file(services.documents.problem_rows()))
+    table = report.tables[0]
+    column = [cell.text for cell in table.columns[5].cells]
+    assert column[0] == "佐证"
+    by_number = {row.cells[0].text: row.cells[5].text for row in table.rows[1:]}
+    assert by_number == {desk.ticket(repeat).internal_no: "2件", desk.ticket(unhappy).internal_no: "1件"}
+    # a report queued before the count was kept prints no count rather than a wrong one
+    old = [{k: v for k, v in row.items() if k != "evidence"} for row in services.documents.problem_rows()]
+    assert Document(services.documents.summary_file(old)).tables[0].rows[1].cells[5].text == ""
+
+
+@pytest.mark.parametrize("date", ["2026年1月5日", "2026年9月29日", "2026年12月31日"])
+def test_the_bureau_signs_centred_over_the_date_four_characters_from_the_right(db, workflow, org, tmp_path, date):
+    """GB/T 9704-2012 7.3.5.1: 成文日期 右空四字, 发文机关署名 centred over it — on the petition's letters."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+
+    def chars(text):  # in characters of 三号: Arabic digits half as wide, and 0.2 where they meet 年月日 (autospace,
+        # LibreOffice's; Word's is about 0.25, which leaves the name off by less than a millimetre)
+        changes = sum(1 for a, b in zip(text, text[1:], strict=False) if a.isascii() != b.isascii())
+        return sum(0.5 if ch.isascii() else 1 for ch in text) + 0.2 * changes
+
+    desk = Desk(db, workflow, org)
+    data = data_of(desk, replied(desk, "petition", letter=PETITION_LETTER))
+    for number, key in ((2, "today"), (6, "notice_date")):
+        document = Document(render_docx(number, {**data, key: date}, tmp_path / f"{number}.docx"))
+        name, day = [p for p in document.paragraphs if p.text.strip()][-2:]
+        assert (name.text, day.text) == ("上海市松江区民政局", date)
+        assert name.alignment == day.alignment == WD_ALIGN_PARAGRAPH.RIGHT
+        em = document.styles["Normal"].font.size.pt  # 三号, 16 pt
+        assert day.paragraph_format.right_indent.pt == 4 * em  # 右空四字
+        centre = {p.text: p.paragraph_format.right_indent.pt / em + chars(p.text) / 2 for p in (name, day)}
+        assert centre[name.text] == pytest.approx(centre[date]), number
+        assert document_lines(number, {**data, key: date})[-2:] == ["上海市松江区民政局", date]

@@ -97,6 +97,29 @@ def line(document, text: str, align=None, indent_chars: float = 0, size: float |
     return para
 
 
+# the space Word and LibreOffice put between Chinese and digits (autoSpaceDN, on by default and ignored when
+# switched off by LibreOffice): in characters, at each change; LibreOffice's 0.2, Word's about a quarter
+AUTOSPACE = 0.2
+
+
+def signoff(document, name: str, date: str) -> None:
+    """发文机关署名 over 成文日期 (GB/T 9704-2012 7.3.5.1): the date 右空四字, the name centred over the date.
+
+    The date's width depends on its digits (「2026年1月5日」 to 「2026年12月31日」: Arabic digits half a
+    character wide, and a little space wherever digits meet 年月日), and a paragraph cannot be centred on the
+    next one: the name is written once per width, each with the right indent that puts its centre over the
+    date's, and jinja keeps the one that fits the date (`date`, an expression giving form_date text:
+    7 characters and 2 to 4 digits, five changes between digits and characters).
+    """
+    widths = {2: "<= 9", 3: "== 10", 4: ">= 11"}  # month and day digits -> the length of the date's text
+    for n, (digits, test) in enumerate(widths.items()):
+        line(document, f"{{%p {'if' if n == 0 else 'elif'} ({date}) | length {test} %}}")
+        date_chars = 2 + 3 + digits / 2 + 5 * AUTOSPACE  # the year, 年月日, the month and day, the spaces
+        line(document, name, align=WD_ALIGN_PARAGRAPH.RIGHT, right_chars=4 + (date_chars - len(name)) / 2)
+    line(document, "{%p endif %}")
+    line(document, f"{{{{ {date} }}}}", align=WD_ALIGN_PARAGRAPH.RIGHT, right_chars=4)
+
+
 # --- tables ---------------------------------------------------------------
 
 
@@ -221,8 +244,7 @@ def form2(out: Path) -> None:
             "提出复查申请。如逾期不提出复查申请，本意见即为最终意见。", indent_chars=2)
     line(d, "")
     line(d, "")
-    line(d, "上海市松江区民政局", align=WD_ALIGN_PARAGRAPH.RIGHT, right_chars=4)
-    line(d, "{{ f.today }}", align=WD_ALIGN_PARAGRAPH.RIGHT, right_chars=4)
+    signoff(d, "上海市松江区民政局", "f.today")
     d.save(out / "form2.docx")
 
 
@@ -320,12 +342,18 @@ def form5(out: Path) -> None:
         {"cells": [c("工单号"), c("{{ f.external_no }}"), c("渠道"), c("{{ f.channel }}")], "height": 0.9},
         {"cells": [c("联系人"), c("{{ f.citizen }}"), c("联系电话"), c("{{ f.phone }}")], "height": 0.9},
         {"cells": [c("联系地址"), c("{{ f.address }}", 3)], "height": 0.9},
-        {"cells": [c("内容描述：\n{{ f.content }}", 4)], "height": 2.4, "top": True},
+        {"cells": [c("内容描述：\n{{ f.content }}", 4)], "height": 2.0, "top": True},
         {"cells": [c("历次反映：\n{{ f.history_text }}", 4)], "height": 1.8, "top": True},
         {"cells": [c("承办科室"), c("{{ f.department }}"), c("承办人"), c("{{ f.problem_author }}")],
          "height": 0.9},
-        {"cells": [c("不属实的事实与依据：\n{{ f.problem_reasons }}", 4)], "height": 3.0, "top": True},
-        {"cells": [c("履职情况（开展工作过程）：\n{{ f.problem_work_done }}", 4)], "height": 3.0, "top": True},
+        {"cells": [c("不属实的事实与依据：\n{{ f.problem_reasons }}", 4)], "height": 2.6, "top": True},
+        {"cells": [c("履职情况（开展工作过程）：\n{{ f.problem_work_done }}", 4)], "height": 2.6, "top": True},
+        # 规程 三(三)5 「提供材料证明履职到位」: what the bureau keeps, one file a line, its SHA-256 to match the copy
+        {"cells": [c("佐证材料（{{ f.evidence | length }}件）：{% if not f.evidence %}无{% endif %}\n"
+                     "{%p for e in f.evidence %}\n"
+                     "{{ loop.index }}. {{ e.kind_name }}　{{ e.name }}　{{ e.size_text }}　"
+                     "{% if e.kept %}SHA-256 {{ e.sha_short }}{% else %}未存局存档{% endif %}　{{ e.date }}\n"
+                     "{%p endfor %}", 4)], "height": 1.6, "top": True},
         {"cells": [c("业务分管\n领导签字"), c("{{ f.problem_leader }}"), c("日期"),
                    c("{{ f.problem_signed or '　　年　　月　　日' }}")], "height": 1.4},
         {"cells": [c("局办公室意见：经核查，{% if f.problem_verification %}{{ f.problem_verification }}，{% endif %}"
@@ -346,24 +374,24 @@ def form6(out: Path) -> None:
     line(d, "特此告知。", indent_chars=2)
     line(d, "")
     line(d, "")
-    line(d, "上海市松江区民政局", align=WD_ALIGN_PARAGRAPH.RIGHT, right_chars=4)
-    line(d, "{{ f.notice_date }}", align=WD_ALIGN_PARAGRAPH.RIGHT, right_chars=4)
+    signoff(d, "上海市松江区民政局", "f.notice_date")
     d.save(out / "form6.docx")
 
 
 def summary(out: Path) -> None:
     """The office's report on dissatisfied and unreplied tickets (规程 三(三)4)."""
-    d = new_document(SONG, SIZE_5, landscape=True)  # seven columns: 编号 and 工单号 on one line each
+    d = new_document(SONG, SIZE_5, landscape=True)  # eight columns: 编号 and 工单号 on one line each
     title(d, "不满意及未回复工单核查情况报告", size=SIZE_XIAO2, after=4)
     line(d, "报送单位：上海市松江区民政局办公室　　报送：信访条线分管领导、局主要领导",
          font=SONG, size=SIZE_5)
     line(d, "报送日期：{{ today }}　　共{{ rows | length }}件", font=SONG, size=SIZE_5, after=6)
-    t = table(d, [3.6, 3.9, 3.0, 1.6, 1.6, 5.3, 5.3], [
-        {"cells": [c("编号"), c("工单号"), c("承办科室"), c("类型"), c("状态"), c("原因"), c("核查意见")]},
-        {"cells": [c("{%tr for r in rows %}", 7)]},
+    # 佐证: how many files of evidence the bureau keeps for the ticket (规程 三(三)1 「提供…证明」)
+    t = table(d, [3.6, 3.9, 3.0, 1.6, 1.6, 1.4, 4.6, 4.6], [
+        {"cells": [c("编号"), c("工单号"), c("承办科室"), c("类型"), c("状态"), c("佐证"), c("原因"), c("核查意见")]},
+        {"cells": [c("{%tr for r in rows %}", 8)]},
         {"cells": [c("{{ r.internal_no }}"), c("{{ r.external_no }}"), c("{{ r.department }}"), c("{{ r.kind }}"),
-                   c("{{ r.status }}"), c("{{ r.reasons }}"), c("{{ r.verification }}")]},
-        {"cells": [c("{%tr endfor %}", 7)]},
+                   c("{{ r.status }}"), c("{% if r.evidence is not none %}{{ r.evidence }}件{% endif %}"), c("{{ r.reasons }}"), c("{{ r.verification }}")]},
+        {"cells": [c("{%tr endfor %}", 8)]},
     ])
     # the header row repeats on every page
     tr_pr = t.rows[0]._tr.get_or_add_trPr()

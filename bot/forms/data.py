@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlmodel import Session
 
 from bot.deadlines import DeadlineCalculator
+from bot.domain import ProblemKind
 from bot.evidence import evidence_rows
 from bot.privacy import mask_address, mask_name, mask_phone, scrub_all, scrub_text
 from storage import queries
@@ -87,6 +88,10 @@ def with_edits(data: dict, edits: dict) -> dict:
             data["letter"][key.split(".", 1)[1]] = (value or "").strip().rstrip("。")
         else:
             data[key] = value
+    # 附件1 / 附件4 工单来源 is never blank on a printed form: intake may not have recorded it (a pasted or imported
+    # ticket), or the office may have cleared it; the channel the ticket came through is then its source
+    if not (data.get("source") or "").strip() and data.get("channel"):
+        data["source"] = data["channel"]
     if "points_text" in edits:
         data["points_inline"] = "；".join(line.strip() for line in edits["points_text"].splitlines() if line.strip())
     return data
@@ -101,6 +106,7 @@ def _form_data(session: Session, ticket: Ticket, calc: DeadlineCalculator, priva
     form = queries.latest_form(session, ticket.id)
     accepted = next((e for e in reversed(events) if e.action == "accept"), None)
     problem = queries.latest_problem(session, ticket.id)  # this ticket's, through its index, not every report
+    attachments = queries.attachments_of(session, ticket.id)
     history = []
     for link in queries.links_of(session, ticket.id):
         other = queries.ticket(session, link.related_ticket_id if link.ticket_id == ticket.id else link.ticket_id)
@@ -120,6 +126,23 @@ def _form_data(session: Session, ticket: Ticket, calc: DeadlineCalculator, priva
     # 市民反馈 (附件1) and 是否满意 (附件4): the latest 回访 wins over what the reply recorded (规程 三(三)4).
     satisfaction = ticket.satisfaction or get("satisfaction")
     signed_at = form.signed_at if form and form.signed_at else None
+    opinion = "\n".join(filter(None, [_sentence(get("summary", "")),
+                                      *([f"{points[0]}。"] if len(points) == 1 else
+                                        [f"{i}. {p}。" for i, p in enumerate(points, 1)])]))
+    leader, leader_date = "", ""
+    if get("leader_decided_at"):
+        leader, leader_date = _name(session, get("leader_id")), _fmt(calc, get("leader_decided_at"), time=False)
+    result = get("result")
+    # 规程 三(三)5: a repeat found 不属实 and no reply to say so — the department's report (why not factual, the
+    # work done), signed by its leader, is its opinion on 附件1, and 不属实 its result
+    not_factual = (problem if problem is not None and problem.kind == ProblemKind.REPEAT_NOT_FACTUAL
+                   and problem.submitted_at else None)
+    if not_factual is not None and not opinion:
+        opinion = "\n".join(filter(None, [_sentence(not_factual.reasons), _sentence(not_factual.work_done)]))
+        if not_factual.signed_at and not leader:
+            leader, leader_date = _name(session, not_factual.leader_id), _fmt(calc, not_factual.signed_at, time=False)
+    if not_factual is not None and result is None:
+        result = "not_true"
     return {
         "internal_no": ticket.internal_no,
         "external_no": ticket.external_no,
@@ -132,7 +155,9 @@ def _form_data(session: Session, ticket: Ticket, calc: DeadlineCalculator, priva
         "content": ticket.content if private else scrub_text(ticket.content, ticket.citizen_name, ticket.address,
                                                              ticket.phone),
         "received_at": _fmt(calc, ticket.called_at or ticket.received_at),  # 附件1 来电/来访时间 (SPEC §9.1)
-        "evidence": evidence_rows(queries.attachments_of(session, ticket.id)),  # names and SHA-256 of the 佐证
+        # the 佐证 the bureau keeps (规程 三(三)2、5): kind, name, size, SHA-256, the day it came
+        "evidence": [{**row, "date": _fmt(calc, a.uploaded_at, time=False)}
+                     for row, a in zip(evidence_rows(attachments), attachments, strict=True)],
         "repeat": label("yes_no", str(ticket.repeat).lower()),
         # 附件4 是否回访复核单: a 复核工单 is one by its kind (规程 二(二)3).
         "review": label("yes_no", str(ticket.review or ticket.kind == "review").lower()),
@@ -173,12 +198,10 @@ def _form_data(session: Session, ticket: Ticket, calc: DeadlineCalculator, priva
         "summary": _sentence(get("summary", "")),  # 附件4 *办结汇报: a sentence, like the points below it
         "letter": {k: (v or "").strip().rstrip("。") for k, v in
                    {**dict.fromkeys(LETTER_KEYS, ""), **(get("letter", {}) or {})}.items()},
-        "opinion": "\n".join(filter(None, [_sentence(get("summary", "")),
-                                            *([f"{points[0]}。"] if len(points) == 1 else
-                                              [f"{i}. {p}。" for i, p in enumerate(points, 1)])])),
-        "result": get("result"),
+        "opinion": opinion,
+        "result": result,
         "result_other": get("result_other", ""),
-        "resolved": RESOLVED.get(get("result")),
+        "resolved": RESOLVED.get(result),
         "acceptance": label("acceptance", get("acceptance"), "") if get("acceptance") else "",
         "satisfaction": satisfaction,
         "feedback_note": "",
@@ -190,8 +213,8 @@ def _form_data(session: Session, ticket: Ticket, calc: DeadlineCalculator, priva
         if ticket.acceptance_notice_manner else "",
         "notice_by": _name(session, ticket.acceptance_notice_by_id),
         "city_system_ref": ticket.city_system_ref or "",
-        "leader": _name(session, get("leader_id")) if get("leader_decided_at") else "",
-        "leader_date": _fmt(calc, get("leader_decided_at"), time=False),
+        "leader": leader,  # 附件1 分管领导签字: of the reply, or of the 不属实 report above
+        "leader_date": leader_date,
         "signoff_leader": _name(session, form.signed_by_id) if signed_at else "",
         "signoff_date": _fmt(calc, signed_at, time=False),
         # 附件4 分管领导审核意见: the leader's words, or 「同意。」 when the leader approved without any

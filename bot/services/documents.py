@@ -71,13 +71,16 @@ class Documents(Service):
 
     def _problem_rows(self, session) -> list[dict]:
         rows = []
-        for report, ticket in queries.problems(session):
+        reports = queries.problems(session)
+        evidence = queries.attachment_counts(session, (ticket.id for _, ticket in reports))
+        for report, ticket in reports:
             stage = queries.latest_stage(session, ticket.id, "problem_report")
             department = session.get(Department, ticket.department_id) if ticket.department_id else None
             rows.append({"ticket_id": ticket.id, "internal_no": ticket.internal_no, "external_no": ticket.external_no,
                          "kind": report.kind,
                          "status": report.status, "department": department.name if department else "",
                          "reasons": report.reasons, "verification": report.verification,
+                         "evidence": evidence.get(ticket.id, 0),  # 佐证 kept for the ticket
                          "overdue": bool(stage and stage.open and stage.due_at < self.now())})
         return rows
 
@@ -99,6 +102,7 @@ class Documents(Service):
         name = text("summary_file", day=f"{today:%Y%m%d}")
         shown = [{**row, "external_no": row.get("external_no", ""), "kind": label("problem_kind", row["kind"]),
                   "status": label("problem_status", row["status"]) + (text("summary_overdue") if row["overdue"] else ""),
-                  "reasons": row.get("reasons") or "", "verification": row.get("verification") or ""}
+                  "reasons": row.get("reasons") or "", "verification": row.get("verification") or "",
+                  "evidence": row.get("evidence")}  # None: a report queued before the count was kept
                  for row in rows]
         return forms.summary_docx(shown, text("form_date", m=today), self.files_dir / name)

@@ -118,6 +118,7 @@ from storage.queries.statistics import (
     unreplied,
 )
 from storage.queries.tickets import (
+    attachment_counts,
     attachments_of,
     callers,
     compare_and_set_status,
@@ -150,6 +151,7 @@ __all__ = [
     "extensions_waiting",
     "history",
     "last_event_at",
+    "attachment_counts",
     "attachments_of",
     "bind_chat",
     "binding_for_chat",

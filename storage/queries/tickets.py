@@ -173,6 +173,15 @@ def attachments_of(session: Session, ticket_id: int, purpose: str | None = None)
     return list(session.scalars(query.order_by(Attachment.id)))
 
 
+def attachment_counts(session: Session, ticket_ids: Iterable[int]) -> dict[int, int]:
+    """How many files of evidence each of these tickets has (a ticket with none is absent), in one query."""
+    ids = list(set(ticket_ids))
+    if not ids:
+        return {}
+    query = select(Attachment.ticket_id, func.count()).where(Attachment.ticket_id.in_(ids))
+    return dict(session.execute(query.group_by(Attachment.ticket_id)).all())
+
+
 def repeat_candidates(session: Session, ticket: Ticket, since: datetime, limit: int) -> list[Ticket]:
     """The latest other tickets since `since` sharing the phone, the name or the normalised address: at most
     `limit` by each, each read through its (key, received_at) index; latest first."""
