@@ -224,8 +224,10 @@ class Planner:
         if not self.in_working_hours(now):
             return
         workflow = Workflow(self.rules, self.calc, lambda: now)
-        for ticket in queries.overdue_replies_without_supervision(session, now, SUPERVISION_BATCH):
-            if not queries.claim(session, f"supervise_overdue:{ticket.id}", now):
+        for stage, ticket in queries.overdue_replies_to_escalate(session, now, SUPERVISION_BATCH):
+            stage.escalated_at = now  # looked at once: proposed now, or supervised already
+            if queries.supervised(session, ticket.id) or not queries.claim(session, f"supervise_overdue:{ticket.id}",
+                                                                            now):
                 continue
             try:
                 with session.begin_nested():

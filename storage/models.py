@@ -219,6 +219,10 @@ class StageDeadline(SQLModel, table=True):
         # the scan reads only the open stages whose next warning is due (or not yet worked out)
         Index("ix_stage_deadline_next_warning", "next_warning_at", sqlite_where=sql("open IS 1"),
               postgresql_where=sql("open IS true")),
+        # overdue replies not yet looked at for supervision: once looked at, never walked past again
+        Index("ix_stage_deadline_to_escalate", "stage", "due_at",
+              sqlite_where=sql("open IS 1 AND escalated_at IS NULL"),
+              postgresql_where=sql("open IS true AND escalated_at IS NULL")),
     )
     id: int | None = Field(default=None, primary_key=True)
     ticket_id: int = Field(foreign_key="ticket.id")
@@ -236,6 +240,7 @@ class StageDeadline(SQLModel, table=True):
     cancelled_at: datetime | None = _when()
     supervision_id: int | None = _fk("supervision.id")
     next_warning_at: datetime | None = _when()  # when the scan looks again; None: not worked out yet
+    escalated_at: datetime | None = _when()  # when the scan proposed supervision for it overdue (or found one)
 
 
 class WarningSent(SQLModel, table=True):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import exists, func, select, update
+from sqlalchemy import func, select, update
 from sqlmodel import Session
 
 from storage.models import (
@@ -119,15 +119,19 @@ def open_supervision(session: Session, ticket_id: int):
                           .order_by(Supervision.id.desc()).limit(1))
 
 
-def overdue_replies_without_supervision(session: Session, now: datetime, limit: int = 100) -> list[Ticket]:
-    """Tickets whose department reply is overdue (no approved extension keeps it open) and not yet supervised,
-    the longest overdue first: read from the open stages by due time (their index), never from every ticket."""
-    supervised = exists().where(Supervision.ticket_id == StageDeadline.ticket_id)
-    return list(session.scalars(
-        select(Ticket).join(StageDeadline, StageDeadline.ticket_id == Ticket.id)
-        .where(StageDeadline.open.is_(True), StageDeadline.due_at < now, StageDeadline.stage == "reply",
-               ~supervised)
-        .order_by(StageDeadline.due_at, StageDeadline.id).limit(limit)))
+def overdue_replies_to_escalate(session: Session, now: datetime, limit: int = 100) -> list[tuple[StageDeadline, Ticket]]:
+    """(stage, ticket) of the department replies overdue (no approved extension keeps them open) that the scan
+    has not yet looked at for supervision, the longest overdue first: through ix_stage_deadline_to_escalate,
+    so replies already looked at are never read again."""
+    return [tuple(r) for r in session.execute(
+        select(StageDeadline, Ticket).join(Ticket, Ticket.id == StageDeadline.ticket_id)
+        .where(StageDeadline.open.is_(True), StageDeadline.escalated_at.is_(None), StageDeadline.stage == "reply",
+               StageDeadline.due_at < now)
+        .order_by(StageDeadline.due_at, StageDeadline.id).limit(limit))]
+
+
+def supervised(session: Session, ticket_id: int) -> bool:
+    return session.scalar(select(Supervision.id).where(Supervision.ticket_id == ticket_id).limit(1)) is not None
 
 
 def planned_visit(session: Session, ticket_id: int) -> Visit | None:
