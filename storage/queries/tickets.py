@@ -152,18 +152,23 @@ def search_tickets(session: Session, words: Sequence[str], limit: int = 20) -> l
     words = [w for w in words if w]
     long = [w for w in words if len(w) >= fulltext.MIN_LENGTH]
     doc = fulltext.ticket_doc()
+    order = (Ticket.received_at.desc(), Ticket.id.desc())
+    if not long:  # the newest, with their text, on their own; the words filter those (never the whole table)
+        newest = (select(Ticket.id.label("id"), Ticket.received_at.label("received_at"), doc.label("doc"))
+                  .order_by(*order).limit(SHORT_SCAN).cte("newest").prefix_with("MATERIALIZED"))
+        query = (select(Ticket).join(newest, newest.c.id == Ticket.id)
+                 .where(*[newest.c.doc.ilike(fulltext.like(w), escape="\\") for w in words])
+                 .order_by(newest.c.received_at.desc(), newest.c.id.desc()).limit(limit))
+        return list(session.scalars(query))
     query = select(Ticket)
-    if not long:
-        newest = select(Ticket.id).order_by(Ticket.received_at.desc(), Ticket.id.desc()).limit(SHORT_SCAN)
-        query = query.where(Ticket.id.in_(newest.scalar_subquery()))
-    if long and session.get_bind().dialect.name == "sqlite":  # PostgreSQL's GIN index serves ILIKE itself
+    if session.get_bind().dialect.name == "sqlite":  # PostgreSQL's GIN index serves ILIKE itself
         fts = table("ticket_fts", named_column("rowid"))
         query = (select(Ticket).select_from(fts).join(Ticket, Ticket.id == fts.c.rowid)
                  .where(literal_column("ticket_fts").op("MATCH")(" AND ".join(fulltext.phrase(w) for w in long))))
         words = [w for w in words if len(w) < fulltext.MIN_LENGTH]
     for word in words:
         query = query.where(doc.ilike(fulltext.like(word), escape="\\"))
-    return list(session.scalars(query.order_by(Ticket.received_at.desc(), Ticket.id.desc()).limit(limit)))
+    return list(session.scalars(query.order_by(*order).limit(limit)))
 
 
 def attachments_of(session: Session, ticket_id: int, purpose: str | None = None) -> list[Attachment]:
