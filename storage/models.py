@@ -111,6 +111,10 @@ class Ticket(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("channel", "external_no", name="uq_ticket_channel_external_no"),
         Index("ix_ticket_department_status", "department_id", "status"),
+        # statistics of a period: every column they group or sum, so a year is read from the index alone
+        Index("ix_ticket_figures", "received_at", "channel", "kind", "service_category", "business_category",
+              "department_id", "status", "emergency", "handling_class", "satisfaction", "redo_count",
+              "overall_due_at", "closed_at"),
         Index("ix_ticket_channel_received", "channel", "received_at"),
         Index("ix_ticket_status_received", "status", "received_at"),
         # repeat matching: a citizen's latest tickets by phone, by name, by address (normalised)
@@ -216,6 +220,9 @@ class StageDeadline(SQLModel, table=True):
     __table_args__ = (
         Index("ix_stage_deadline_open_due", "open", "due_at"),
         Index("ix_stage_deadline_ticket_stage", "ticket_id", "stage"),
+        # the stages of one kind started in a period (按时签收率, 按时答复率, 平均答复工作日)
+        Index("ix_stage_deadline_stage_started", "stage", "started_at", "department_id", "completed_at", "due_at",
+              "cancelled_at"),
         # the scan reads only the open stages whose next warning is due (or not yet worked out)
         Index("ix_stage_deadline_next_warning", "next_warning_at", sqlite_where=sql("open IS 1"),
               postgresql_where=sql("open IS true")),

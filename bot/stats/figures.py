@@ -150,9 +150,13 @@ def compute(session: Session, calc: DeadlineCalculator, start: date, end: date, 
     lo, hi = _bounds(calc, start, end)
     stats = Stats(start, end)
     stats.departments = {d.id: d.name for d in queries.departments(session, include_office=True)}
-    for row in queries.ticket_counts(session, lo, hi):
-        cls, channel, kind, service, category, department_id, status, n = row
-        stats.cube.append(row)
+    for row in queries.ticket_counts(session, lo, hi, now):
+        cls, channel, kind, service, category, department_id, status, n = row[:8]
+        stats.cube.append(row[:8])
+        figures = stats.figures.setdefault(department_id, dict.fromkeys(("tickets", *queries.FIGURES), 0))
+        figures["tickets"] += n
+        for key, value in zip(queries.FIGURES, row[8:], strict=True):
+            figures[key] += int(value)
         stats.total += n
         stats.by_class[cls] += n
         stats.by_class_channel[cls, channel] += n
@@ -163,7 +167,6 @@ def compute(session: Session, calc: DeadlineCalculator, start: date, end: date, 
         if department_id is not None:
             stats.by_department[department_id] += n
         stats.by_status[status] += n
-    stats.figures = {row.pop("department_id"): row for row in queries.department_figures(session, lo, hi, now)}
     for stage in ("accept", "reply"):
         stats.timeliness[stage] = queries.stage_timeliness(session, stage, lo, hi, now)
     offset = lo.utcoffset().total_seconds() / 3600

@@ -104,8 +104,8 @@ from storage.queries.stages import (
     warnings_of,
 )
 from storage.queries.statistics import (
+    FIGURES,
     contents_received_between,
-    department_figures,
     dissatisfied_reports,
     events_between,
     extensions_between,
@@ -172,7 +172,7 @@ __all__ = [
     "dispatch_history",
     "draft_for",
     "drop_drafts",
-    "department_figures",
+    "FIGURES",
     "dissatisfied_reports",
     "events_between",
     "events_of",
