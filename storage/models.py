@@ -280,7 +280,7 @@ class Outbox(SQLModel, table=True):
         Index("ix_outbox_chat_sent", "chat_id", "sent_at"),  # a group's pace: what went to it this minute
         Index("ix_outbox_chat_message", "chat_id", "telegram_message_id"),  # the message a button was pressed on
         Index("ix_outbox_sent", "sent_at"),  # the overall pace: what went out this second
-        Index("ix_outbox_status_claim_chat", "status", "claimed_until", "chat_id"),  # being sent now, per chat
+        Index("ix_outbox_chat_status_claim", "chat_id", "status", "claimed_until"),  # being sent now, per chat
     )
     id: int | None = Field(default=None, primary_key=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
