@@ -79,18 +79,25 @@ async def test_a_supervision_proposal_outlives_the_report_and_is_dismissed_with_
     assert "督办件待建立" not in chat.last_in("王芳").text
 
 
-async def test_a_typed_reason_and_a_leader_of_another_department_refused(chat, desk):
+async def test_who_may_dismiss_a_proposal_and_a_typed_reason(chat, desk):
+    """办法 第十六条: the operator (the office) lists a 督办件, so the department that would be supervised never
+    dismisses a proposal, and a leader's instruction (领导批示) is withdrawn by a leader, not by the office."""
     from bot.workflow import DismissSupervision, ProposeSupervision
 
     t = desk.new("12345", "ordinary", external_no="H-DS")
     desk.to_department(t)
     desk.ok("郑华", ProposeSupervision(t, "请说明进度"))
-    assert not desk.do("吴军", DismissSupervision(t, "无")).ok  # 养老服务科's leader: not his ticket
+    for who in ("吴军", "陈刚", "王芳"):  # another department's leader, the department's own, the office
+        assert not desk.do(who, DismissSupervision(t, "无")).ok, who
     await flush(chat)
     proposal = chat.last_in("局办公室群")
     await chat.tap("陈刚", proposal, "不予督办")
-    await chat.say("陈刚", "已批准延期至10月20日")
-    assert "不予督办：已批准延期至10月20日（陈刚）" in chat.last_in("局办公室群").text
+    assert "权限" in chat.answer()["text"] and chat.buttons(proposal) != []
+    await chat.tap("王芳", proposal, "不予督办")
+    assert chat.answer()["text"] == "领导批示的督办建议须由领导撤回"
+    await chat.tap("孙伟", proposal, "不予督办")
+    await chat.say("孙伟", "已批准延期至10月20日")
+    assert "不予督办：已批准延期至10月20日（孙伟）" in chat.last_in("局办公室群").text
 
 
 async def test_an_extension_request_keeps_its_buttons_when_the_reply_is_submitted(chat, desk):

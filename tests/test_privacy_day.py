@@ -250,7 +250,7 @@ async def test_a_day_of_traffic_shows_no_group_any_citizens_details(chat, desk, 
     await dispatch(f, yanglao)
     await act("周丽", Accept(f))
     await act("郑华", ProposeSupervision(f, f"请督办：{day.say(f)}"))
-    await act("王芳", DismissSupervision(f, day.say(f)))
+    await act("孙伟", DismissSupervision(f, day.say(f)))  # a leader's instruction: withdrawn by a leader
     await deliver(chat)
 
     # 962200: a reply with the department's contact, an extension approved; the office returns another;

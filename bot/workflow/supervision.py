@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.domain import LEADER_ROLES, Role, Stage, SupervisionTrigger
-from bot.workflow.core import EVER_DISPATCHED, Refused, Step, invalid, require
+from bot.workflow.core import EVER_DISPATCHED, Actor, Refused, Step, invalid, require
 from bot.workflow.machines import SUPERVISION, SupervisionState
 from bot.workflow.registry import Press, declare, no_guard
 from storage import queries
@@ -134,6 +134,9 @@ class DismissSupervision:
 
 
 DECIDES_SUPERVISION = (Role.OFFICE, Role.MAIN_LEADER, Role.PETITION_LEADER, Role.BUSINESS_LEADER)
+# 办法 第十六条: the operator (the office) lists a case as 督办件, so the office judges whether a proposal had a
+# 正当理由 — never the department that would be supervised; a leader's instruction is withdrawn by a leader.
+DISMISSES_SUPERVISION = (Role.OFFICE, Role.MAIN_LEADER, Role.PETITION_LEADER)
 
 
 def check_over_the_ticket(s: Step, c=None) -> None:
@@ -143,8 +146,20 @@ def check_over_the_ticket(s: Step, c=None) -> None:
         raise Refused("department", text("refusal_department"), department_id=s.ticket.department_id)
 
 
+def dismiss_ready(s: Step) -> None:
+    """A leader's instruction (领导批示: proposed by a leader) is withdrawn by a leader of the bureau, refused at
+    the press before a reason is typed; the office dismisses its own and the clock's proposals."""
+    if s.actor.has_role(Role.MAIN_LEADER) or s.actor.has_role(Role.PETITION_LEADER):
+        return
+    leaders = (Role.MAIN_LEADER, Role.PETITION_LEADER, Role.BUSINESS_LEADER)
+    proposer = queries.last_actor(s.session, s.ticket.id, ProposeSupervision.action)
+    by = Actor.load(s.session, proposer) if proposer is not None else None
+    if by is not None and any(by.has_role(r) for r in leaders):
+        raise Refused("role", text("refusal_leader_instruction"))
+
+
 def check_dismiss(s: Step, c: DismissSupervision) -> None:
-    check_over_the_ticket(s)
+    dismiss_ready(s)
     require(c.reason, "dismiss_reason")
 
 
@@ -158,9 +173,9 @@ def dismiss_supervision(s: Step, c: DismissSupervision) -> dict:
     return {"supervision_id": supervision.id, "reason": c.reason.strip()}
 
 
-declare(DismissSupervision, who=DECIDES_SUPERVISION, sources=EVER_DISPATCHED,
+declare(DismissSupervision, who=DISMISSES_SUPERVISION, sources=EVER_DISPATCHED,
         sub=SUPERVISION.move(SupervisionState.PROPOSED, SupervisionState.DISMISSED),
         guard=check_dismiss, effect=dismiss_supervision, queues={"supervision_dismissed"},
-        settles={"supervision_proposed"},
+        settles={"supervision_proposed"}, ready=dismiss_ready,
         presses={"dismiss_supervision": Press(("dismiss_reason",),
                                               lambda t, v: DismissSupervision(t, v["dismiss_reason"]))})

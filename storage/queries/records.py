@@ -212,6 +212,13 @@ def count_events(session: Session, ticket_id: int, action: str) -> int:
         TicketEvent.ticket_id == ticket_id, TicketEvent.action == action)) or 0
 
 
+def last_actor(session: Session, ticket_id: int, action: str) -> int | None:
+    """Who took the latest step of this action on the ticket (None: the system, or never)."""
+    return session.scalar(select(TicketEvent.actor_id).where(TicketEvent.ticket_id == ticket_id,
+                                                             TicketEvent.action == action)
+                          .order_by(TicketEvent.at.desc(), TicketEvent.id.desc()).limit(1))
+
+
 def last_event_at(session: Session, ticket_id: int, action: str) -> datetime | None:
     return session.scalar(select(func.max(TicketEvent.at)).where(TicketEvent.ticket_id == ticket_id,
                                                                  TicketEvent.action == action))
