@@ -226,6 +226,8 @@ class StageDeadline(SQLModel, table=True):
         # the scan reads only the open stages whose next warning is due (or not yet worked out)
         Index("ix_stage_deadline_next_warning", "next_warning_at", sqlite_where=sql("open IS 1"),
               postgresql_where=sql("open IS true")),
+        Index("ix_stage_deadline_unplanned", "id", sqlite_where=sql("open IS 1 AND next_warning_at IS NULL"),
+              postgresql_where=sql("open IS true AND next_warning_at IS NULL")),  # next warning not worked out
         # overdue replies not yet looked at for supervision: once looked at, never walked past again
         Index("ix_stage_deadline_to_escalate", "stage", "due_at",
               sqlite_where=sql("open IS 1 AND escalated_at IS NULL"),

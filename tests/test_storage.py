@@ -20,7 +20,7 @@ from storage.models import Department, StageDeadline
 from tests.helpers.clock import local
 from tests.helpers.db import PG_URL
 
-HEAD = "0016"  # the newest migration
+HEAD = "0017"  # the newest migration
 
 
 def _diff(engine):

@@ -84,11 +84,15 @@ def stages_to_check(session: Session, now: datetime, limit: int, urgent_only: bo
     Two queries, not one with OR: SQLite uses the partial index for each alone."""
     rows = []
     for due in (StageDeadline.next_warning_at.is_(None), StageDeadline.next_warning_at <= now):
-        query = (select(StageDeadline, Ticket).join(Ticket, Ticket.id == StageDeadline.ticket_id)
-                 .where(StageDeadline.open.is_(True), due))
+        # the stages alone first, their tickets then by id: a planner misled by stale statistics (all NULL
+        # when last analysed) cannot turn this into a walk over every stage joined to every ticket
+        query = select(StageDeadline).where(StageDeadline.open.is_(True), due)
         if urgent_only:
-            query = query.where(_urgent())
-        rows += session.execute(query.limit(limit - len(rows)))
+            query = query.join(Ticket, Ticket.id == StageDeadline.ticket_id).where(_urgent())
+        stages = list(session.scalars(query.limit(limit - len(rows))))
+        tickets = {t.id: t for t in session.scalars(select(Ticket).where(Ticket.id.in_({s.ticket_id for s in stages})))} \
+            if stages else {}
+        rows += [(stage, tickets[stage.ticket_id]) for stage in stages]
         if len(rows) >= limit:
             break
     return rows
