@@ -23,6 +23,7 @@ _SHIELD = re.compile(r"<[^>]*>|[A-Za-z/][A-Za-z0-9_\-/=?.:]*\d[A-Za-z0-9_\-]*")
 _ID_18 = re.compile(r"(?<![0-9０-９])([1-9]\d{5})[ \-]?((?:19|20)\d{2})[ \-]?(\d{4})[ \-]?(\d{3}[0-9Xx])(?![0-9Xx])")
 _ID_15 = re.compile(r"(?<![0-9])([1-9]\d{5})(\d{2})(\d{2})(\d{2})(\d{3})(?![0-9])")
 _HOUSE = re.compile(r"(?<![月第〕\]）)\d])(\d+(?:\s*[-－—]\s*\d+)*)(\s*)(?=号楼|号|支弄|弄|室|栋|幢|单元|层|楼|户)")
+_LONG_RUN = re.compile(r"\d{7,}")  # in no identifier of ours: a number someone typed after letters
 _MOBILE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _SEPARATORS = r"[\s\-－—.·()（）]*"
@@ -150,7 +151,7 @@ def for_group(text: str | None, citizens: Iterable[Citizen] = (), html: bool = T
     shield = _SHIELD if html else re.compile(_SHIELD.pattern.removeprefix("<[^>]*>|"))
     out, last = [], 0
     for m in shield.finditer(text):
-        if _MOBILE.search(m.group(0)) and not m.group(0).startswith("<"):  # tel13812345678 is no identifier
+        if _LONG_RUN.search(m.group(0)) and not m.group(0).startswith("<"):  # tel13812345678, ID3101…: read
             continue
         out += [_mask_plain(text[last:m.start()], citizens), m.group(0)]
         last = m.end()

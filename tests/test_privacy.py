@@ -64,6 +64,7 @@ def test_identity_numbers_with_their_check_digit_or_birth_date():
         out = for_group(f"身份证号{typed}，")
         assert typed not in out and "*" in out, (typed, out)
     assert for_group("订单号123456789012345678") == "订单号123456789012345678"  # no date, no check digit
+    assert "19491231" not in for_group(f"ID{valid}") and "5781" not in for_group("Tel:021-57812345")
 
 
 def test_house_numbers_but_not_dates_or_document_numbers():
