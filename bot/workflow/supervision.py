@@ -126,14 +126,13 @@ declare(ReplySupervision, who=Role.HANDLER, own_department=True, sources=EVER_DI
 
 @dataclass(frozen=True)
 class DismissSupervision:
-    """The office (or a leader over the ticket) records why the proposal is not a 督办件."""
+    """The office or a bureau leader (第十六条) records why the proposal is not a 督办件."""
 
     ticket_id: int
     reason: str
     action = "dismiss_supervision"
 
 
-DECIDES_SUPERVISION = (Role.OFFICE, Role.MAIN_LEADER, Role.PETITION_LEADER, Role.BUSINESS_LEADER)
 # 办法 第十六条: the operator (the office) lists a case as 督办件, so the office judges whether a proposal had a
 # 正当理由 — never the department that would be supervised; a leader's instruction is withdrawn by a leader.
 DISMISSES_SUPERVISION = (Role.OFFICE, Role.MAIN_LEADER, Role.PETITION_LEADER)
